@@ -1,0 +1,28 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from api.cms import cms_router
+from api.v1 import auth, communes, partner
+from core.modules import module_urls, registry
+
+v1_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:v1:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:v1:schema"), name="redoc"),
+    path("auth/", include(auth.urlpatterns)),
+    path("communes/", include(communes.urlpatterns)),
+    path("partner/", include(partner.urlpatterns)),
+]
+
+# Each module's API routes, under its commune, behind the module guard.
+v1_patterns += [
+    path(f"communes/<slug:commune_slug>/{module.module_label}/", module_urls(module, "api"))
+    for module in registry
+    if module.api_urls
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include((v1_patterns, "v1"), namespace="v1")),
+    path("cms/v2/", cms_router.urls),
+]

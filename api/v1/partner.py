@@ -1,0 +1,3 @@
+"""Hosting partners' API: their communes, plans and module switches (filled below)."""
+
+urlpatterns: list = []

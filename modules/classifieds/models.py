@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ClassifiedQuerySet(models.QuerySet):
+    def open(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Classified.Status.OPEN, expires_at__gt=now)
+
+    def due_to_expire(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Classified.Status.OPEN, expires_at__lte=now)
+
+
+class Classified(models.Model):
+    """A classified ad of a resident: an offer of service or a request (CLS-1)."""
+
+    class Kind(models.TextChoices):
+        OFFER = "offer", _("Offer of service")
+        REQUEST = "request", _("Request for service")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        EXPIRED = "expired", _("Expired")
+
+    commune = models.ForeignKey(
+        "communes.Commune", on_delete=models.CASCADE, related_name="classifieds",
+        verbose_name=_("commune"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+        related_name="classifieds", verbose_name=_("author"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), max_length=3000)
+    contact = models.CharField(
+        _("how to contact you"), max_length=200,
+        help_text=_("For example: a phone number, or 'message me on the site'."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("published at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = ClassifiedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("classified")
+        verbose_name_plural = _("classifieds")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["commune", "status", "expires_at"], name="classified_open_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="classified_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and self.expires_at > timezone.now()
+
+    @property
+    def author_display_name(self) -> str:
+        # First name and initial: the privacy matrix (issue on accounts) takes
+        # this over, with pseudonyms.
+        if self.author is None:
+            return str(_("Former member"))
+        initial = f" {self.author.last_name[:1]}." if self.author.last_name else ""
+        return f"{self.author.first_name}{initial}"

@@ -1,0 +1,2 @@
+app_name = "classifieds"
+urlpatterns: list = []

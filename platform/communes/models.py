@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+from core.countries import COUNTRY_CHOICES, validate_commune_identity
+from core.modules import module_choices, registry
+from core.themes import theme_choices
+
+
+class HostingPartner(models.Model):
+    """An organisation that hosts communes: creates them, sets their plan and modules."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    staff = models.ManyToManyField(
+        django_settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="hosting_partners",
+        verbose_name=_("staff"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hosting partner")
+        verbose_name_plural = _("hosting partners")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(models.Model):
+    """A subscription plan of a hosting partner, by population bracket (record only)."""
+
+    class Period(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        YEARLY = "yearly", _("Yearly")
+
+    hosting_partner = models.ForeignKey(
+        HostingPartner, on_delete=models.CASCADE, related_name="plans",
+        verbose_name=_("hosting partner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    min_population = models.PositiveIntegerField(_("minimum population"), default=0)
+    max_population = models.PositiveIntegerField(
+        _("maximum population"), null=True, blank=True,
+        help_text=_("Leave empty for no upper limit."),
+    )
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR",
+        choices=[("EUR", "EUR"), ("XOF", "XOF")],
+    )
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["hosting_partner", "min_population"]
+        constraints = [
+            models.UniqueConstraint(fields=["hosting_partner", "name"], name="plan_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(max_population__isnull=True)
+                | models.Q(max_population__gte=models.F("min_population")),
+                name="plan_bracket_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.bracket_label})"
+
+    @property
+    def bracket_label(self) -> str:
+        if self.max_population is None:
+            return _("%(min)s inhabitants and more") % {"min": self.min_population}
+        return _("%(min)s to %(max)s inhabitants") % {
+            "min": self.min_population, "max": self.max_population,
+        }
+
+    def covers(self, population: int) -> bool:
+        return population >= self.min_population and (
+            self.max_population is None or population <= self.max_population
+        )
+
+
+postal_codes_validator = RegexValidator(
+    r"^[0-9A-Z]+(?:[ ,]+[0-9A-Z]+)*$",
+    _("Separate postal codes with commas or spaces."),
+)
+
+
+class Commune(models.Model):
+    """A commune: its identity, its web site (a Wagtail Site), plan and modules."""
+
+    hosting_partner = models.ForeignKey(
+        HostingPartner, on_delete=models.PROTECT, related_name="communes",
+        verbose_name=_("hosting partner"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=80, unique=True,
+        help_text=_("Identifies the commune in addresses of the API."),
+    )
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES)
+    official_code = models.CharField(_("official code"), max_length=12)
+    postal_codes = models.CharField(
+        _("postal codes"), max_length=200, blank=True, validators=[postal_codes_validator]
+    )
+    time_zone = models.CharField(_("time zone"), max_length=40)
+    population = models.PositiveIntegerField(_("population"), default=0)
+    logo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("logo"),
+    )
+    coat_of_arms = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("coat of arms"),
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = PhoneNumberField(_("contact phone"), blank=True)
+    contact_address = models.TextField(_("postal address of the town hall"), blank=True)
+    opening_hours = models.TextField(_("opening hours"), blank=True)
+    theme = models.CharField(
+        _("theme"), max_length=40, default="default", choices=theme_choices,
+    )
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="communes",
+        verbose_name=_("plan"),
+    )
+    site = models.OneToOneField(
+        "wagtailcore.Site", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="commune", verbose_name=_("web site"),
+    )
+    editors_group = models.OneToOneField(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="commune", verbose_name=_("editors group"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "official_code"], name="commune_unique_official_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def postal_code_list(self) -> list[str]:
+        return [code for code in self.postal_codes.replace(",", " ").split() if code]
+
+    @property
+    def hostname(self) -> str:
+        return self.site.hostname if self.site_id else ""
+
+    @cached_property
+    def tzinfo(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone)
+
+    def enabled_modules(self) -> list[str]:
+        return sorted(registry.enabled_labels(self))
+
+    def clean(self) -> None:
+        errors = validate_commune_identity(
+            country=self.country,
+            official_code=self.official_code,
+            postal_codes=self.postal_code_list,
+            time_zone=self.time_zone,
+        )
+        if self.plan_id and not errors:
+            if self.plan.hosting_partner_id != self.hosting_partner_id:
+                errors["plan"] = [_("This plan belongs to another hosting partner.")]
+            elif not self.plan.covers(self.population):
+                errors["plan"] = [
+                    _("The population (%(population)s) is outside this plan's bracket.")
+                    % {"population": self.population}
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class CommuneModule(models.Model):
+    """Whether one module is on for one commune, and its settings for that commune."""
+
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="module_switches",
+        verbose_name=_("commune"),
+    )
+    module = models.CharField(_("module"), max_length=50, choices=module_choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("module of a commune")
+        verbose_name_plural = _("modules of communes")
+        ordering = ["commune", "module"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "module"], name="commune_module_unique"),
+        ]
+
+    def __str__(self) -> str:
+        state = _("on") if self.enabled else _("off")
+        return f"{self.commune} · {self.module} · {state}"
+
+
+# --- Wagtail pages --------------------------------------------------------------
+
+
+class PortalPage(Page):
+    """The platform's home on its own host name: lists the communes it hosts."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["communes.StandardPage"]
+    max_count = 1
+    api_fields = [APIField("intro")]
+
+    class Meta:
+        verbose_name = _("platform home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["communes"] = Commune.objects.select_related("site").order_by("country", "name")
+        return context
+
+
+class CommunePage(Page):
+    """The root page of a commune's site: its home, with the latest news."""
+
+    intro = RichTextField(_("welcome text"), blank=True)
+    news_on_home = models.PositiveSmallIntegerField(_("news shown on the home page"), default=6)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("news_on_home")], heading=_("Home page")),
+    ]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["communes.NewsPage", "communes.StandardPage"]
+    api_fields = [APIField("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = _("commune home page")
+
+    @cached_property
+    def commune(self):
+        return Commune.objects.filter(site__root_page=self).first()
+
+    def latest_news(self):
+        return (
+            NewsPage.objects.live().public().child_of(self)
+            .order_by("-date", "-first_published_at")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        from core.signals import commune_home_panels
+
+        context = super().get_context(request, *args, **kwargs)
+        context["news"] = self.latest_news()[: self.news_on_home]
+        commune = getattr(request, "commune", None) or self.commune
+        panels = []
+        if commune is not None:
+            for _receiver, panel in commune_home_panels.send(commune, request=request):
+                if panel:
+                    panels.append(panel)
+        context["home_panels"] = sorted(panels, key=lambda p: p[0])
+        return context
+
+
+class NewsPage(Page):
+    """A news item published by the town hall (CNT-1)."""
+
+    date = models.DateField(_("date"), default=timezone.localdate)
+    intro = models.CharField(_("summary"), max_length=300, blank=True)
+    body = RichTextField(_("text"))
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("image"),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("image"),
+    ]
+    parent_page_types = ["communes.CommunePage"]
+    subpage_types: list[str] = []
+    api_fields = [APIField("date"), APIField("intro"), APIField("body"), APIField("image")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("news")
+        verbose_name_plural = _("news")
+
+
+class StandardPage(Page):
+    """A plain content page (town-hall services, opening hours, history…)."""
+
+    body = RichTextField(_("text"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    parent_page_types = ["communes.CommunePage", "communes.PortalPage", "communes.StandardPage"]
+    api_fields = [APIField("body")]
+    search_fields = [*Page.search_fields, index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("content page")

@@ -1,0 +1,14 @@
+"""The embedded demo: SQLite + SpatiaLite, ORM broker, console email and SMS."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = True
+SECRET_KEY = "demo-only-not-secret"  # noqa: S105
+ALLOWED_HOSTS = [".localhost", "localhost", "127.0.0.1", "[::1]"]
+WAGTAILADMIN_BASE_URL = "http://localhost:8000"
+
+# A demo can never send a real email.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+MEDIA_ROOT = VAR_DIR / "media"

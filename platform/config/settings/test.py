@@ -1,0 +1,18 @@
+"""Tests: PostgreSQL + PostGIS (DATABASE_URL, local server by default)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/voisinage")
+
+from .base import *  # noqa: E402, F403
+from .base import Q_CLUSTER, VAR_DIR  # noqa: E402
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "test-media"
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+Q_CLUSTER.pop("redis", None)
+Q_CLUSTER["orm"] = "default"
