@@ -8,6 +8,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
         from core.modules import registry
+        from core.schedules import sync_schedules
 
         registry.populate()
+        # After django-q2's own tables exist.
+        post_migrate.connect(
+            sync_schedules, sender=apps.get_app_config("django_q"), dispatch_uid="core.schedules"
+        )

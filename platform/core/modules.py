@@ -48,7 +48,8 @@ class PlatformModule(AppConfig):
     * ``site_urls`` / ``api_urls``: dotted paths of URL modules, or ``None``;
     * ``admin_viewsets``: dotted paths of Wagtail admin ViewSet classes;
     * ``notification_kinds``: kinds of notification it emits;
-    * ``periodic_tasks``: :class:`PeriodicTask` entries.
+    * ``periodic_tasks``: :class:`PeriodicTask` entries;
+    * ``demo_data``: dotted path of ``load(commune, people)`` for ``load_demo``.
     """
 
     module_label: str = ""
@@ -60,6 +61,7 @@ class PlatformModule(AppConfig):
     admin_viewsets: tuple[str, ...] = ()
     notification_kinds: tuple[str, ...] = ()
     periodic_tasks: tuple[PeriodicTask, ...] = ()
+    demo_data: str | None = None
 
     def validate(self) -> None:
         for attribute in REQUIRED_ATTRIBUTES:

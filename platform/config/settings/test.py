@@ -16,3 +16,10 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 Q_CLUSTER.pop("redis", None)
 Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,71 @@
+# Voisinage — every command a newcomer needs. `make demo` and `make test` work
+# on a fresh Debian/Ubuntu machine: they install what is missing first.
+
+SHELL := /bin/bash
+VENV ?= .venv
+# Debian's own Python: its sqlite3 can load extensions (SpatiaLite needs it).
+PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_PACKAGES := gdal-bin libsqlite3-mod-spatialite gettext python3-venv
+TEST_PACKAGES := $(DEMO_PACKAGES) postgresql-15-postgis-3 chromium
+export DATABASE_URL_TEST ?= postgis://postgres@127.0.0.1:5432/voisinage
+
+.PHONY: help setup setup-test system-packages demo demo-data run test lint format messages compilemessages clean
+
+help:
+	@echo "make demo   install, migrate, load demo data, run site + worker (SQLite/SpatiaLite)"
+	@echo "make test   lint + the whole suite on PostgreSQL/PostGIS and headless Chromium"
+	@echo "make lint | format | messages | clean"
+
+# Installs Debian packages only when one is missing (apt-get, with sudo when not root).
+system-packages:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $@
+
+setup:
+	@$(MAKE) --no-print-directory system-packages PACKAGES="$(DEMO_PACKAGES)"
+	@$(MAKE) --no-print-directory $(VENV)/.installed
+
+setup-test:
+	@$(MAKE) --no-print-directory system-packages PACKAGES="$(TEST_PACKAGES)"
+	@$(MAKE) --no-print-directory $(VENV)/.installed
+
+compilemessages:
+	$(MANAGE) compilemessages --ignore "$(VENV)" -v 0
+
+demo-data: setup compilemessages
+	env -u DATABASE_URL $(MANAGE) migrate --no-input -v 0
+	env -u DATABASE_URL $(MANAGE) load_demo
+
+demo: demo-data
+	@echo "Starting the site on http://127.0.0.1:8000 and the task worker (Ctrl-C stops both)."
+	env -u DATABASE_URL $(VENV)/bin/honcho -f Procfile.demo start
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup-test lint compilemessages
+	DATABASE_URL=$(DATABASE_URL_TEST) $(VENV)/bin/pytest --create-db -p no:logging $(PYTEST_ARGS)
+
+messages:
+	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --no-location
+	$(MANAGE) makemessages -d djangojs -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "static_collected/*" --no-location
+
+clean:
+	rm -rf var/demo.sqlite3 var/media var/static

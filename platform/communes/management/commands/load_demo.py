@@ -1,0 +1,195 @@
+"""Load the demo: a hosting partner, a French and an Ivorian commune, staff, residents,
+news, and each installed module's own demo data. Idempotent: run it as often as you like."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from wagtail.models import Page, Site
+
+from communes.models import Commune, CommunePage, HostingPartner, NewsPage, Plan, PortalPage
+from communes.services import CommuneIdentity, commune_create
+from core.modules import registry
+
+DEMO_PASSWORD = "voisinage-demo"  # noqa: S105  (printed on purpose: demo only)
+DEMO_PORT = 8000
+
+COMMUNES = [
+    {
+        "identity": CommuneIdentity(
+            name="Saint-Malo", slug="saint-malo", country="FR", official_code="35288",
+            postal_codes="35400", time_zone="Europe/Paris", population=46803,
+            contact_email="contact@saint-malo.localhost", contact_phone="+33299406060",
+            contact_address="Place Chateaubriand\n35400 Saint-Malo",
+            opening_hours="Du lundi au vendredi, 8 h 30 – 12 h et 13 h 30 – 17 h",
+            theme="default",
+        ),
+        "hostname": "saint-malo.localhost",
+        "plan": "Ville",
+        "staff": ("mairie@saint-malo.localhost", "Anne", "Le Goff"),
+        "residents": [
+            ("marie.durand@exemple.localhost", "Marie", "Durand"),
+            ("yann.morvan@exemple.localhost", "Yann", "Morvan"),
+        ],
+        "news": [
+            ("Travaux sur la digue du Sillon", "Fermeture partielle de la promenade du 2 au "
+             "13 décembre pour consolider les brise-lames.", 2),
+            ("Marché de Noël intra-muros", "Du 12 au 24 décembre, place Chateaubriand : "
+             "artisans, chorales et manège pour les enfants.", 6),
+            ("Collecte des sapins", "Déposez votre sapin dans l'un des 14 points de collecte "
+             "jusqu'au 20 janvier.", 10),
+        ],
+    },
+    {
+        "identity": CommuneIdentity(
+            name="Cocody", slug="cocody", country="CI", official_code="CI-AB-03",
+            postal_codes="", time_zone="Africa/Abidjan", population=692583,
+            contact_email="contact@cocody.localhost", contact_phone="+2252722441010",
+            contact_address="Boulevard de France\nAbidjan, Cocody",
+            opening_hours="Du lundi au vendredi, 7 h 30 – 16 h 30",
+            theme="bocage",
+        ),
+        "hostname": "cocody.localhost",
+        "plan": "Grande commune (Côte d'Ivoire)",
+        "staff": ("mairie@cocody.localhost", "Aya", "Koffi"),
+        "residents": [
+            ("kouadio.yao@exemple.localhost", "Kouadio", "Yao"),
+            ("awa.traore@exemple.localhost", "Awa", "Traoré"),
+        ],
+        "news": [
+            ("Opération quartiers propres", "Samedi, grand nettoyage à la Riviera 3 : rendez-vous "
+             "à 7 h devant le centre culturel.", 1),
+            ("Campagne de vaccination", "Vaccination gratuite des enfants de 0 à 5 ans au centre "
+             "de santé d'Angré, du lundi au mercredi.", 5),
+        ],
+    },
+]
+
+PLANS = [
+    ("Village", 0, 3499, "yearly", 240, "EUR"),
+    ("Ville", 3500, 49999, "yearly", 1200, "EUR"),
+    ("Grande ville", 50000, None, "yearly", 4800, "EUR"),
+    ("Grande commune (Côte d'Ivoire)", 50000, None, "yearly", 1500000, "XOF"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            people = self.load()
+        self.print_summary(people)
+
+    # --- people -----------------------------------------------------------
+
+    def person(self, email, first_name, last_name, **extra):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"first_name": first_name, "last_name": last_name, **extra}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def load(self):
+        admin = self.person("admin@voisinage.localhost", "Camille", "Admin",
+                            is_staff=True, is_superuser=True)
+        partner_staff = self.person("hebergeur@voisinage.localhost", "Paul", "Hébergeur")
+        partner, _ = HostingPartner.objects.get_or_create(
+            slug="territoires-numeriques",
+            defaults={"name": "Territoires numériques", "contact_email": "contact@tn.localhost"},
+        )
+        partner.staff.add(partner_staff)
+        partners_group, _ = Group.objects.get_or_create(name="Hébergeurs")
+        partners_group.permissions.add(Permission.objects.get(codename="access_admin"))
+        partner_staff.groups.add(partners_group)
+
+        plans = {}
+        for name, low, high, period, price, currency in PLANS:
+            plans[name], _ = Plan.objects.get_or_create(
+                hosting_partner=partner, name=name,
+                defaults={"min_population": low, "max_population": high, "period": period,
+                          "price": price, "currency": currency},
+            )
+
+        self.load_portal()
+        people = {"admin": admin, "partner": partner_staff, "communes": []}
+        for spec in COMMUNES:
+            identity = spec["identity"]
+            commune = Commune.objects.filter(slug=identity.slug).first()
+            if commune is None:
+                commune = commune_create(
+                    by=admin, partner=partner, identity=identity,
+                    hostname=spec["hostname"], port=DEMO_PORT, plan=plans[spec["plan"]],
+                )
+            staff = self.person(*spec["staff"])
+            staff.groups.add(commune.editors_group)
+            residents = [self.person(*resident) for resident in spec["residents"]]
+            self.load_news(commune, spec["news"])
+            for module in registry:
+                if module.demo_data:
+                    import_string(module.demo_data)(commune, residents)
+            people["communes"].append((commune, staff, residents))
+        return people
+
+    def load_portal(self):
+        portal = PortalPage.objects.first()
+        if portal is None:
+            portal = PortalPage(
+                title="Voisinage",
+                slug="portail",
+                intro="<p>La plateforme des communes et de leurs quartiers : actualités de la "
+                      "mairie, annonces entre habitants, communautés de voisins.</p>",
+            )
+            Page.get_first_root_node().add_child(instance=portal)
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(hostname="localhost", port=DEMO_PORT, root_page=portal,
+                                is_default_site=True, site_name="Voisinage")
+        elif site.root_page_id != portal.pk:
+            old_root = site.root_page
+            site.root_page = portal
+            site.hostname, site.port, site.site_name = "localhost", DEMO_PORT, "Voisinage"
+            site.save()
+            # Wagtail's "Welcome" page, left by its first migration.
+            if old_root.depth == 2 and old_root.specific_class is Page:
+                old_root.delete()
+
+    def load_news(self, commune, news):
+        home = CommunePage.objects.get(pk=commune.site.root_page_id)
+        today = timezone.localdate()
+        for title, summary, days_ago in news:
+            if NewsPage.objects.child_of(home).filter(title=title).exists():
+                continue
+            page = NewsPage(
+                title=title, intro=summary, body=f"<p>{summary}</p>",
+                date=today - datetime.timedelta(days=days_ago),
+            )
+            home.add_child(instance=page)
+
+    def print_summary(self, people):
+        write = self.stdout.write
+        port = DEMO_PORT
+        write(self.style.SUCCESS("Demo data loaded."))
+        write(f"\nPassword of every demo account: {DEMO_PASSWORD}\n")
+        write(f"Platform home:   http://localhost:{port}/")
+        write(f"Wagtail admin:   http://localhost:{port}/admin/")
+        write(f"API docs:        http://localhost:{port}/api/v1/docs/")
+        write(f"  admin (superuser):        {people['admin'].email}")
+        write(f"  hosting partner staff:    {people['partner'].email}")
+        for commune, staff, residents in people["communes"]:
+            write(f"\n{commune.name}: http://{commune.hostname}:{port}/"
+                  f"  (admin: http://{commune.hostname}:{port}/admin/)")
+            write(f"  town-hall staff:          {staff.email}")
+            for resident in residents:
+                write(f"  resident:                 {resident.email}")
+        write(f"\nDatabase: {settings.DATABASES['default']['NAME']}")

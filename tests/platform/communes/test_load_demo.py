@@ -1,0 +1,26 @@
+from io import StringIO
+
+from django.core.management import call_command
+from wagtail.models import Site
+
+from communes.models import Commune, NewsPage, PortalPage
+
+
+def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=StringIO())
+
+    communes = {c.slug: c for c in Commune.objects.select_related("site")}
+    assert set(communes) == {"saint-malo", "cocody"}
+    assert communes["saint-malo"].official_code == "35288"
+    assert communes["saint-malo"].country == "FR"
+    assert communes["cocody"].country == "CI"
+    assert communes["cocody"].time_zone == "Africa/Abidjan"
+    assert communes["saint-malo"].site.hostname == "saint-malo.localhost"
+    assert NewsPage.objects.count() == 5
+    assert PortalPage.objects.count() == 1
+    assert Site.objects.get(is_default_site=True).root_page.specific_class is PortalPage
+    printed = out.getvalue()
+    assert "http://saint-malo.localhost:8000/" in printed
+    assert "mairie@cocody.localhost" in printed
