@@ -55,6 +55,7 @@ class TokenListCreate(generics.ListCreateAPIView):
     """List your active device tokens, or issue a new one with your email and password."""
 
     serializer_class = DeviceTokenSerializer
+    queryset = DeviceToken.objects.none()
     throttle_scope = "token_create"
 
     def get_permissions(self):
@@ -84,6 +85,7 @@ class TokenRevoke(generics.DestroyAPIView):
     """Revoke one of your device tokens (another person's token answers 404)."""
 
     serializer_class = DeviceTokenSerializer
+    queryset = DeviceToken.objects.none()
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):

@@ -29,14 +29,27 @@ class CommuneSerializer(serializers.ModelSerializer):
         source="postal_code_list", child=serializers.CharField(), read_only=True
     )
     hostname = serializers.CharField(read_only=True)
+    contact_email = serializers.CharField(read_only=True)
+    contact_phone = serializers.CharField(read_only=True)
     modules = serializers.SerializerMethodField()
 
     class Meta:
         model = Commune
         fields = [
-            "slug", "name", "country", "official_code", "postal_codes", "time_zone",
-            "population", "hostname", "contact_email", "contact_phone", "contact_address",
-            "opening_hours", "theme", "modules",
+            "slug",
+            "name",
+            "country",
+            "official_code",
+            "postal_codes",
+            "time_zone",
+            "population",
+            "hostname",
+            "contact_email",
+            "contact_phone",
+            "contact_address",
+            "opening_hours",
+            "theme",
+            "modules",
         ]
         read_only_fields = fields
 
@@ -47,7 +60,9 @@ class CommuneSerializer(serializers.ModelSerializer):
 
 def communes_for_api():
     return Commune.objects.select_related("site").prefetch_related(
-        Prefetch("module_switches", queryset=CommuneModule.objects.only("commune", "module", "enabled"))
+        Prefetch(
+            "module_switches", queryset=CommuneModule.objects.only("commune", "module", "enabled")
+        )
     )
 
 

@@ -50,19 +50,25 @@ class Plan(models.Model):
         YEARLY = "yearly", _("Yearly")
 
     hosting_partner = models.ForeignKey(
-        HostingPartner, on_delete=models.CASCADE, related_name="plans",
+        HostingPartner,
+        on_delete=models.CASCADE,
+        related_name="plans",
         verbose_name=_("hosting partner"),
     )
     name = models.CharField(_("name"), max_length=100)
     min_population = models.PositiveIntegerField(_("minimum population"), default=0)
     max_population = models.PositiveIntegerField(
-        _("maximum population"), null=True, blank=True,
+        _("maximum population"),
+        null=True,
+        blank=True,
         help_text=_("Leave empty for no upper limit."),
     )
     period = models.CharField(_("period"), max_length=10, choices=Period.choices)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
     currency = models.CharField(
-        _("currency"), max_length=3, default="EUR",
+        _("currency"),
+        max_length=3,
+        default="EUR",
         choices=[("EUR", "EUR"), ("XOF", "XOF")],
     )
 
@@ -87,7 +93,8 @@ class Plan(models.Model):
         if self.max_population is None:
             return _("%(min)s inhabitants and more") % {"min": self.min_population}
         return _("%(min)s to %(max)s inhabitants") % {
-            "min": self.min_population, "max": self.max_population,
+            "min": self.min_population,
+            "max": self.max_population,
         }
 
     def covers(self, population: int) -> bool:
@@ -106,12 +113,16 @@ class Commune(models.Model):
     """A commune: its identity, its web site (a Wagtail Site), plan and modules."""
 
     hosting_partner = models.ForeignKey(
-        HostingPartner, on_delete=models.PROTECT, related_name="communes",
+        HostingPartner,
+        on_delete=models.PROTECT,
+        related_name="communes",
         verbose_name=_("hosting partner"),
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
-        _("slug"), max_length=80, unique=True,
+        _("slug"),
+        max_length=80,
+        unique=True,
         help_text=_("Identifies the commune in addresses of the API."),
     )
     country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES)
@@ -122,31 +133,54 @@ class Commune(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=40)
     population = models.PositiveIntegerField(_("population"), default=0)
     logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("logo"),
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logo"),
     )
     coat_of_arms = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("coat of arms"),
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("coat of arms"),
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = PhoneNumberField(_("contact phone"), blank=True)
     contact_address = models.TextField(_("postal address of the town hall"), blank=True)
     opening_hours = models.TextField(_("opening hours"), blank=True)
     theme = models.CharField(
-        _("theme"), max_length=40, default="default", choices=theme_choices,
+        _("theme"),
+        max_length=40,
+        default="default",
+        choices=theme_choices,
     )
     plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="communes",
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="communes",
         verbose_name=_("plan"),
     )
     site = models.OneToOneField(
-        "wagtailcore.Site", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="commune", verbose_name=_("web site"),
+        "wagtailcore.Site",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commune",
+        verbose_name=_("web site"),
     )
     editors_group = models.OneToOneField(
-        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="commune", verbose_name=_("editors group"),
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commune",
+        verbose_name=_("editors group"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
@@ -203,7 +237,9 @@ class CommuneModule(models.Model):
     """Whether one module is on for one commune, and its settings for that commune."""
 
     commune = models.ForeignKey(
-        Commune, on_delete=models.CASCADE, related_name="module_switches",
+        Commune,
+        on_delete=models.CASCADE,
+        related_name="module_switches",
         verbose_name=_("commune"),
     )
     module = models.CharField(_("module"), max_length=50, choices=module_choices)
@@ -211,8 +247,12 @@ class CommuneModule(models.Model):
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("updated by"),
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
@@ -276,8 +316,7 @@ class CommunePage(Page):
 
     def latest_news(self):
         return (
-            NewsPage.objects.live().public().child_of(self)
-            .order_by("-date", "-first_published_at")
+            NewsPage.objects.live().public().child_of(self).order_by("-date", "-first_published_at")
         )
 
     def get_context(self, request, *args, **kwargs):
@@ -302,8 +341,12 @@ class NewsPage(Page):
     intro = models.CharField(_("summary"), max_length=300, blank=True)
     body = RichTextField(_("text"))
     image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("image"),
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("image"),
     )
 
     content_panels = [

@@ -57,9 +57,13 @@ def _full_clean(commune: Commune, *, exclude: list[str] | None = None) -> None:
 
 
 def _editors_group(commune: Commune, page: CommunePage, collection: Collection) -> Group:
-    group = Group.objects.create(name=_("Town hall of %(name)s (%(code)s)") % {
-        "name": commune.name, "code": commune.official_code,
-    })
+    group = Group.objects.create(
+        name=_("Town hall of %(name)s (%(code)s)")
+        % {
+            "name": commune.name,
+            "code": commune.official_code,
+        }
+    )
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     for permission_type in EDITOR_PAGE_PERMISSIONS:
         GroupPagePermission.objects.create(group=group, page=page, permission_type=permission_type)
@@ -89,7 +93,9 @@ def commune_create(
     _check_partner(by, partner)
     slug = identity.slug or slugify(identity.name)
     commune = Commune(
-        hosting_partner=partner, plan=plan, slug=slug,
+        hosting_partner=partner,
+        plan=plan,
+        slug=slug,
         **{k: v for k, v in identity.__dict__.items() if k != "slug"},
     )
     _full_clean(commune, exclude=["site", "editors_group"])
@@ -102,9 +108,7 @@ def commune_create(
     root.add_child(instance=home)
     # The partner creates the site: page permissions are the town hall's, not theirs.
     home.save_revision(user=by).publish(user=by, skip_permission_checks=True)
-    site = Site.objects.create(
-        hostname=hostname, port=port, root_page=home, site_name=commune.name
-    )
+    site = Site.objects.create(hostname=hostname, port=port, root_page=home, site_name=commune.name)
     collection = Collection.get_first_root_node().add_child(name=commune.name)
     commune.site = site
     commune.save()

@@ -1,6 +1,31 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
+from wagtail.permissions import register_permission_policy
+
+from communes.admin_views import (
+    CommuneViewSet,
+    HostingPartnerViewSet,
+    PlanViewSet,
+    commune_policy,
+    hosting_partner_policy,
+    plan_policy,
+)
+from communes.models import Commune, HostingPartner, Plan
+
+# Registered first, before anything asks Wagtail for these models' policies.
+register_permission_policy(Commune, commune_policy)
+register_permission_policy(Plan, plan_policy)
+register_permission_policy(HostingPartner, hosting_partner_policy)
+
+
+@hooks.register("register_admin_viewset")
+def register_hosting_viewsets():
+    return [
+        CommuneViewSet("commune"),
+        PlanViewSet("plan"),
+        HostingPartnerViewSet("hosting_partner"),
+    ]
 
 
 @hooks.register("register_log_actions")

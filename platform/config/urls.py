@@ -10,6 +10,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 from core import views as core_views
 from core.modules import module_urls, registry
 
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

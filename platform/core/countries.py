@@ -55,7 +55,9 @@ COUNTRIES: dict[str, CountryRules] = {
         code="CI",
         name=_("Côte d'Ivoire"),
         official_code_pattern=re.compile(r"^CI-[A-Z]{2}-\d{2}$"),
-        official_code_help=_("INS code: CI-, the district's two letters, a dash, two digits (CI-AB-03)."),
+        official_code_help=_(
+            "INS code: CI-, the district's two letters, a dash, two digits (CI-AB-03)."
+        ),
         postal_code_pattern=None,
         time_zones=("Africa/Abidjan",),
         phone_prefix="+225",

@@ -66,9 +66,7 @@ class PlatformModule(AppConfig):
     def validate(self) -> None:
         for attribute in REQUIRED_ATTRIBUTES:
             if not getattr(self, attribute, None):
-                raise ImproperlyConfigured(
-                    f"Module app {self.name!r} must declare {attribute!r}."
-                )
+                raise ImproperlyConfigured(f"Module app {self.name!r} must declare {attribute!r}.")
         if not self.module_label.isidentifier():
             raise ImproperlyConfigured(
                 f"Module label {self.module_label!r} of {self.name!r} is not an identifier."

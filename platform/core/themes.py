@@ -63,10 +63,7 @@ def deactivate(token) -> None:
 class ThemeLoader(FilesystemLoader):
     def get_dirs(self):
         names = [current_theme(), settings.DEFAULT_THEME]
-        return [
-            Path(settings.THEMES_DIR) / name / "templates"
-            for name in dict.fromkeys(names)
-        ]
+        return [Path(settings.THEMES_DIR) / name / "templates" for name in dict.fromkeys(names)]
 
 
 class CachedThemeLoader(DjangoCachedLoader):

@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/voisinage")
 
-from .base import *  # noqa: E402, F403
-from .base import Q_CLUSTER, VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import Q_CLUSTER, VAR_DIR
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 DEBUG = False

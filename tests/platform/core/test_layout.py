@@ -19,7 +19,10 @@ def test_stdlib_platform_module_stays_importable_with_project_on_path():
         " platform.__file__; print(platform.python_version())"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=False,
+        [sys.executable, "-c", code, str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from core.signals import CommuneModuleSignal
 
 def _module(**attributes):
     package = types.ModuleType("modules.fake")
-    package.__path__ = ["/tmp/fake"]  # noqa: S108
+    package.__path__ = ["/tmp/fake"]
     base = {"default": False, "name": "modules.fake", "label": "fake"}
     config_class = type("FakeConfig", (PlatformModule,), {**base, **attributes})
     return config_class("modules.fake", package)
@@ -29,8 +29,13 @@ def test_a_module_without_metadata_fails_at_start_up():
 
 
 def test_a_module_with_bad_periodic_tasks_fails_at_start_up():
-    module = _module(module_label="fake", verbose_name="Fake", description="x",
-                     url_prefix="fake", periodic_tasks=("not a task",))
+    module = _module(
+        module_label="fake",
+        verbose_name="Fake",
+        description="x",
+        url_prefix="fake",
+        periodic_tasks=("not a task",),
+    )
     with pytest.raises(ImproperlyConfigured):
         module.validate()
 
@@ -64,8 +69,9 @@ def test_guard_answers_404_only_for_the_commune_that_switched_the_module_off(
 
 
 def test_guard_resolves_the_commune_named_in_the_api_path(commune):
-    view = guard_view(lambda request, commune_slug: HttpResponse(request.commune.slug),
-                      "classifieds")
+    view = guard_view(
+        lambda request, commune_slug: HttpResponse(request.commune.slug), "classifieds"
+    )
     request = RequestFactory().get("/")
     request.commune = None
     assert view(request, commune_slug="saint-malo").content == b"saint-malo"

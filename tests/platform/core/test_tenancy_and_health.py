@@ -2,7 +2,6 @@ import pytest
 from django.test import RequestFactory
 from wagtail.models import Site
 
-from core import views
 from core.tenancy import CommuneMiddleware
 
 

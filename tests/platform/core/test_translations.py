@@ -14,9 +14,18 @@ def test_french_catalogue_is_complete(domain):
     msgfmt = shutil.which("msgfmt")
     assert msgfmt, "gettext is missing: run `make setup`"
     result = subprocess.run(
-        [msgfmt, "--check", "--statistics", "-o", "/dev/null",
-         str(LOCALE / "fr" / "LC_MESSAGES" / f"{domain}.po")],
-        capture_output=True, text=True, check=False, env={"LC_ALL": "C"},
+        [
+            msgfmt,
+            "--check",
+            "--statistics",
+            "-o",
+            "/dev/null",
+            str(LOCALE / "fr" / "LC_MESSAGES" / f"{domain}.po"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"LC_ALL": "C"},
     )
     assert result.returncode == 0, result.stderr
     statistics = result.stderr.strip()
