@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from communes.models import Commune, CommuneModule, HostingPartner, Plan
@@ -49,3 +49,14 @@ def access_managed_commune(user, slug: str) -> Commune:
 
 def plans_for_user(user) -> QuerySet[Plan]:
     return Plan.objects.filter(hosting_partner__in=partners_for_user(user))
+
+
+def communes_edited_by(user) -> QuerySet[Commune]:
+    """Communes whose public details ``user`` may edit: its town-hall editors, its partner."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Commune.objects.none()
+    if user.is_superuser:
+        return Commune.objects.all()
+    return Commune.objects.filter(
+        Q(editors_group__in=user.groups.all()) | Q(hosting_partner__staff=user)
+    ).distinct()

@@ -18,7 +18,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from communes.models import Commune, CommuneModule, CommunePage, HostingPartner, Plan
-from communes.selectors import user_can_manage_partner
+from communes.selectors import communes_edited_by, user_can_manage_partner
 from core.modules import forget_enabled_cache, registry
 
 EDITOR_PAGE_PERMISSIONS = ("add", "change", "publish", "lock", "unlock")
@@ -164,3 +164,32 @@ def module_set_enabled(*, by, commune: Commune, module: str, enabled: bool) -> C
         )
     forget_enabled_cache(commune)
     return switch
+
+
+TOWN_HALL_FIELDS = frozenset(
+    {
+        "contact_email",
+        "contact_phone",
+        "contact_address",
+        "opening_hours",
+        "logo",
+        "coat_of_arms",
+        "theme",
+    }
+)
+
+
+@transaction.atomic
+def commune_update_details(*, by, commune: Commune, **fields) -> Commune:
+    """The town hall edits its public details: contacts, hours, logo, coat of arms, theme."""
+    if not communes_edited_by(by).filter(pk=commune.pk).exists():
+        raise PermissionDenied(_("You cannot edit this commune."))
+    unknown = set(fields) - TOWN_HALL_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    for name, value in fields.items():
+        setattr(commune, name, value)
+    _full_clean(commune)
+    commune.save(update_fields=[*fields])
+    log(instance=commune, action="wagtail.edit", user=by)
+    return commune

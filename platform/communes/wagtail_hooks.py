@@ -3,6 +3,7 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
+from communes import town_hall_admin
 from communes.admin_views import (
     CommuneViewSet,
     HostingPartnerViewSet,
@@ -43,3 +44,13 @@ def register_module_switch_actions(actions):
 
         def format_message(self, log_entry):
             return _("Module '%(module)s' switched off") % {"module": log_entry.data.get("module")}
+
+
+@hooks.register("register_admin_urls")
+def register_town_hall_urls():
+    return town_hall_admin.urlpatterns
+
+
+@hooks.register("register_admin_menu_item")
+def register_town_hall_menu_item():
+    return town_hall_admin.menu_item()

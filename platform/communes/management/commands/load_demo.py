@@ -24,9 +24,15 @@ DEMO_PORT = 8000
 COMMUNES = [
     {
         "identity": CommuneIdentity(
-            name="Saint-Malo", slug="saint-malo", country="FR", official_code="35288",
-            postal_codes="35400", time_zone="Europe/Paris", population=46803,
-            contact_email="contact@saint-malo.localhost", contact_phone="+33299406060",
+            name="Saint-Malo",
+            slug="saint-malo",
+            country="FR",
+            official_code="35288",
+            postal_codes="35400",
+            time_zone="Europe/Paris",
+            population=46803,
+            contact_email="contact@saint-malo.localhost",
+            contact_phone="+33299406060",
             contact_address="Place Chateaubriand\n35400 Saint-Malo",
             opening_hours="Du lundi au vendredi, 8 h 30 – 12 h et 13 h 30 – 17 h",
             theme="default",
@@ -39,19 +45,36 @@ COMMUNES = [
             ("yann.morvan@exemple.localhost", "Yann", "Morvan"),
         ],
         "news": [
-            ("Travaux sur la digue du Sillon", "Fermeture partielle de la promenade du 2 au "
-             "13 décembre pour consolider les brise-lames.", 2),
-            ("Marché de Noël intra-muros", "Du 12 au 24 décembre, place Chateaubriand : "
-             "artisans, chorales et manège pour les enfants.", 6),
-            ("Collecte des sapins", "Déposez votre sapin dans l'un des 14 points de collecte "
-             "jusqu'au 20 janvier.", 10),
+            (
+                "Travaux sur la digue du Sillon",
+                "Fermeture partielle de la promenade du 2 au "
+                "13 décembre pour consolider les brise-lames.",
+                2,
+            ),
+            (
+                "Marché de Noël intra-muros",
+                "Du 12 au 24 décembre, place Chateaubriand : "
+                "artisans, chorales et manège pour les enfants.",
+                6,
+            ),
+            (
+                "Collecte des sapins",
+                "Déposez votre sapin dans l'un des 14 points de collecte jusqu'au 20 janvier.",
+                10,
+            ),
         ],
     },
     {
         "identity": CommuneIdentity(
-            name="Cocody", slug="cocody", country="CI", official_code="CI-AB-03",
-            postal_codes="", time_zone="Africa/Abidjan", population=692583,
-            contact_email="contact@cocody.localhost", contact_phone="+2252722441010",
+            name="Cocody",
+            slug="cocody",
+            country="CI",
+            official_code="CI-AB-03",
+            postal_codes="",
+            time_zone="Africa/Abidjan",
+            population=692583,
+            contact_email="contact@cocody.localhost",
+            contact_phone="+2252722441010",
             contact_address="Boulevard de France\nAbidjan, Cocody",
             opening_hours="Du lundi au vendredi, 7 h 30 – 16 h 30",
             theme="bocage",
@@ -64,10 +87,18 @@ COMMUNES = [
             ("awa.traore@exemple.localhost", "Awa", "Traoré"),
         ],
         "news": [
-            ("Opération quartiers propres", "Samedi, grand nettoyage à la Riviera 3 : rendez-vous "
-             "à 7 h devant le centre culturel.", 1),
-            ("Campagne de vaccination", "Vaccination gratuite des enfants de 0 à 5 ans au centre "
-             "de santé d'Angré, du lundi au mercredi.", 5),
+            (
+                "Opération quartiers propres",
+                "Samedi, grand nettoyage à la Riviera 3 : rendez-vous "
+                "à 7 h devant le centre culturel.",
+                1,
+            ),
+            (
+                "Campagne de vaccination",
+                "Vaccination gratuite des enfants de 0 à 5 ans au centre "
+                "de santé d'Angré, du lundi au mercredi.",
+                5,
+            ),
         ],
     },
 ]
@@ -101,8 +132,9 @@ class Command(BaseCommand):
         return user
 
     def load(self):
-        admin = self.person("admin@voisinage.localhost", "Camille", "Admin",
-                            is_staff=True, is_superuser=True)
+        admin = self.person(
+            "admin@voisinage.localhost", "Camille", "Admin", is_staff=True, is_superuser=True
+        )
         partner_staff = self.person("hebergeur@voisinage.localhost", "Paul", "Hébergeur")
         partner, _ = HostingPartner.objects.get_or_create(
             slug="territoires-numeriques",
@@ -116,9 +148,15 @@ class Command(BaseCommand):
         plans = {}
         for name, low, high, period, price, currency in PLANS:
             plans[name], _ = Plan.objects.get_or_create(
-                hosting_partner=partner, name=name,
-                defaults={"min_population": low, "max_population": high, "period": period,
-                          "price": price, "currency": currency},
+                hosting_partner=partner,
+                name=name,
+                defaults={
+                    "min_population": low,
+                    "max_population": high,
+                    "period": period,
+                    "price": price,
+                    "currency": currency,
+                },
             )
 
         self.load_portal()
@@ -128,8 +166,12 @@ class Command(BaseCommand):
             commune = Commune.objects.filter(slug=identity.slug).first()
             if commune is None:
                 commune = commune_create(
-                    by=admin, partner=partner, identity=identity,
-                    hostname=spec["hostname"], port=DEMO_PORT, plan=plans[spec["plan"]],
+                    by=admin,
+                    partner=partner,
+                    identity=identity,
+                    hostname=spec["hostname"],
+                    port=DEMO_PORT,
+                    plan=plans[spec["plan"]],
                 )
             staff = self.person(*spec["staff"])
             staff.groups.add(commune.editors_group)
@@ -148,13 +190,18 @@ class Command(BaseCommand):
                 title="Voisinage",
                 slug="portail",
                 intro="<p>La plateforme des communes et de leurs quartiers : actualités de la "
-                      "mairie, annonces entre habitants, communautés de voisins.</p>",
+                "mairie, annonces entre habitants, communautés de voisins.</p>",
             )
             Page.get_first_root_node().add_child(instance=portal)
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
-            Site.objects.create(hostname="localhost", port=DEMO_PORT, root_page=portal,
-                                is_default_site=True, site_name="Voisinage")
+            Site.objects.create(
+                hostname="localhost",
+                port=DEMO_PORT,
+                root_page=portal,
+                is_default_site=True,
+                site_name="Voisinage",
+            )
         elif site.root_page_id != portal.pk:
             old_root = site.root_page
             site.root_page = portal
@@ -171,7 +218,9 @@ class Command(BaseCommand):
             if NewsPage.objects.child_of(home).filter(title=title).exists():
                 continue
             page = NewsPage(
-                title=title, intro=summary, body=f"<p>{summary}</p>",
+                title=title,
+                intro=summary,
+                body=f"<p>{summary}</p>",
                 date=today - datetime.timedelta(days=days_ago),
             )
             home.add_child(instance=page)
@@ -187,8 +236,10 @@ class Command(BaseCommand):
         write(f"  admin (superuser):        {people['admin'].email}")
         write(f"  hosting partner staff:    {people['partner'].email}")
         for commune, staff, residents in people["communes"]:
-            write(f"\n{commune.name}: http://{commune.hostname}:{port}/"
-                  f"  (admin: http://{commune.hostname}:{port}/admin/)")
+            write(
+                f"\n{commune.name}: http://{commune.hostname}:{port}/"
+                f"  (admin: http://{commune.hostname}:{port}/admin/)"
+            )
             write(f"  town-hall staff:          {staff.email}")
             for resident in residents:
                 write(f"  resident:                 {resident.email}")
