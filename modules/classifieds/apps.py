@@ -19,6 +19,7 @@ class ClassifiedsConfig(PlatformModule):
     site_urls = "modules.classifieds.urls"
     api_urls = "modules.classifieds.api_urls"
     admin_viewsets = ("modules.classifieds.admin.ClassifiedViewSet",)
+    demo_data = "modules.classifieds.demo.load"
     notification_kinds = ("classified_expired",)
     periodic_tasks = (
         PeriodicTask(
@@ -27,3 +28,15 @@ class ClassifiedsConfig(PlatformModule):
             name="classifieds: expire",
         ),
     )
+
+    def ready(self):
+        super().ready()
+        from wagtail.permissions import register_permission_policy
+
+        from core.signals import commune_home_panels
+        from modules.classifieds.models import Classified
+        from modules.classifieds.permissions import ClassifiedPermissionPolicy
+        from modules.classifieds.receivers import home_panel
+
+        register_permission_policy(Classified, ClassifiedPermissionPolicy(Classified))
+        commune_home_panels.connect(home_panel, dispatch_uid="classifieds.home_panel")

@@ -28,18 +28,24 @@ class Classified(models.Model):
         EXPIRED = "expired", _("Expired")
 
     commune = models.ForeignKey(
-        "communes.Commune", on_delete=models.CASCADE, related_name="classifieds",
+        "communes.Commune",
+        on_delete=models.CASCADE,
+        related_name="classifieds",
         verbose_name=_("commune"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-        related_name="classifieds", verbose_name=_("author"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="classifieds",
+        verbose_name=_("author"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=3000)
     contact = models.CharField(
-        _("how to contact you"), max_length=200,
+        _("how to contact you"),
+        max_length=200,
         help_text=_("For example: a phone number, or 'message me on the site'."),
     )
     status = models.CharField(

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from wagtail.models import Site
 
 from communes.models import Commune, NewsPage, PortalPage
+from modules.classifieds.models import Classified
 
 
 def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
@@ -20,6 +21,8 @@ def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
     assert communes["saint-malo"].site.hostname == "saint-malo.localhost"
     assert NewsPage.objects.count() == 5
     assert PortalPage.objects.count() == 1
+    assert Classified.objects.filter(commune__slug="cocody").count() == 2
+    assert Classified.objects.count() == 4
     assert Site.objects.get(is_default_site=True).root_page.specific_class is PortalPage
     printed = out.getvalue()
     assert "http://saint-malo.localhost:8000/" in printed

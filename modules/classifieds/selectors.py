@@ -1,0 +1,92 @@
+"""Reads on classifieds, scoped to the commune and to who asks."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from core.modules import registry
+from modules.classifieds.models import Classified
+
+MODULE_LABEL = "classifieds"
+
+
+def classifieds_open(*, commune, kind: str | None = None) -> QuerySet[Classified]:
+    """Open classifieds of ``commune``, newest first (those past their end are left out)."""
+    queryset = Classified.objects.open().filter(commune=commune)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.select_related("author").order_by("-created_at", "-pk")
+
+
+def classifieds_latest(*, commune, count: int = 3) -> list[Classified]:
+    return list(classifieds_open(commune=commune)[:count])
+
+
+def classifieds_of_author(*, commune, author) -> QuerySet[Classified]:
+    """Everything ``author`` published in ``commune``, closed and expired included."""
+    if author is None or not author.is_authenticated:
+        return Classified.objects.none()
+    return (
+        Classified.objects.filter(commune=commune, author=author)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def access_classified(*, commune, pk, viewer=None) -> Classified:
+    """Fetch a classified of ``commune`` in one call: 404 alike for "no such" and "elsewhere".
+
+    With ``viewer``, a classified that is no longer open is visible to its author only.
+    """
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if commune is None or not 0 < pk < 2**63:
+        raise Http404
+    classified = Classified.objects.select_related("author").filter(commune=commune, pk=pk).first()
+    if classified is None:
+        raise Http404
+    if viewer is not None and not classified.is_open and classified.author_id != viewer.pk:
+        raise Http404
+    return classified
+
+
+# --- staff ------------------------------------------------------------------
+
+
+def communes_moderated_by(user) -> QuerySet:
+    """Communes whose classifieds ``user`` may moderate: their town hall or hosting partner."""
+    Commune = apps.get_model("communes", "Commune")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Commune.objects.none()
+    if user.is_superuser:
+        return Commune.objects.all()
+    return Commune.objects.filter(
+        Q(editors_group__in=user.groups.all()) | Q(hosting_partner__staff=user)
+    ).distinct()
+
+
+def user_can_moderate_commune(user, commune) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return communes_moderated_by(user).filter(pk=commune.pk).exists()
+
+
+def classifieds_for_staff(*, user, commune=None) -> QuerySet[Classified]:
+    """What the admin lists: the commune of the host, or every commune with the module on.
+
+    Non-superusers only see communes they moderate.
+    """
+    queryset = Classified.objects.select_related("author", "commune")
+    if commune is not None:
+        queryset = queryset.filter(commune=commune)
+    else:
+        queryset = queryset.filter(commune__in=registry.enabled_communes(MODULE_LABEL))
+    if not user.is_superuser:
+        queryset = queryset.filter(commune__in=communes_moderated_by(user).values("pk"))
+    return queryset

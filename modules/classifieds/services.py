@@ -1,0 +1,156 @@
+"""Writes on classifieds (CLS-1): publish, close, moderate, expire.
+
+Every function is keyword-only and atomic; the site views, the API, the Wagtail
+admin and the periodic task call these, never the ORM directly.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from core.modules import registry
+from modules.classifieds.models import Classified
+from modules.classifieds.selectors import user_can_moderate_commune
+
+MODULE_LABEL = "classifieds"
+TEXT_FIELDS = ("title", "description", "contact")
+
+
+def _forbidden_characters(value: str) -> bool:
+    """NUL bytes and lone surrogates cannot be stored in PostgreSQL text."""
+    return "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+
+
+def _clean_days(days) -> list[str]:
+    maximum = settings.CLASSIFIEDS_MAX_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
+        return [
+            _("Choose a duration between 1 and %(max)s days.") % {"max": maximum},
+        ]
+    return []
+
+
+def _validate(classified: Classified, *, extra_errors: dict[str, list[str]]) -> None:
+    errors: dict[str, list[str]] = {name: list(msgs) for name, msgs in extra_errors.items()}
+    for name in TEXT_FIELDS:
+        value = getattr(classified, name)
+        if not isinstance(value, str):
+            errors.setdefault(name, []).append(_("Enter a text."))
+        elif _forbidden_characters(value):
+            errors.setdefault(name, []).append(_("Remove the invalid characters."))
+        elif len(value) > Classified._meta.get_field(name).max_length:
+            errors.setdefault(name, []).append(
+                _("Write at most %(max)s characters.")
+                % {"max": Classified._meta.get_field(name).max_length}
+            )
+    try:
+        classified.full_clean(
+            exclude=["commune", "author", "created_at", "expires_at", "closed_at", *errors],
+            validate_constraints=False,
+        )
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_resident(user) -> None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Log in to publish a classified."))
+
+
+@transaction.atomic
+def classified_create(
+    *,
+    commune,
+    author,
+    kind: str,
+    title: str,
+    description: str,
+    contact: str,
+    days: int | None = None,
+) -> Classified:
+    """Publish a classified in ``commune``, open for ``days`` days (CLS-1)."""
+    _require_resident(author)
+    if days is None:
+        days = settings.CLASSIFIEDS_DEFAULT_DAYS
+    now = timezone.now()
+    classified = Classified(
+        commune=commune,
+        author=author,
+        kind=kind,
+        title=title.strip() if isinstance(title, str) else title,
+        description=description.strip() if isinstance(description, str) else description,
+        contact=contact.strip() if isinstance(contact, str) else contact,
+        status=Classified.Status.OPEN,
+        created_at=now,
+    )
+    day_errors = _clean_days(days)
+    _validate(classified, extra_errors={"days": day_errors} if day_errors else {})
+    classified.expires_at = now + timedelta(days=days)
+    classified.save()
+    log(instance=classified, action="wagtail.create", user=author)
+    return classified
+
+
+@transaction.atomic
+def classified_close(*, classified: Classified, by) -> Classified:
+    """The author closes their classified; closing a closed or expired one changes nothing."""
+    if by is None or not by.is_authenticated or classified.author_id != by.pk:
+        raise PermissionDenied(_("Only its author can close this classified."))
+    now = timezone.now()
+    changed = Classified.objects.filter(pk=classified.pk, status=Classified.Status.OPEN).update(
+        status=Classified.Status.CLOSED, closed_at=now
+    )
+    classified.refresh_from_db(fields=["status", "closed_at"])
+    if changed:
+        log(instance=classified, action="classifieds.close", user=by)
+    return classified
+
+
+@transaction.atomic
+def classified_moderate(
+    *, classified: Classified, by, title: str, description: str, status: str
+) -> Classified:
+    """Town-hall or platform staff correct or close a classified (abusive content)."""
+    if not user_can_moderate_commune(by, classified.commune):
+        raise PermissionDenied(_("You cannot moderate the classifieds of this commune."))
+    previous = Classified.objects.select_for_update().get(pk=classified.pk)
+    classified.title = title.strip() if isinstance(title, str) else title
+    classified.description = description.strip() if isinstance(description, str) else description
+    classified.status = status
+    _validate(classified, extra_errors={})
+    if status == Classified.Status.CLOSED and previous.status != Classified.Status.CLOSED:
+        classified.closed_at = timezone.now()
+    elif status != Classified.Status.CLOSED:
+        classified.closed_at = None
+    classified.save(update_fields=["title", "description", "status", "closed_at"])
+    log(
+        instance=classified,
+        action="wagtail.edit",
+        user=by,
+        data={"status": {"from": previous.status, "to": status}},
+    )
+    return classified
+
+
+def classifieds_expire(*, now=None) -> int:
+    """Mark open classifieds past their end as expired, in one UPDATE.
+
+    Communes that have the module switched off are skipped: their classifieds
+    stay as they are until the module is on again.
+    """
+    now = now or timezone.now()
+    return (
+        Classified.objects.due_to_expire(now)
+        .filter(commune__in=registry.enabled_communes(MODULE_LABEL))
+        .update(status=Classified.Status.EXPIRED)
+    )

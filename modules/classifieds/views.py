@@ -1,0 +1,136 @@
+"""Site pages of classifieds, on the commune's host under /annonces/.
+
+The core's guard answers 404 when the module is off for the commune; these
+views only answer 404 off-commune (the platform's own host).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from modules.classifieds.forms import ClassifiedForm
+from modules.classifieds.models import Classified
+from modules.classifieds.selectors import (
+    access_classified,
+    classifieds_of_author,
+    classifieds_open,
+)
+from modules.classifieds.services import classified_close, classified_create
+
+PAGE_SIZE = 20
+
+
+def commune_required(view):
+    """404 on a host that is not a commune's (checked before asking to log in)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if getattr(request, "commune", None) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def resident_view(view):
+    return commune_required(login_required(view))
+
+
+def _kind_filter(request) -> str:
+    kind = request.GET.get("kind", "")
+    return kind if kind in Classified.Kind.values else ""
+
+
+@resident_view
+@require_http_methods(["GET", "HEAD"])
+def classified_list(request):
+    kind = _kind_filter(request)
+    paginator = Paginator(classifieds_open(commune=request.commune, kind=kind), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "classifieds/list.html",
+        {
+            "page_obj": page,
+            "classifieds": page.object_list,
+            "kind": kind,
+            "kinds": Classified.Kind.choices,
+        },
+    )
+
+
+@resident_view
+@require_http_methods(["GET", "HEAD"])
+def classified_detail(request, pk: int):
+    classified = access_classified(commune=request.commune, pk=pk, viewer=request.user)
+    return render(
+        request,
+        "classifieds/detail.html",
+        {"classified": classified, "is_author": classified.author_id == request.user.pk},
+    )
+
+
+@resident_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def classified_publish(request):
+    form = ClassifiedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            classified = classified_create(
+                commune=request.commune,
+                author=request.user,
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                contact=data["contact"],
+                days=data["days"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Your classified is published."))
+            return redirect("classifieds:detail", pk=classified.pk)
+    return render(request, "classifieds/form.html", {"form": form})
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+@resident_view
+@require_http_methods(["GET", "HEAD"])
+def classified_mine(request):
+    paginator = Paginator(
+        classifieds_of_author(commune=request.commune, author=request.user), PAGE_SIZE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "classifieds/mine.html",
+        {"page_obj": page, "classifieds": page.object_list},
+    )
+
+
+@resident_view
+@require_POST
+def classified_close_view(request, pk: int):
+    classified = access_classified(commune=request.commune, pk=pk, viewer=request.user)
+    classified_close(classified=classified, by=request.user)
+    messages.success(
+        request, _("Your classified “%(title)s” is closed.") % {"title": classified.title}
+    )
+    return redirect("classifieds:mine")

@@ -1,0 +1,51 @@
+"""CLS-1 in a real browser: a resident publishes a classified, sees it, closes it.
+
+Locators accept the French wording and the English source text, so the test
+does not depend on the exact words the French catalogue will choose.
+"""
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, UserFactory
+
+# serialized_rollback: the flush after a transactional test would delete the
+# Wagtail root page and default site that migrations create.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+HOST = "saint-malo.localhost"
+TITLE = "Aide pour porter des cartons"
+
+
+def words(*alternatives: str) -> re.Pattern:
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def test_resident_publishes_and_closes_a_classified(page, site_url, live_server, commune):
+    resident = UserFactory(email="marie@example.org", first_name="Marie", last_name="Durand")
+    log_in(page, site_url, HOST, resident.email, PASSWORD)
+
+    page.goto(site_url(HOST, "/annonces/"))
+    page.get_by_role("link", name=words("Publier une annonce", "Publish a classified")).click()
+    page.get_by_label(words("Demande de service", "Request for service")).check()
+    page.get_by_label(words("^Titre", "^Title")).fill(TITLE)
+    page.get_by_label(words("^Description")).fill("Samedi matin, déménagement au 2e étage.")
+    page.get_by_label(words("contacter", "contact")).fill("Au 06 12 34 56 78")
+    page.get_by_label(words("jours", "days")).fill("7")
+    page.get_by_role("button", name=words("^Publier$", "^Publish$")).click()
+
+    page.wait_for_url(re.compile(r"/annonces/\d+/$"))
+    assert page.get_by_role("heading", name=TITLE).is_visible()
+
+    page.goto(site_url(HOST, "/annonces/"))
+    assert page.get_by_role("link", name=TITLE).is_visible()
+
+    page.get_by_role("link", name=TITLE).click()
+    page.get_by_role("button", name=words("Fermer cette annonce", "Close this classified")).click()
+    page.wait_for_url(re.compile(r"/annonces/mes-annonces/$"))
+    assert TITLE in page.get_by_role("status").inner_text()
+
+    page.goto(site_url(HOST, "/annonces/"))
+    assert page.get_by_role("link", name=TITLE).count() == 0
