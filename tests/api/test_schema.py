@@ -77,3 +77,11 @@ def test_docs_render_with_self_hosted_assets(client, db):
     assert "/static/drf_spectacular_sidecar/" in html
     for cdn in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com"):
         assert cdn not in html
+
+
+def test_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "openapi: 3.1.0" in target.read_text()
