@@ -11,9 +11,7 @@ import pytest
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, UserFactory
 
-# serialized_rollback: the flush after a transactional test would delete the
-# Wagtail root page and default site that migrations create.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HOST = "saint-malo.localhost"
 TITLE = "Aide pour porter des cartons"
