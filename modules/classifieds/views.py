@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
 from modules.classifieds.forms import ClassifiedForm
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import (
@@ -96,19 +97,11 @@ def classified_publish(request):
                 days=data["days"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your classified is published."))
             return redirect("classifieds:detail", pk=classified.pk)
     return render(request, "classifieds/form.html", {"form": form})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 @resident_view

@@ -36,11 +36,11 @@ from communes.forms import (
     HostingPartnerForm,
     ModuleSwitchesForm,
     PlanForm,
-    add_service_errors,
 )
 from communes.models import Commune, HostingPartner, Plan
 from communes.selectors import communes_managed_by, is_partner_staff, plans_for_user
 from communes.services import CommuneIdentity, commune_create, commune_update, module_set_enabled
+from core.forms import add_service_errors
 
 PARTNER_STAFF_GROUP = "Hébergeurs"
 

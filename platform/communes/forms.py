@@ -8,7 +8,6 @@ whose partner the form limits to the user's own).
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -35,15 +34,6 @@ def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         (rules.name, [(zone, zone) for zone in rules.time_zones]) for rules in COUNTRIES.values()
     ]
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class _CommuneForm(WagtailAdminModelForm):

@@ -13,10 +13,10 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from communes.forms import add_service_errors
 from communes.models import Commune
 from communes.selectors import communes_edited_by
 from communes.services import TOWN_HALL_FIELDS, commune_update_details
+from core.forms import add_service_errors
 
 FIELD_ORDER = [
     "contact_email",
