@@ -166,16 +166,15 @@ def module_set_enabled(*, by, commune: Commune, module: str, enabled: bool) -> C
     return switch
 
 
-TOWN_HALL_FIELDS = frozenset(
-    {
-        "contact_email",
-        "contact_phone",
-        "contact_address",
-        "opening_hours",
-        "logo",
-        "coat_of_arms",
-        "theme",
-    }
+# What a town hall edits itself, in the order its form shows them.
+TOWN_HALL_FIELDS = (
+    "contact_email",
+    "contact_phone",
+    "contact_address",
+    "opening_hours",
+    "logo",
+    "coat_of_arms",
+    "theme",
 )
 
 
@@ -184,7 +183,7 @@ def commune_update_details(*, by, commune: Commune, **fields) -> Commune:
     """The town hall edits its public details: contacts, hours, logo, coat of arms, theme."""
     if not communes_edited_by(by).filter(pk=commune.pk).exists():
         raise PermissionDenied(_("You cannot edit this commune."))
-    unknown = set(fields) - TOWN_HALL_FIELDS
+    unknown = set(fields) - set(TOWN_HALL_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
     for name, value in fields.items():

@@ -1,4 +1,4 @@
-""" "Our commune" in the Wagtail admin: the town hall edits its public details and theme."""
+"""The town hall's own page in the Wagtail admin: its public details, logo and theme."""
 
 from __future__ import annotations
 
@@ -18,25 +18,11 @@ from communes.selectors import communes_edited_by
 from communes.services import TOWN_HALL_FIELDS, commune_update_details
 from core.forms import add_service_errors
 
-FIELD_ORDER = [
-    "contact_email",
-    "contact_phone",
-    "contact_address",
-    "opening_hours",
-    "logo",
-    "coat_of_arms",
-    "theme",
-]
-
-
-if set(FIELD_ORDER) != TOWN_HALL_FIELDS:  # the form and the service agree on the fields
-    raise ImportError("town_hall_admin.FIELD_ORDER differs from services.TOWN_HALL_FIELDS")
-
 
 class TownHallDetailsForm(WagtailAdminModelForm):
     class Meta:
         model = Commune
-        fields = FIELD_ORDER
+        fields = TOWN_HALL_FIELDS
 
 
 class TownHallDetailsView(WagtailAdminTemplateMixin, FormView):
