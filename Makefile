@@ -50,7 +50,7 @@ demo-data: setup compilemessages
 
 demo: demo-data
 	@echo "Starting the site on http://127.0.0.1:8000 and the task worker (Ctrl-C stops both)."
-	env -u DATABASE_URL $(VENV)/bin/honcho -f Procfile.demo start
+	env -u DATABASE_URL PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile.demo start
 
 lint:
 	$(VENV)/bin/ruff check .
