@@ -1,7 +1,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.cms import cms_router
 from api.v1 import auth, communes, partner
 from core.modules import module_urls, registry
 
@@ -24,5 +23,4 @@ v1_patterns += [
 app_name = "api"
 urlpatterns = [
     path("v1/", include((v1_patterns, "v1"), namespace="v1")),
-    path("cms/v2/", cms_router.urls),
 ]
