@@ -11,15 +11,26 @@ def partner(db):
 
 @pytest.fixture
 def commune(partner):
-    return make_commune(partner, name="Saint-Malo", slug="saint-malo",
-                        hostname="saint-malo.localhost", official_code="35288",
-                        postal_codes="35400")
+    return make_commune(
+        partner,
+        name="Saint-Malo",
+        slug="saint-malo",
+        hostname="saint-malo.localhost",
+        official_code="35288",
+        postal_codes="35400",
+    )
 
 
 @pytest.fixture
 def other_commune(partner):
-    return make_commune(partner, name="Cocody", slug="cocody", hostname="cocody.localhost",
-                        country="CI", official_code="CI-AB-03")
+    return make_commune(
+        partner,
+        name="Cocody",
+        slug="cocody",
+        hostname="cocody.localhost",
+        country="CI",
+        official_code="CI-AB-03",
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from communes.models import HostingPartner, Plan
 from communes.services import CommuneIdentity, commune_create
 
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "correct horse battery staple"
 _insee = itertools.count(35001)
 
 
@@ -57,14 +57,24 @@ class PlanFactory(factory.django.DjangoModelFactory):
     price = 120
 
 
-def make_commune(partner: HostingPartner | None = None, *, name: str | None = None,
-                 hostname: str | None = None, country: str = "FR", **identity):
+def make_commune(
+    partner: HostingPartner | None = None,
+    *,
+    name: str | None = None,
+    hostname: str | None = None,
+    country: str = "FR",
+    **identity,
+):
     """Create a commune through ``commune_create`` as a superuser."""
     partner = partner or HostingPartnerFactory()
     superuser, _ = get_user_model().objects.get_or_create(
         email="root@example.org",
-        defaults={"first_name": "Root", "last_name": "Admin", "is_superuser": True,
-                  "is_staff": True},
+        defaults={
+            "first_name": "Root",
+            "last_name": "Admin",
+            "is_superuser": True,
+            "is_staff": True,
+        },
     )
     number = next(_insee)
     name = name or f"Commune {number}"

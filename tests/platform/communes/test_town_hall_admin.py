@@ -24,11 +24,16 @@ def test_editor_sees_our_commune_and_picks_a_theme(client, commune, town_hall_ed
     page = client.get(url)
     assert page.status_code == 200
     assert b'name="theme"' in page.content
-    response = client.post(url, {
-        "contact_email": "accueil@saint-malo.localhost", "contact_phone": "",
-        "contact_address": "Place Chateaubriand", "opening_hours": "9 h - 17 h",
-        "theme": "bocage",
-    })
+    response = client.post(
+        url,
+        {
+            "contact_email": "accueil@saint-malo.localhost",
+            "contact_phone": "",
+            "contact_address": "Place Chateaubriand",
+            "opening_hours": "9 h - 17 h",
+            "theme": "bocage",
+        },
+    )
     assert response.status_code == 302
     commune.refresh_from_db()
     assert commune.theme == "bocage"
