@@ -362,8 +362,8 @@ class NewsPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     class Meta:
-        verbose_name = _("news")
-        verbose_name_plural = _("news")
+        verbose_name = _("news item")
+        verbose_name_plural = _("news items")
 
 
 class StandardPage(Page):
