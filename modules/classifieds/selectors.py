@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
+from communes.selectors import communes_of_staff
 from core.modules import registry
 from modules.classifieds.models import Classified
 
@@ -59,14 +59,7 @@ def access_classified(*, commune, pk, viewer=None) -> Classified:
 
 def communes_moderated_by(user) -> QuerySet:
     """Communes whose classifieds ``user`` may moderate: their town hall or hosting partner."""
-    Commune = apps.get_model("communes", "Commune")
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Commune.objects.none()
-    if user.is_superuser:
-        return Commune.objects.all()
-    return Commune.objects.filter(
-        Q(editors_group__in=user.groups.all()) | Q(hosting_partner__staff=user)
-    ).distinct()
+    return communes_of_staff(user)
 
 
 def user_can_moderate_commune(user, commune) -> bool:

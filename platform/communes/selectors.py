@@ -51,8 +51,8 @@ def plans_for_user(user) -> QuerySet[Plan]:
     return Plan.objects.filter(hosting_partner__in=partners_for_user(user))
 
 
-def communes_edited_by(user) -> QuerySet[Commune]:
-    """Communes whose public details ``user`` may edit: its town-hall editors, its partner."""
+def communes_of_staff(user) -> QuerySet[Commune]:
+    """Communes whose staff ``user`` is: in their town hall (editors group) or hosting partner."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Commune.objects.none()
     if user.is_superuser:

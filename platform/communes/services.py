@@ -18,7 +18,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from communes.models import Commune, CommuneModule, CommunePage, HostingPartner, Plan
-from communes.selectors import communes_edited_by, user_can_manage_partner
+from communes.selectors import communes_of_staff, user_can_manage_partner
 from core.modules import forget_enabled_cache, registry
 
 EDITOR_PAGE_PERMISSIONS = ("add", "change", "publish", "lock", "unlock")
@@ -181,7 +181,7 @@ TOWN_HALL_FIELDS = (
 @transaction.atomic
 def commune_update_details(*, by, commune: Commune, **fields) -> Commune:
     """The town hall edits its public details: contacts, hours, logo, coat of arms, theme."""
-    if not communes_edited_by(by).filter(pk=commune.pk).exists():
+    if not communes_of_staff(by).filter(pk=commune.pk).exists():
         raise PermissionDenied(_("You cannot edit this commune."))
     unknown = set(fields) - set(TOWN_HALL_FIELDS)
     if unknown:

@@ -14,7 +14,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from communes.models import Commune
-from communes.selectors import communes_edited_by
+from communes.selectors import communes_of_staff
 from communes.services import TOWN_HALL_FIELDS, commune_update_details
 from core.forms import add_service_errors
 
@@ -32,7 +32,7 @@ class TownHallDetailsView(WagtailAdminTemplateMixin, FormView):
     page_title = _("Our commune")
 
     def dispatch(self, request, pk):
-        self.commune = communes_edited_by(request.user).filter(pk=pk).first()
+        self.commune = communes_of_staff(request.user).filter(pk=pk).first()
         if self.commune is None:
             raise Http404
         return super().dispatch(request)
@@ -68,7 +68,7 @@ class TownHallDetailsView(WagtailAdminTemplateMixin, FormView):
 
 def town_hall_home(request):
     """The menu's entry: the commune of this host if the user edits it, else their first."""
-    communes = communes_edited_by(request.user)
+    communes = communes_of_staff(request.user)
     current = getattr(request, "commune", None)
     commune = (
         current
@@ -88,7 +88,7 @@ urlpatterns = [
 
 class TownHallMenuItem(MenuItem):
     def is_shown(self, request):
-        return communes_edited_by(request.user).exists()
+        return communes_of_staff(request.user).exists()
 
 
 def menu_item():
