@@ -3,12 +3,17 @@
 from django.contrib.auth import authenticate
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import DeviceToken
+from accounts.security import lockout_message
+
+
+class AccountLocked(exceptions.PermissionDenied):
+    default_code = "account_locked"
 
 
 class TokenCreateInput(serializers.Serializer):
@@ -17,9 +22,11 @@ class TokenCreateInput(serializers.Serializer):
     device_name = serializers.CharField(max_length=100)
 
     def validate(self, attrs):
-        user = authenticate(
-            self.context["request"], username=attrs["email"], password=attrs["password"]
-        )
+        request = self.context["request"]
+        user = authenticate(request, username=attrs["email"], password=attrs["password"])
+        # django-axes flags the request when the account is (or has just become) locked.
+        if user is None and getattr(request, "axes_locked_out", False):
+            raise AccountLocked(lockout_message())
         if user is None or not user.is_active:
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Wrong email address or password.")]}
@@ -69,7 +76,22 @@ class TokenListCreate(generics.ListCreateAPIView):
     def get_queryset(self):
         return DeviceToken.objects.active().filter(user=self.request.user)
 
-    @extend_schema(request=TokenCreateInput, responses={201: IssuedTokenSerializer})
+    @extend_schema(
+        request=TokenCreateInput,
+        responses={
+            201: IssuedTokenSerializer,
+            403: OpenApiResponse(
+                inline_serializer(
+                    "AccountLockedDetail",
+                    fields={"detail": serializers.CharField()},
+                ),
+                description=_(
+                    "Account locked after too many wrong passwords: choose a new password "
+                    "with the forgotten-password link."
+                ),
+            ),
+        },
+    )
     def post(self, request, *args, **kwargs):
         data = TokenCreateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from accounts import audit
+
+        audit.connect()
