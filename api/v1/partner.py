@@ -17,10 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
-    inline_serializer,
 )
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, permissions, serializers, status
@@ -69,27 +67,6 @@ class IsHostingStaff(permissions.BasePermission):
             cached = user._is_hosting_staff = partners_for_user(user).exists()
         return cached
 
-
-Detail = inline_serializer("PartnerErrorDetail", fields={"detail": serializers.CharField()})
-
-VALIDATION_ERROR = OpenApiResponse(
-    response={
-        "type": "object",
-        "description": "Field name (or non_field_errors) → messages.",
-        "additionalProperties": {},
-    },
-    description=_("Invalid input: messages per field."),
-)
-NOT_AUTHENTICATED = OpenApiResponse(Detail, description=_("No valid token or session."))
-FORBIDDEN = OpenApiResponse(Detail, description=_("Not the staff of a hosting partner."))
-NOT_FOUND = OpenApiResponse(Detail, description=_("No such object among yours."))
-
-READ_ERRORS = {401: NOT_AUTHENTICATED, 403: FORBIDDEN}
-# Lists: a bad filter value is a 400, a page past the end a 404.
-LIST_ERRORS = {400: VALIDATION_ERROR, **READ_ERRORS, 404: NOT_FOUND}
-OBJECT_READ_ERRORS = {**READ_ERRORS, 404: NOT_FOUND}
-WRITE_ERRORS = {400: VALIDATION_ERROR, **READ_ERRORS}
-OBJECT_WRITE_ERRORS = {400: VALIDATION_ERROR, **OBJECT_READ_ERRORS}
 
 COMMUNE_SLUG_PARAMETER = OpenApiParameter(
     "commune_slug",
@@ -323,13 +300,13 @@ class CommuneListCreate(generics.ListAPIView):
     def get_queryset(self):
         return communes_managed_by(self.request.user).order_by("name", "pk")
 
-    @extend_schema(responses={200: PartnerCommuneSerializer(many=True), **LIST_ERRORS})
+    @extend_schema(responses={200: PartnerCommuneSerializer(many=True)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=CommuneCreateInput,
-        responses={201: PartnerCommuneSerializer, **WRITE_ERRORS},
+        responses={201: PartnerCommuneSerializer},
     )
     def post(self, request, *args, **kwargs):
         data = CommuneCreateInput(data=request.data, context={"request": request})
@@ -355,14 +332,14 @@ class CommuneDetail(generics.GenericAPIView):
     lookup_field = "slug"
     lookup_url_kwarg = "commune_slug"
 
-    @extend_schema(responses={200: PartnerCommuneSerializer, **OBJECT_READ_ERRORS})
+    @extend_schema(responses={200: PartnerCommuneSerializer})
     def get(self, request, commune_slug):
         commune = access_managed_commune(request.user, commune_slug)
         return Response(PartnerCommuneSerializer(commune).data)
 
     @extend_schema(
         request=CommuneUpdateInput,
-        responses={200: PartnerCommuneSerializer, **OBJECT_WRITE_ERRORS},
+        responses={200: PartnerCommuneSerializer},
     )
     def patch(self, request, commune_slug):
         commune = access_managed_commune(request.user, commune_slug)
@@ -384,7 +361,7 @@ class CommuneModuleList(generics.GenericAPIView):
     lookup_url_kwarg = "commune_slug"
     pagination_class = None
 
-    @extend_schema(responses={200: ModuleStateSerializer(many=True), **OBJECT_READ_ERRORS})
+    @extend_schema(responses={200: ModuleStateSerializer(many=True)})
     def get(self, request, commune_slug):
         commune = access_managed_commune(request.user, commune_slug)
         return Response(ModuleStateSerializer(module_states(commune), many=True).data)
@@ -416,14 +393,14 @@ class CommuneModuleSwitch(generics.GenericAPIView):
 
     @extend_schema(
         request=ModuleSwitchInput,
-        responses={200: ModuleStateSerializer, **OBJECT_WRITE_ERRORS},
+        responses={200: ModuleStateSerializer},
     )
     def put(self, request, commune_slug, module):
         return self._switch(request, commune_slug, module)
 
     @extend_schema(
         request=ModuleSwitchInput,
-        responses={200: ModuleStateSerializer, **OBJECT_WRITE_ERRORS},
+        responses={200: ModuleStateSerializer},
     )
     def patch(self, request, commune_slug, module):
         return self._switch(request, commune_slug, module)
@@ -462,11 +439,11 @@ class PlanListCreate(generics.ListAPIView):
             .order_by("hosting_partner__name", "min_population", "pk")
         )
 
-    @extend_schema(responses={200: PlanSerializer(many=True), **LIST_ERRORS})
+    @extend_schema(responses={200: PlanSerializer(many=True)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=PlanCreateInput, responses={201: PlanSerializer, **WRITE_ERRORS})
+    @extend_schema(request=PlanCreateInput, responses={201: PlanSerializer})
     def post(self, request, *args, **kwargs):
         data = PlanCreateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -488,11 +465,11 @@ class PlanDetail(generics.GenericAPIView):
             pk=self.kwargs["pk"],
         )
 
-    @extend_schema(responses={200: PlanSerializer, **OBJECT_READ_ERRORS})
+    @extend_schema(responses={200: PlanSerializer})
     def get(self, request, pk):
         return Response(PlanSerializer(self.get_object()).data)
 
-    @extend_schema(request=PlanUpdateInput, responses={200: PlanSerializer, **OBJECT_WRITE_ERRORS})
+    @extend_schema(request=PlanUpdateInput, responses={200: PlanSerializer})
     def patch(self, request, pk):
         plan = self.get_object()
         data = PlanUpdateInput(data=request.data, partial=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -80,19 +80,6 @@ class ClassifiedInputSerializer(serializers.Serializer):
     )
 
 
-class ClassifiedErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class ClassifiedValidationErrorSerializer(serializers.Serializer):
-    kind = serializers.ListField(child=serializers.CharField(), required=False)
-    title = serializers.ListField(child=serializers.CharField(), required=False)
-    description = serializers.ListField(child=serializers.CharField(), required=False)
-    contact = serializers.ListField(child=serializers.CharField(), required=False)
-    days = serializers.ListField(child=serializers.CharField(), required=False)
-    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
-
-
 class ClassifiedFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Classified.Kind.choices)
 
@@ -101,14 +88,6 @@ class ClassifiedFilter(django_filters.FilterSet):
         fields = ["kind"]
 
 
-def _error(description: str, serializer=ClassifiedErrorSerializer) -> OpenApiResponse:
-    return OpenApiResponse(response=serializer, description=description)
-
-
-NOT_LOGGED_IN = _error("Not authenticated.")
-FORBIDDEN = _error("Not allowed.")
-NOT_FOUND = _error("No such commune or classified, or the module is off for this commune.")
-BAD_INPUT = _error("Invalid input, with a message per field.", ClassifiedValidationErrorSerializer)
 CLASSIFIED_ID = OpenApiParameter(
     "classified_id",
     {"type": "integer", "minimum": 1},
@@ -149,10 +128,6 @@ class ClassifiedListCreateApi(ClassifiedApiMixin, generics.ListAPIView):
         summary="List the open classifieds of the commune",
         responses={
             200: ClassifiedOutputSerializer(many=True),
-            400: BAD_INPUT,
-            401: NOT_LOGGED_IN,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
         },
     )
     def get(self, request, *args, **kwargs):
@@ -165,10 +140,6 @@ class ClassifiedListCreateApi(ClassifiedApiMixin, generics.ListAPIView):
         request=ClassifiedInputSerializer,
         responses={
             201: ClassifiedOutputSerializer,
-            400: BAD_INPUT,
-            401: NOT_LOGGED_IN,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
         },
     )
     def post(self, request, *args, **kwargs):
@@ -197,9 +168,6 @@ class ClassifiedMineApi(ClassifiedApiMixin, generics.ListAPIView):
         summary="List your own classifieds",
         responses={
             200: ClassifiedOutputSerializer(many=True),
-            401: NOT_LOGGED_IN,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
         },
     )
     def get(self, request, *args, **kwargs):
@@ -216,9 +184,6 @@ class ClassifiedDetailApi(ClassifiedApiMixin, APIView):
         parameters=[CLASSIFIED_ID],
         responses={
             200: ClassifiedOutputSerializer,
-            401: NOT_LOGGED_IN,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
         },
     )
     def get(self, request, commune_slug: str, classified_id: int):
@@ -239,9 +204,6 @@ class ClassifiedCloseApi(ClassifiedApiMixin, APIView):
         request=None,
         responses={
             200: ClassifiedOutputSerializer,
-            401: NOT_LOGGED_IN,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
         },
     )
     def post(self, request, commune_slug: str, classified_id: int):
