@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from accounts import audit
+        from accounts import audit, sessions
 
         audit.connect()
+        sessions.connect()

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.tenancy.CommuneMiddleware",
     "core.themes.ThemeMiddleware",
@@ -182,6 +183,11 @@ AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"  # no email in ax
 AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address"]
 AXES_ENABLE_ADMIN = False  # django.contrib.admin is not mounted
 
+# Site sessions end after 2 hours without a request, and 30 days after login in
+# any case (accounts.sessions.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 3600))
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", 30 * 24 * 3600))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
