@@ -1,3 +1,4 @@
+from django.http import Http404
 from rest_framework.permissions import BasePermission
 
 from core.modules import registry
@@ -16,7 +17,5 @@ class ModuleEnabled(BasePermission):
         if label is None or commune is None:
             return True
         if not registry.is_enabled(commune, label):
-            from django.http import Http404
-
             raise Http404
         return True

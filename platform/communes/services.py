@@ -137,11 +137,6 @@ def commune_update(*, by, commune: Commune, **fields) -> Commune:
 
 
 @transaction.atomic
-def commune_set_plan(*, by, commune: Commune, plan: Plan | None) -> Commune:
-    return commune_update(by=by, commune=commune, plan=plan)
-
-
-@transaction.atomic
 def module_set_enabled(*, by, commune: Commune, module: str, enabled: bool) -> CommuneModule:
     """Switch a module on or off for one commune. Its data is never touched."""
     _check_partner(by, commune.hosting_partner)

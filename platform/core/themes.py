@@ -83,10 +83,7 @@ class ThemeMiddleware:
         commune = getattr(request, "commune", None)
         token = activate(commune.theme if commune is not None else None)
         try:
-            response = self.get_response(request)
-            # Template responses render after the view returns: keep the theme.
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
-            return response
+            # Template responses are rendered inside get_response, theme still active.
+            return self.get_response(request)
         finally:
             deactivate(token)
