@@ -2,12 +2,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.gis.db import models as gis_models
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField, blind_index
+
+PRESENTATION_MAX_LENGTH = 1000
+
+
+def photo_upload_to(instance, filename: str) -> str:
+    # A random name: the file name never carries the person's name or the original one.
+    return f"accounts/photos/{uuid.uuid4().hex}.jpg"
 
 
 class UserManager(BaseUserManager):
@@ -22,11 +34,15 @@ class UserManager(BaseUserManager):
         return user
 
     def create_user(self, email, password=None, **extra_fields):
+        # Accounts made by staff or commands are verified; self-registration
+        # (accounts.services.account_register) passes email_verified_at=None.
+        extra_fields.setdefault("email_verified_at", timezone.now())
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("email_verified_at", timezone.now())
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
@@ -36,12 +52,56 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
-    """A person: logs in with their email address; real first and last name."""
+    """A person: logs in with their email address; real first and last name.
+
+    Phones, postal address and birth date are encrypted at rest (ACC-13); the
+    mobile number also has a keyed HMAC (``mobile_index``) so that an inbound SMS
+    finds its sender without decrypting anything. Who may see which field is
+    decided by ``privacy``, never here.
+    """
 
     username = None
     email = models.EmailField(_("email address"), unique=True)
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
+    pseudonym = models.CharField(
+        _("pseudonym"),
+        max_length=50,
+        blank=True,
+        help_text=_("Shown instead of your name where the privacy rules allow it."),
+    )
+    presentation = models.TextField(
+        _("presentation"),
+        blank=True,
+        validators=[MaxLengthValidator(PRESENTATION_MAX_LENGTH)],
+        help_text=_("A few words about you, for your neighbours and the town hall."),
+    )
+    photo = models.ImageField(_("photo"), upload_to=photo_upload_to, blank=True)
+    mobile = EncryptedCharField(_("mobile phone"), max_length=32, null=True, blank=True)
+    mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    landline = EncryptedCharField(_("landline"), max_length=32, null=True, blank=True)
+    hide_mobile = models.BooleanField(_("hide my mobile phone"), default=False)
+    hide_landline = models.BooleanField(_("hide my landline"), default=False)
+    accepts_sms = models.BooleanField(
+        _("I accept alerts by SMS"),
+        default=False,
+        help_text=_("SMS are only ever used for alerts."),
+    )
+    birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
+    address = EncryptedTextField(_("postal address"), null=True, blank=True)
+    location = gis_models.PointField(
+        _("home location"), srid=4326, null=True, blank=True, spatial_index=True
+    )
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registered_neighbours",
+        verbose_name=_("registered by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
@@ -58,7 +118,21 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
+        self.mobile = str(self.mobile) if self.mobile else None
+        self.landline = str(self.landline) if self.landline else None
+        self.mobile_index = blind_index(self.mobile)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "mobile" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "mobile_index"}
         super().save(*args, **kwargs)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 def _hash_token(key: str) -> str:

@@ -193,6 +193,15 @@ class Commune(models.Model):
                 fields=["country", "official_code"], name="commune_unique_official_code"
             ),
         ]
+        # Object permissions (django-guardian), granted per commune through
+        # staff roles (communes.roles).
+        permissions = [
+            ("manage_staff", _("Manage the staff of the commune")),
+            ("validate_residents", _("Validate residents who follow the commune")),
+            ("publish_content", _("Publish news and pages of the commune")),
+            ("send_alerts", _("Send town-hall alerts")),
+            ("handle_reports", _("Handle reports of problems")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -266,6 +275,108 @@ class CommuneModule(models.Model):
     def __str__(self) -> str:
         state = _("on") if self.enabled else _("off")
         return f"{self.commune} · {self.module} · {state}"
+
+
+class StaffRole(models.Model):
+    """A person's role in one commune's town hall (mayor, council, communication, technical).
+
+    The row is the record; the permissions it brings are django-guardian object
+    permissions on the commune, kept in step by ``communes.roles``.
+    """
+
+    class Role(models.TextChoices):
+        MAYOR = "mayor", _("Mayor")
+        COUNCIL = "council", _("Council member")
+        COMMUNICATION = "communication", _("Communication")
+        TECHNICAL = "technical", _("Technical service")
+
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("commune")
+    )
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+        verbose_name=_("person"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    granted_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        ordering = ["commune", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "user", "role"], name="staff_role_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.commune}"
+
+
+class FollowQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Follow.Status.PENDING)
+
+    def validated(self):
+        return self.filter(status=Follow.Status.VALIDATED)
+
+
+class Follow(models.Model):
+    """A resident follows a commune (ACC-9); pending until its staff validate it (ACC-10)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        VALIDATED = "validated", _("Validated")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follows",
+        verbose_name=_("resident"),
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="follows", verbose_name=_("commune")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "commune"], name="follow_unique"),
+        ]
+        indexes = [models.Index(fields=["commune", "status"], name="follow_commune_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.commune} ({self.get_status_display()})"
 
 
 # --- Wagtail pages --------------------------------------------------------------

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_q",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "leaflet",
     "phonenumber_field",
     "django.contrib.admin",
@@ -191,6 +194,13 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# ACC-13: phones, postal address and birth date are encrypted with these Fernet
+# keys (newest first; accounts.crypto, docs/deploy.md "Rotating keys"), and
+# mobile numbers are found through an HMAC keyed with BLIND_INDEX_KEY. Both are
+# kept outside the database, in the environment.
+FIELD_ENCRYPTION_KEYS = [k for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k]
+BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY", "")
 
 # --- Internationalisation -----------------------------------------------------
 

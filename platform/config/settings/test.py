@@ -8,6 +8,8 @@ from .base import *  # noqa: F403
 from .base import Q_CLUSTER, VAR_DIR
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LW5vdC1zZWNyZXQta2V5LW1hdGVyaWE="]  # test only
+BLIND_INDEX_KEY = "test-only-blind-index-key"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
