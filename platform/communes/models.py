@@ -315,9 +315,7 @@ class StaffRole(models.Model):
         verbose_name_plural = _("staff roles")
         ordering = ["commune", "role", "user"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["commune", "user", "role"], name="staff_role_unique"
-            ),
+            models.UniqueConstraint(fields=["commune", "user", "role"], name="staff_role_unique"),
         ]
 
     def __str__(self) -> str:
