@@ -52,11 +52,13 @@ def plans_for_user(user) -> QuerySet[Plan]:
 
 
 def communes_of_staff(user) -> QuerySet[Commune]:
-    """Communes whose staff ``user`` is: in their town hall (editors group) or hosting partner."""
+    """Communes whose staff ``user`` is: a town-hall role, the editors group, or hosting partner."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Commune.objects.none()
     if user.is_superuser:
         return Commune.objects.all()
     return Commune.objects.filter(
-        Q(editors_group__in=user.groups.all()) | Q(hosting_partner__staff=user)
+        Q(editors_group__in=user.groups.all())
+        | Q(hosting_partner__staff=user)
+        | Q(staff_roles__user=user)
     ).distinct()
