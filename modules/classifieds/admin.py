@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import classifieds_for_staff
 from modules.classifieds.services import classified_moderate
+from privacy.matrix import attach_cards
 
 
 class ScopedMixin:
@@ -31,6 +32,12 @@ class ScopedMixin:
 class ClassifiedIndexView(ScopedMixin, generic.IndexView):
     def get_base_queryset(self):
         return self.scoped_queryset()
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        # Authors go through the privacy matrix: one query for the page.
+        object_list = attach_cards(self.request.user, object_list, "author", public_author=True)
+        return paginator, page, object_list, is_paginated
 
 
 class ClassifiedEditView(ScopedMixin, generic.EditView):
@@ -55,7 +62,12 @@ class ClassifiedDeleteView(ScopedMixin, generic.DeleteView):
 
 class ClassifiedInspectView(ScopedMixin, generic.InspectView):
     def get_object(self, queryset=None):
-        return get_object_or_404(self.scoped_queryset(), pk=self.pk)
+        classified = get_object_or_404(self.scoped_queryset(), pk=self.pk)
+        attach_cards(self.request.user, [classified], "author", public_author=True)
+        return classified
+
+    def get_author_display_value(self):
+        return self.object.author_card.display_name
 
 
 class ClassifiedHistoryView(ScopedMixin, HistoryView):
@@ -90,7 +102,7 @@ class ClassifiedViewSet(ModelViewSet):
         "title",
         "kind",
         "status",
-        Column("author_display_name", label=_("author")),
+        Column("author", label=_("author"), accessor=lambda c: c.author_card.display_name),
         "created_at",
         "expires_at",
     ]
@@ -105,7 +117,7 @@ class ClassifiedViewSet(ModelViewSet):
         "description",
         "contact",
         "status",
-        "author_display_name",
+        "author",
         "created_at",
         "expires_at",
         "closed_at",

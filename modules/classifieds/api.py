@@ -23,6 +23,8 @@ from modules.classifieds.selectors import (
     classifieds_open,
 )
 from modules.classifieds.services import classified_close, classified_create
+from privacy.matrix import attach_cards
+from privacy.serializers import PersonSerializer
 
 MODULE_LABEL = "classifieds"
 TAGS = ["classifieds"]
@@ -38,7 +40,8 @@ class ClassifiedOutputSerializer(serializers.Serializer):
     description = serializers.CharField(read_only=True)
     contact = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=Classified.Status.choices, read_only=True)
-    author_display_name = serializers.CharField(read_only=True)
+    author_display_name = serializers.CharField(source="author_card.display_name", read_only=True)
+    author = PersonSerializer(source="author_card", read_only=True)
     is_mine = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
     expires_at = serializers.DateTimeField(read_only=True)
@@ -106,7 +109,14 @@ class ClassifiedApiMixin:
     def get_serializer_context(self):
         return {"request": self.request, "view": self}
 
+    def get_serializer(self, *args, **kwargs):
+        # Authors are shown through the privacy matrix: one query per page.
+        if args and kwargs.get("many"):
+            args = (attach_cards(self.request.user, args[0], "author", public_author=True),)
+        return super().get_serializer(*args, **kwargs)
+
     def output(self, classified, *, status_code=status.HTTP_200_OK) -> Response:
+        attach_cards(self.request.user, [classified], "author", public_author=True)
         serializer = ClassifiedOutputSerializer(classified, context=self.get_serializer_context())
         return Response(serializer.data, status=status_code)
 

@@ -77,12 +77,3 @@ class Classified(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN and self.expires_at > timezone.now()
-
-    @property
-    def author_display_name(self) -> str:
-        # First name and initial: the privacy matrix (issue on accounts) takes
-        # this over, with pseudonyms.
-        if self.author is None:
-            return str(_("Former member"))
-        initial = f" {self.author.last_name[:1]}." if self.author.last_name else ""
-        return f"{self.author.first_name}{initial}"

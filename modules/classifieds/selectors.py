@@ -17,7 +17,7 @@ def classifieds_open(*, commune, kind: str | None = None) -> QuerySet[Classified
     queryset = Classified.objects.open().filter(commune=commune)
     if kind:
         queryset = queryset.filter(kind=kind)
-    return queryset.select_related("author").order_by("-created_at", "-pk")
+    return queryset.order_by("-created_at", "-pk")
 
 
 def classifieds_latest(*, commune, count: int = 3) -> list[Classified]:
@@ -28,11 +28,7 @@ def classifieds_of_author(*, commune, author) -> QuerySet[Classified]:
     """Everything ``author`` published in ``commune``, closed and expired included."""
     if author is None or not author.is_authenticated:
         return Classified.objects.none()
-    return (
-        Classified.objects.filter(commune=commune, author=author)
-        .select_related("author")
-        .order_by("-created_at", "-pk")
-    )
+    return Classified.objects.filter(commune=commune, author=author).order_by("-created_at", "-pk")
 
 
 def access_classified(*, commune, pk, viewer=None) -> Classified:
@@ -46,7 +42,7 @@ def access_classified(*, commune, pk, viewer=None) -> Classified:
         raise Http404 from None
     if commune is None or not 0 < pk < 2**63:
         raise Http404
-    classified = Classified.objects.select_related("author").filter(commune=commune, pk=pk).first()
+    classified = Classified.objects.filter(commune=commune, pk=pk).first()
     if classified is None:
         raise Http404
     if viewer is not None and not classified.is_open and classified.author_id != viewer.pk:
@@ -75,7 +71,7 @@ def classifieds_for_staff(*, user, commune=None) -> QuerySet[Classified]:
 
     Non-superusers only see communes they moderate.
     """
-    queryset = Classified.objects.select_related("author", "commune")
+    queryset = Classified.objects.select_related("commune")
     if commune is not None:
         queryset = queryset.filter(commune=commune)
     else:

@@ -26,6 +26,7 @@ from modules.classifieds.selectors import (
     classifieds_open,
 )
 from modules.classifieds.services import classified_close, classified_create
+from privacy.matrix import attach_cards
 
 PAGE_SIZE = 20
 
@@ -62,7 +63,9 @@ def classified_list(request):
         "classifieds/list.html",
         {
             "page_obj": page,
-            "classifieds": page.object_list,
+            "classifieds": attach_cards(
+                request.user, page.object_list, "author", public_author=True
+            ),
             "kind": kind,
             "kinds": Classified.Kind.choices,
         },
@@ -73,6 +76,7 @@ def classified_list(request):
 @require_http_methods(["GET", "HEAD"])
 def classified_detail(request, pk: int):
     classified = access_classified(commune=request.commune, pk=pk, viewer=request.user)
+    attach_cards(request.user, [classified], "author", public_author=True)
     return render(
         request,
         "classifieds/detail.html",
@@ -114,7 +118,12 @@ def classified_mine(request):
     return render(
         request,
         "classifieds/mine.html",
-        {"page_obj": page, "classifieds": page.object_list},
+        {
+            "page_obj": page,
+            "classifieds": attach_cards(
+                request.user, page.object_list, "author", public_author=True
+            ),
+        },
     )
 
 

@@ -25,6 +25,7 @@ PLATFORM_APPS = [
     "core",
     "accounts",
     "communes",
+    "privacy",
 ]
 
 # Installable modules: each is a Django app whose AppConfig subclasses
