@@ -9,16 +9,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
-from communes.models import Commune, CommuneModule, CommunePage, HostingPartner, Plan
-from communes.selectors import communes_of_staff, user_can_manage_partner
+from communes.models import (
+    Commune,
+    CommuneModule,
+    CommunePage,
+    Follow,
+    HostingPartner,
+    Plan,
+    StaffRole,
+)
+from communes.roles import (
+    MANAGE_STAFF,
+    ROLE_PERMISSIONS,
+    VALIDATE_RESIDENTS,
+    sync_staff_permissions,
+)
+from communes.selectors import (
+    commune_permission,
+    communes_of_staff,
+    holders_of_permission,
+    is_partner_staff_of,
+    user_can_manage_partner,
+)
 from core.modules import forget_enabled_cache, registry
 
 EDITOR_PAGE_PERMISSIONS = ("add", "change", "publish", "lock", "unlock")
@@ -187,3 +212,258 @@ def commune_update_details(*, by, commune: Commune, **fields) -> Commune:
     commune.save(update_fields=[*fields])
     log(instance=commune, action="wagtail.edit", user=by)
     return commune
+
+
+# --- town-hall staff roles (communes.roles) ------------------------------------------
+
+
+def _check_manages_staff(by, commune: Commune) -> None:
+    if not commune_permission(by, commune, MANAGE_STAFF):
+        raise PermissionDenied(_("You cannot manage the staff of this commune."))
+
+
+def _lock(commune: Commune) -> None:
+    """Serialise role changes of one commune (two mayors revoking each other, say)."""
+    list(Commune.objects.select_for_update().filter(pk=commune.pk).values_list("pk", flat=True))
+
+
+def _open_account(user) -> bool:
+    return user is not None and user.is_active and user.closed_at is None
+
+
+@transaction.atomic
+def staff_role_grant(*, commune: Commune, user, role: str, by) -> StaffRole:
+    """Give ``user`` a town-hall role in ``commune``, with the permissions it brings."""
+    _check_manages_staff(by, commune)
+    if role not in ROLE_PERMISSIONS:
+        raise ValidationError({"role": [_("Unknown role.")]})
+    if not _open_account(user):
+        raise ValidationError({"user": [_("This account is closed or deactivated.")]})
+    _lock(commune)
+    staff_role, created = StaffRole.objects.get_or_create(
+        commune=commune, user=user, role=role, defaults={"granted_by": by}
+    )
+    if not created:
+        raise ValidationError({"role": [_("This person already holds this role in this commune.")]})
+    sync_staff_permissions(commune=commune, user=user)
+    log(
+        instance=commune,
+        action="communes.staff_role_grant",
+        user=by,
+        data={"user_id": user.pk, "name": user.get_full_name(), "role": role},
+    )
+    return staff_role
+
+
+@transaction.atomic
+def staff_role_revoke(
+    *,
+    by,
+    role_obj: StaffRole | None = None,
+    commune: Commune | None = None,
+    user=None,
+    role: str | None = None,
+) -> None:
+    """Take a role back: ``role_obj``, or the one ``user`` holds as ``role`` in ``commune``.
+
+    The town hall cannot revoke its last mayor; hosting-partner staff and
+    superusers can (``communes.roles``).
+    """
+    if role_obj is not None:
+        commune = role_obj.commune
+    elif commune is None or user is None or role is None:
+        raise TypeError("Pass role_obj, or commune, user and role.")
+    _check_manages_staff(by, commune)
+    _lock(commune)
+    if role_obj is not None:
+        role_obj = StaffRole.objects.filter(pk=role_obj.pk, commune=commune).first()
+    else:
+        role_obj = StaffRole.objects.filter(commune=commune, user=user, role=role).first()
+    if role_obj is None:
+        raise ValidationError({"role": [_("This person does not hold this role.")]})
+    if (
+        role_obj.role == StaffRole.Role.MAYOR
+        and not by.is_superuser
+        and not is_partner_staff_of(by, commune)
+        and not StaffRole.objects.filter(commune=commune, role=StaffRole.Role.MAYOR)
+        .exclude(pk=role_obj.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "role": [
+                    _(
+                        "The commune would have no mayor left: name another mayor first, "
+                        "or ask your hosting partner."
+                    )
+                ]
+            }
+        )
+    person = role_obj.user
+    role_obj.delete()
+    sync_staff_permissions(commune=commune, user=person)
+    log(
+        instance=commune,
+        action="communes.staff_role_revoke",
+        user=by,
+        data={"user_id": person.pk, "name": person.get_full_name(), "role": role_obj.role},
+    )
+
+
+# --- follows (ACC-9, ACC-10) -------------------------------------------------------
+
+FOLLOW_REASON_MAX_LENGTH = 1000
+
+
+def commune_url(commune: Commune, path: str = "/") -> str:
+    """An absolute address on the commune's own site (the platform's without a site)."""
+    if commune.site_id:
+        return commune.site.root_url + path
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def follow_request(*, user, commune: Commune) -> tuple[Follow, bool]:
+    """Ask to follow ``commune`` (ACC-9); pending until its staff decide (ACC-10).
+
+    Returns the follow and whether a new request was made: asking again after a
+    refusal makes it pending again; a pending or validated follow is unchanged.
+    The commune's validators are told of each new request by email.
+    """
+    if not getattr(user, "is_authenticated", False) or not _open_account(user):
+        raise PermissionDenied(_("A closed or deactivated account cannot follow a commune."))
+    follow, created = Follow.objects.select_for_update().get_or_create(user=user, commune=commune)
+    if not created:
+        if follow.status != Follow.Status.REFUSED:
+            return follow, False
+        follow.status = Follow.Status.PENDING
+        follow.created_at = timezone.now()
+        follow.decided_at = None
+        follow.decided_by = None
+        follow.reason = ""
+        follow.save(update_fields=["status", "created_at", "decided_at", "decided_by", "reason"])
+    log(
+        instance=commune,
+        action="communes.follow_request",
+        user=user,
+        data={"follow_id": follow.pk, "user_id": user.pk},
+    )
+    transaction.on_commit(lambda: notify_follow_request(follow))
+    return follow, True
+
+
+@transaction.atomic
+def follow_end(*, user, commune: Commune) -> bool:
+    """Stop following ``commune`` (the request is forgotten). False if there was none."""
+    deleted, _detail = Follow.objects.filter(user=user, commune=commune).delete()
+    if deleted:
+        log(
+            instance=commune,
+            action="communes.follow_end",
+            user=user,
+            data={"user_id": user.pk},
+        )
+    return bool(deleted)
+
+
+@transaction.atomic
+def follow_decide(*, follow: Follow, by, accept: bool, reason: str = "") -> Follow:
+    """Validate or refuse a pending request (ACC-10); the resident is told by email.
+
+    Only holders of ``validate_residents`` on the commune decide; a refusal may
+    carry a reason, shown to the resident.
+    """
+    if not commune_permission(by, follow.commune, VALIDATE_RESIDENTS):
+        raise PermissionDenied(_("You do not validate the residents of this commune."))
+    reason = (reason or "").strip()
+    if accept and reason:
+        raise ValidationError({"reason": [_("Only a refusal carries a reason.")]})
+    if len(reason) > FOLLOW_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": [
+                    _("Keep the reason under %(count)s characters.")
+                    % {"count": FOLLOW_REASON_MAX_LENGTH}
+                ]
+            }
+        )
+    locked = (
+        Follow.objects.select_for_update(of=("self",))
+        .select_related("commune", "commune__site", "user")
+        .filter(pk=follow.pk)
+        .first()
+    )
+    if locked is None:
+        raise ValidationError(_("This request no longer exists: the person stopped following."))
+    if locked.status != Follow.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    locked.status = Follow.Status.VALIDATED if accept else Follow.Status.REFUSED
+    locked.decided_at = timezone.now()
+    locked.decided_by = by
+    locked.reason = reason
+    locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    log(
+        instance=locked.commune,
+        action="communes.follow_validate" if accept else "communes.follow_refuse",
+        user=by,
+        data={"follow_id": locked.pk, "user_id": locked.user_id},
+    )
+    transaction.on_commit(lambda: notify_follow_decision(locked))
+    return locked
+
+
+def _render_email(template: str, context: dict) -> tuple[str, str]:
+    """Subject and body of ``communes/emails/<template>``, in the platform's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"communes/emails/{template}_subject.txt", context)
+        body = render_to_string(f"communes/emails/{template}.txt", context)
+    return " ".join(subject.split()), body
+
+
+def notify_follow_decision(follow: Follow) -> None:
+    """Tell the resident the town hall's decision.
+
+    By email for now; the notification centre (NOT-1) will take this over.
+    """
+    person = follow.user
+    if not _open_account(person) or not person.email:
+        return
+    template = "follow_validated" if follow.status == Follow.Status.VALIDATED else "follow_refused"
+    subject, body = _render_email(
+        template,
+        {
+            "commune": follow.commune,
+            "follow": follow,
+            "first_name": person.first_name,
+            "site_url": commune_url(follow.commune),
+            "follows_url": commune_url(follow.commune, reverse("communes:follows")),
+        },
+    )
+    send_mail(subject, body, None, [person.email])
+
+
+def notify_follow_request(follow: Follow) -> None:
+    """Tell each person who validates residents of the commune that a request is waiting.
+
+    One email per person, sent over one connection; the recipients come in one
+    query. The email names nobody: the request is read in the admin.
+    """
+    commune = follow.commune
+    recipients = list(
+        holders_of_permission(commune, VALIDATE_RESIDENTS)
+        .exclude(pk=follow.user_id)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return
+    subject, body = _render_email(
+        "follow_request",
+        {
+            "commune": commune,
+            "pending_count": Follow.objects.pending().filter(commune=commune).count(),
+            "admin_url": commune_url(commune, reverse("residents_to_validate")),
+        },
+    )
+    messages = [EmailMessage(subject, body, None, [email]) for email in recipients]
+    get_connection().send_messages(messages)

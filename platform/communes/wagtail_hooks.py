@@ -3,7 +3,7 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
-from communes import town_hall_admin
+from communes import follows_admin, staff_admin, town_hall_admin
 from communes.admin_views import (
     CommuneViewSet,
     HostingPartnerViewSet,
@@ -54,3 +54,10 @@ def register_town_hall_urls():
 @hooks.register("register_admin_menu_item")
 def register_town_hall_menu_item():
     return town_hall_admin.menu_item()
+
+
+# Town-hall staff roles and residents to validate (communes.roles, ACC-10).
+for _screen in (staff_admin, follows_admin):
+    hooks.register("register_admin_urls", lambda screen=_screen: screen.urlpatterns)
+    hooks.register("register_admin_menu_item", _screen.menu_item)
+    hooks.register("register_log_actions", _screen.register_log_actions)

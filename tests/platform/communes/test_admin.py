@@ -10,6 +10,7 @@ from communes.models import Commune, CommunePage, Plan
 from core.modules import registry
 from modules.classifieds.models import Classified
 from tests.factories import HostingPartnerFactory, PlanFactory, UserFactory, make_commune
+from tests.two_factor import verified_login
 
 
 def admin_user(**kwargs):
@@ -47,7 +48,7 @@ def rival(db):
 
 @pytest.fixture
 def staff_client(client, staff):
-    client.force_login(staff)
+    verified_login(client, staff)
     return client
 
 
@@ -156,7 +157,7 @@ def test_plan_outside_the_population_bracket_is_a_form_error(staff_client, partn
 
 
 def test_wrong_partner_gets_404_on_another_partners_commune(client, commune, rival):
-    client.force_login(rival)
+    verified_login(client, rival)
     for name in ("commune:edit", "commune:modules", "commune:history"):
         assert client.get(reverse(name, args=[commune.pk])).status_code == 404, name
     response = client.post(reverse("commune:modules", args=[commune.pk]), {})
@@ -166,7 +167,7 @@ def test_wrong_partner_gets_404_on_another_partners_commune(client, commune, riv
 
 def test_user_without_partner_role_does_not_see_the_menu_item(client, commune):
     editor = admin_user()
-    client.force_login(editor)
+    verified_login(client, editor)
     response = client.get(reverse("wagtailadmin_home"))
     assert response.status_code == 200
     assert reverse("commune:index") not in response.content.decode()
@@ -183,7 +184,7 @@ def test_partner_staff_see_communes_and_plans_menu_items(staff_client):
 
 def test_superuser_sees_hosting_partners(client, commune):
     root = UserFactory(is_superuser=True, is_staff=True)
-    client.force_login(root)
+    verified_login(client, root)
     content = client.get(reverse("wagtailadmin_home")).content.decode()
     assert reverse("hosting_partner:index") in content
     response = client.get(reverse("hosting_partner:index"))
@@ -194,7 +195,7 @@ def test_superuser_sees_hosting_partners(client, commune):
 def test_superuser_adding_partner_staff_opens_the_admin_to_them(client, partner):
     root = UserFactory(is_superuser=True, is_staff=True)
     newcomer = UserFactory()
-    client.force_login(root)
+    verified_login(client, root)
     response = client.post(
         reverse("hosting_partner:edit", args=[partner.pk]),
         {"name": partner.name, "slug": partner.slug, "contact_email": "", "staff": [newcomer.pk]},

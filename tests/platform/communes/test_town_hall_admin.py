@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 
 from communes.services import commune_update_details
 from tests.factories import UserFactory
+from tests.two_factor import verified_login
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def town_hall_editor(commune):
 
 def test_editor_sees_our_commune_and_picks_a_theme(client, commune, town_hall_editor):
     assert commune.editors_group.permissions.filter(codename="access_admin").exists()
-    client.force_login(town_hall_editor)
+    verified_login(client, town_hall_editor)
     home = client.get("/admin/our-commune/", HTTP_HOST="saint-malo.localhost")
     assert home.status_code == 302
     url = home["Location"]
@@ -43,14 +44,14 @@ def test_editor_sees_our_commune_and_picks_a_theme(client, commune, town_hall_ed
 def test_editor_of_another_commune_gets_404(client, commune, other_commune):
     outsider = UserFactory()
     outsider.groups.add(other_commune.editors_group)
-    client.force_login(outsider)
+    verified_login(client, outsider)
     assert client.get(f"/admin/our-commune/{commune.pk}/").status_code == 404
     with pytest.raises(PermissionDenied):
         commune_update_details(by=outsider, commune=commune, theme="bocage")
 
 
 def test_a_bad_theme_is_a_form_error_not_a_crash(client, commune, town_hall_editor):
-    client.force_login(town_hall_editor)
+    verified_login(client, town_hall_editor)
     response = client.post(f"/admin/our-commune/{commune.pk}/", {"theme": "nope"})
     assert response.status_code == 200
     commune.refresh_from_db()
@@ -67,5 +68,5 @@ def test_identity_fields_are_not_the_town_halls_to_change(commune, town_hall_edi
 def test_menu_item_hidden_for_people_without_a_commune(client, db):
     person = UserFactory()
     person.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    client.force_login(person)
+    verified_login(client, person)
     assert b"our-commune" not in client.get("/admin/").content

@@ -3,6 +3,7 @@ news, and each installed module's own demo data. Idempotent: run it as often as 
 
 from __future__ import annotations
 
+import base64
 import datetime
 
 from django.conf import settings
@@ -14,12 +15,36 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from wagtail.models import Page, Site
 
-from communes.models import Commune, CommunePage, HostingPartner, NewsPage, Plan, PortalPage
-from communes.services import CommuneIdentity, commune_create
+from communes.models import (
+    Commune,
+    CommunePage,
+    Follow,
+    HostingPartner,
+    NewsPage,
+    Plan,
+    PortalPage,
+    StaffRole,
+)
+from communes.services import (
+    CommuneIdentity,
+    commune_create,
+    follow_decide,
+    follow_request,
+    staff_role_grant,
+)
 from core.modules import registry
 
 DEMO_PASSWORD = "voisinage-demo"  # noqa: S105  (printed on purpose: demo only)
 DEMO_PORT = 8000
+# Staff accounts need a second factor (accounts.mfa). The demo's staff share this
+# fixed TOTP secret (base32; demo only, printed on purpose) so that anyone trying
+# the demo can log in to the admin: add it to an authenticator app, or print the
+# current code with DEMO_TOTP_COMMAND.
+DEMO_TOTP_SECRET = "VOISINAGEDEMO2FAVOISINAGEDEMO2FA"  # noqa: S105
+DEMO_TOTP_COMMAND = (
+    '.venv/bin/python -c "import base64; from django_otp.oath import TOTP; '
+    f"print('%06d' % TOTP(base64.b32decode('{DEMO_TOTP_SECRET}')).token())\""
+)
 
 COMMUNES = [
     {
@@ -124,7 +149,13 @@ class Command(BaseCommand):
     def person(self, email, first_name, last_name, **extra):
         User = get_user_model()
         user, created = User.objects.get_or_create(
-            email=email, defaults={"first_name": first_name, "last_name": last_name, **extra}
+            email=email,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "email_verified_at": timezone.now(),
+                **extra,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -175,13 +206,33 @@ class Command(BaseCommand):
                 )
             staff = self.person(*spec["staff"])
             staff.groups.add(commune.editors_group)
+            if not StaffRole.objects.filter(commune=commune, user=staff).exists():
+                staff_role_grant(commune=commune, user=staff, role=StaffRole.Role.MAYOR, by=admin)
             residents = [self.person(*resident) for resident in spec["residents"]]
+            for resident in residents:  # validated residents of the commune (ACC-10)
+                follow, _ = follow_request(user=resident, commune=commune)
+                if follow.status == Follow.Status.PENDING:
+                    follow_decide(follow=follow, by=admin, accept=True)
             self.load_news(commune, spec["news"])
             for module in registry:
                 if module.demo_data:
                     import_string(module.demo_data)(commune, residents)
             people["communes"].append((commune, staff, residents))
+        for user in [admin, partner_staff, *(staff for _, staff, _ in people["communes"])]:
+            self.demo_second_factor(user)
         return people
+
+    def demo_second_factor(self, user):
+        """A confirmed authenticator app with the demo secret, unless the person has one."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(
+                user=user,
+                name="Demo authenticator",
+                key=base64.b32decode(DEMO_TOTP_SECRET).hex(),
+                confirmed=True,
+            )
 
     def load_portal(self):
         portal = PortalPage.objects.first()
@@ -243,4 +294,12 @@ class Command(BaseCommand):
             write(f"  town-hall staff:          {staff.email}")
             for resident in residents:
                 write(f"  resident:                 {resident.email}")
+        write(
+            "\nTwo-factor authentication: staff accounts (admin, hosting partner, town-hall "
+            "staff) give a 6-digit code after their password."
+        )
+        write(f"  demo TOTP secret (same for every demo staff account): {DEMO_TOTP_SECRET}")
+        write("  add it to an authenticator app (time-based, 6 digits), or print the code with:")
+        write(f"  {DEMO_TOTP_COMMAND}")
+        write("  a code works once: to log in again within 30 seconds, wait for the next one.")
         write(f"\nDatabase: {settings.DATABASES['default']['NAME']}")
