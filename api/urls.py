@@ -1,7 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.v1 import auth, communes, partner
+from api.v1 import account, auth, communes, follows, geocoding, me, partner
 from core.modules import module_urls, registry
 
 v1_patterns = [
@@ -9,7 +9,12 @@ v1_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:v1:schema"), name="redoc"),
     path("auth/", include(auth.urlpatterns)),
+    path("accounts/", include(account.accounts_patterns)),
+    path("me/", include(account.me_patterns)),
     path("communes/", include(communes.urlpatterns)),
+    path("", include(follows.urlpatterns)),  # me/follows/, communes/<slug>/follows/
+    path("geocoding/", include(geocoding.urlpatterns)),
+    path("me/", include(me.urlpatterns)),
     path("partner/", include(partner.urlpatterns)),
 ]
 

@@ -3,6 +3,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import HostingPartnerFactory, UserFactory, make_commune
 
+# fake_geocoder: a local stand-in for BAN and Nominatim (tests never reach the internet).
+pytest_plugins = ["tests.fakes.geocoder"]
+
 
 @pytest.fixture
 def partner(db):

@@ -1,4 +1,6 @@
-"""Per-device API tokens: issue with email + password, list, revoke."""
+"""Per-device API tokens: issue with email + password (+ a two-factor code for staff)."""
+
+import logging
 
 from django.contrib.auth import authenticate
 from django.urls import path
@@ -8,6 +10,7 @@ from rest_framework import exceptions, generics, permissions, serializers, statu
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
+from accounts import mfa
 from accounts.models import DeviceToken
 from accounts.security import lockout_message
 
@@ -20,6 +23,17 @@ class TokenCreateInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, trim_whitespace=False)
     device_name = serializers.CharField(max_length=100)
+    otp_code = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=_(
+            "Staff accounts only (town hall, hosting partner, platform): the 6-digit code "
+            "of their authenticator app, or one of their recovery codes. Residents leave it "
+            "out."
+        ),
+    )
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -31,8 +45,43 @@ class TokenCreateInput(serializers.Serializer):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Wrong email address or password.")]}
             )
+        if user.email_verified_at is None:
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        _(
+                            "Confirm your email address first: open the link we sent you "
+                            "when you registered."
+                        )
+                    ]
+                }
+            )
+        if mfa.needs_two_factor(user):
+            self._check_second_factor(request, user, attrs.get("otp_code") or "")
         attrs["user"] = user
         return attrs
+
+    def _check_second_factor(self, request, user, code: str) -> None:
+        """Staff get a token only with a code from their app (or a recovery code)."""
+        message = _("A two-factor code is required for staff accounts.")
+        if not code.strip():
+            raise serializers.ValidationError({"otp_code": [message]})
+        verification = mfa.verify_code(user, code)
+        event = "otp_recovery_code" if verification.method == "recovery" else "otp_verify"
+        if verification.ok:
+            mfa.log(event, "success", user=user, request=request)
+            return
+        outcome = "throttled" if verification.throttled else "failure"
+        mfa.log(event, outcome, user=user, request=request, level=logging.WARNING)
+        if verification.throttled:
+            detail = mfa.throttled_message(verification.wait_seconds)
+        elif not mfa.has_confirmed_device(user):
+            detail = _(
+                "Set up two-factor authentication on the web site first (log in there once)."
+            )
+        else:
+            detail = _("This code is wrong or has expired.")
+        raise serializers.ValidationError({"otp_code": [message, detail]})
 
 
 class DeviceTokenSerializer(serializers.ModelSerializer):

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import ModuleEnabled
+from communes.permissions import ValidatedResident
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import (
     access_classified,
@@ -104,7 +105,8 @@ CLASSIFIED_ID = OpenApiParameter(
 
 class ClassifiedApiMixin:
     module_label = MODULE_LABEL
-    permission_classes = [ModuleEnabled, IsAuthenticated]
+    # Validated residents of the commune and its staff (ACC-10): 403 for anyone else.
+    permission_classes = [ModuleEnabled, IsAuthenticated, ValidatedResident]
 
     def get_serializer_context(self):
         return {"request": self.request, "view": self}

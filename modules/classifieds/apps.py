@@ -33,10 +33,12 @@ class ClassifiedsConfig(PlatformModule):
         super().ready()
         from wagtail.permissions import register_permission_policy
 
+        from accounts.signals import personal_data_export
         from core.signals import commune_home_panels
         from modules.classifieds.models import Classified
         from modules.classifieds.permissions import ClassifiedPermissionPolicy
-        from modules.classifieds.receivers import home_panel
+        from modules.classifieds.receivers import home_panel, personal_data
 
         register_permission_policy(Classified, ClassifiedPermissionPolicy(Classified))
         commune_home_panels.connect(home_panel, dispatch_uid="classifieds.home_panel")
+        personal_data_export.connect(personal_data, dispatch_uid="classifieds.personal_data")

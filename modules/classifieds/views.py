@@ -1,22 +1,21 @@
 """Site pages of classifieds, on the commune's host under /annonces/.
 
 The core's guard answers 404 when the module is off for the commune; these
-views only answer 404 off-commune (the platform's own host).
+views answer 404 off-commune (the platform's own host) and are for the
+commune's validated residents and staff (``communes.permissions``): anyone
+else logged in gets a page explaining how to follow the commune (ACC-10).
 """
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communes.permissions import validated_resident_required
 from core.forms import add_service_errors
 from modules.classifieds.forms import ClassifiedForm
 from modules.classifieds.models import Classified
@@ -31,20 +30,7 @@ from privacy.matrix import attach_cards
 PAGE_SIZE = 20
 
 
-def commune_required(view):
-    """404 on a host that is not a commune's (checked before asking to log in)."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if getattr(request, "commune", None) is None:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def resident_view(view):
-    return commune_required(login_required(view))
+resident_view = validated_resident_required
 
 
 def _kind_filter(request) -> str:

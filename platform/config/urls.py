@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api.cms import cms_router
+from core import consent_views
 from core import views as core_views
 from core.modules import module_urls, registry
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("compte/communes/", include("communes.urls")),
     path("compte/", include("accounts.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
@@ -36,4 +38,5 @@ urlpatterns += [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+urlpatterns += [path("cookies/", consent_views.cookies, name="cookies")]
 urlpatterns += [path("", include(wagtail_urls))]

@@ -48,7 +48,7 @@ CHECKS = [
 
 
 @pytest.fixture
-def world(commune, partner, resident):
+def world(commune, partner, resident, fake_geocoder):
     staff = UserFactory(first_name="Paul", last_name="Hébergeur")
     partner.staff.add(staff)
     plan = PlanFactory(hosting_partner=partner, max_population=100000)

@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, UserFactory
+from tests.follows import validated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,6 +24,7 @@ def words(*alternatives: str) -> re.Pattern:
 
 def test_resident_publishes_and_closes_a_classified(page, site_url, live_server, commune):
     resident = UserFactory(email="marie@example.org", first_name="Marie", last_name="Durand")
+    validated(resident, commune)  # classifieds are for residents the town hall validated
     log_in(page, site_url, HOST, resident.email, PASSWORD)
 
     page.goto(site_url(HOST, "/annonces/"))

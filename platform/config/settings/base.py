@@ -87,9 +87,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionTimeoutMiddleware",
+    # Staff two factors (TOTP): OTPMiddleware reads the verified device from the
+    # session; StaffTwoFactorMiddleware sends unverified staff to set up or verify.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.mfa.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.tenancy.CommuneMiddleware",
     "core.themes.ThemeMiddleware",
+    "core.consent.ConsentMiddleware",  # ACC-14: embeds see the consent of the request
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last: turns a lockout flagged during the request into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -166,6 +171,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# Links sent by email: address verification and password reset (Django's
+# PASSWORD_RESET_TIMEOUT), change of address.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+EMAIL_CHANGE_LINK_MAX_AGE = 3 * 24 * 3600
+PROFILE_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 ANONYMOUS_USER_NAME = None  # django-guardian: no anonymous user row
@@ -186,6 +196,17 @@ AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"  # no email in axes' logs
 AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address"]
 AXES_ENABLE_ADMIN = False  # django.contrib.admin is not mounted
+
+# Staff two factors (accounts.mfa): TOTP apps, 10 single-use recovery codes.
+# Wrong codes are throttled per device (1, 2, 4, 8… seconds between attempts).
+OTP_TOTP_ISSUER = "Voisinage"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Links sent by email: address verification and password reset (Django's
+# PASSWORD_RESET_TIMEOUT), change of address.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+EMAIL_CHANGE_LINK_MAX_AGE = 3 * 24 * 3600
+PROFILE_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 # Site sessions end after 2 hours without a request, and 30 days after login in
 # any case (accounts.sessions.SessionTimeoutMiddleware).
@@ -262,7 +283,12 @@ REST_FRAMEWORK = {
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_VERSION": "v1",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token_create": "10/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "token_create": "10/minute",
+        "register": "20/hour",
+        "geocoding": "30/minute",
+        "account_export": "5/hour",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Voisinage API",
@@ -314,6 +340,23 @@ LEAFLET_CONFIG = {
     "DEFAULT_ZOOM": 6,
     "RESET_VIEW": False,
 }
+
+# Map tiles of the site's maps ({s}, {z}, {x}, {y}: Leaflet's placeholders).
+MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_ATTRIBUTION = os.environ.get("MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors")
+
+# Geocoding (accounts.geocoding): the national address base (BAN) for France,
+# Nominatim (OpenStreetMap) elsewhere. Nominatim's usage policy asks for a User-Agent
+# naming the application, at most one request per second, and cached results.
+GEOCODER_BAN_URL = os.environ.get("GEOCODER_BAN_URL", "https://api-adresse.data.gouv.fr/")
+GEOCODER_NOMINATIM_URL = os.environ.get(
+    "GEOCODER_NOMINATIM_URL", "https://nominatim.openstreetmap.org/"
+)
+GEOCODER_USER_AGENT = os.environ.get(
+    "GEOCODER_USER_AGENT", "Voisinage/0.1 (communes platform; geocoding of residents' addresses)"
+)
+GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "4"))  # seconds
+GEOCODER_CACHE_TIMEOUT = int(os.environ.get("GEOCODER_CACHE_TIMEOUT", 7 * 24 * 3600))
 
 # --- Platform ---------------------------------------------------------------
 

@@ -15,6 +15,11 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
+# Nothing in a test reaches the internet: providers point at a closed local port
+# unless a test starts a fake server (tests/fakes/).
+GEOCODER_BAN_URL = "http://127.0.0.1:9/ban/"
+GEOCODER_NOMINATIM_URL = "http://127.0.0.1:9/nominatim/"
+MAP_TILES_URL = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 Q_CLUSTER.pop("redis", None)
 Q_CLUSTER["orm"] = "default"

@@ -4,11 +4,18 @@ from django.contrib.auth import get_user_model
 from modules.classifieds.models import Classified
 from modules.classifieds.services import classified_create
 from tests.factories import UserFactory
+from tests.follows import validated
 
 
 @pytest.fixture
-def neighbour(db):
-    return UserFactory(first_name="Paul", last_name="Martin")
+def resident(resident, commune):
+    """Classifieds are for validated residents (ACC-10): Marie's follow of Saint-Malo is."""
+    return validated(resident, commune)
+
+
+@pytest.fixture
+def neighbour(db, commune):
+    return validated(UserFactory(first_name="Paul", last_name="Martin"), commune)
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@ from django.test import Client
 
 from modules.classifieds.models import Classified
 from tests.factories import HostingPartnerFactory, UserFactory, make_commune
+from tests.two_factor import verified_login
 
 INDEX = "/admin/classifieds/"
 
 
 def admin_client(user, host="testserver"):
     client = Client(HTTP_HOST=host)
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

@@ -88,7 +88,8 @@ def test_list_query_count_does_not_grow(
 ):
     for _ in range(count):
         publish(commune, resident)
-    with django_assert_max_num_queries(8):  # + staff groups and authors (privacy)
+    # + staff groups and authors (privacy), + is a validated resident (ACC-10)
+    with django_assert_max_num_queries(9):
         response = api.get(BASE)
     assert response.status_code == 200
     assert response.json()["count"] == count

@@ -12,6 +12,8 @@ from core.signals import commune_home_panels
 from modules.classifieds.models import Classified
 from modules.classifieds.receivers import home_panel
 from modules.classifieds.services import classifieds_expire
+from tests.follows import validated
+from tests.two_factor import verified_login
 
 SITE_GETS = ["/annonces/", "/annonces/publier/", "/annonces/mes-annonces/", "/annonces/{pk}/"]
 
@@ -22,6 +24,7 @@ def switch(superuser, commune, enabled):
 
 @pytest.fixture
 def ads(commune, other_commune, resident, publish):
+    validated(resident, other_commune)  # Marie is a validated resident of both communes
     return publish(commune, resident, title="Malouine"), publish(
         other_commune, resident, title="Ivoirienne"
     )
@@ -35,7 +38,7 @@ def switched_off(superuser, commune, ads):
 
 def site_client(user, host):
     client = Client(HTTP_HOST=host)
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.security import account_hash
 from tests.factories import PASSWORD, UserFactory
+from tests.two_factor import verified_login
 
 LOGIN = reverse("accounts:login")
 RESET = reverse("accounts:password_reset")
@@ -259,7 +260,7 @@ def test_account_hash_is_keyed_and_case_insensitive(settings):
 def test_wagtail_admin_shows_no_password_hash(client):
     admin = UserFactory(is_superuser=True, is_staff=True)
     person = UserFactory()
-    client.force_login(admin)
+    verified_login(client, admin)
     response = client.get(reverse("wagtailusers_users:edit", args=[person.pk]))
     assert response.status_code == 200
     html = response.content.decode()

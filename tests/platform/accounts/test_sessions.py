@@ -6,13 +6,14 @@ import pytest
 
 from accounts.sessions import LOGIN_AT, SEEN_AT
 from tests.factories import PASSWORD, UserFactory
+from tests.follows import validated
 
 HOST = {"HTTP_HOST": "saint-malo.localhost"}
 
 
 @pytest.fixture
 def logged_in(client, commune):
-    user = UserFactory()
+    user = validated(UserFactory(), commune)  # /annonces/ is for validated residents
     response = client.post(
         "/compte/connexion/", {"username": user.email, "password": PASSWORD}, **HOST
     )

@@ -1,0 +1,525 @@
+"""Accounts in the API (ACC-1…ACC-11): registration, verification, the person's own profile.
+
+Mounted twice: ``/api/v1/accounts/`` (anonymous: register, verify, resend, confirm a
+new address) and ``/api/v1/me/`` (the authenticated person). One view per
+operation; the rules are in ``accounts.services`` and their ValidationErrors
+become 400s with field messages.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.geocoding import locate_address
+from accounts.links import email_verification_token, read_email_change_token, user_from_uid
+from accounts.models import PRESENTATION_MAX_LENGTH, DeviceToken, User
+from accounts.security import keyed_hash
+from communes.models import Commune
+from privacy.matrix import person_card
+from privacy.serializers import PersonSerializer
+
+TAGS = ["accounts"]
+DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
+
+
+def _as_drf(error: ValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+class AddressInput(serializers.Serializer):
+    address = serializers.CharField(max_length=300)
+    latitude = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=-90,
+        max_value=90,
+        help_text=_("GPS or a point moved on a map."),
+    )
+    longitude = serializers.FloatField(
+        required=False, allow_null=True, min_value=-180, max_value=180
+    )
+    commune = serializers.SlugField(
+        required=False,
+        max_length=80,
+        help_text=_("The commune of the address (its slug): its country chooses the geocoder."),
+    )
+
+    def validate_commune(self, slug: str) -> Commune:
+        commune = Commune.objects.filter(slug=slug).first()
+        if commune is None:
+            raise serializers.ValidationError(_("There is no commune with this identifier."))
+        return commune
+
+    def validate(self, attrs):
+        latitude, longitude = attrs.get("latitude"), attrs.get("longitude")
+        if (latitude is None) != (longitude is None):
+            raise serializers.ValidationError(
+                {"longitude": [_("Send both latitude and longitude, or neither.")]}
+            )
+        try:
+            attrs["address"], attrs["location"] = locate_address(
+                address=attrs["address"],
+                latitude=latitude,
+                longitude=longitude,
+                commune=attrs.get("commune"),
+            )
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        return attrs
+
+
+class RegistrationInput(AddressInput):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    mobile = PhoneNumberField(required=False, allow_blank=True)
+    landline = PhoneNumberField(required=False, allow_blank=True)
+    accepts_sms = serializers.BooleanField(required=False, default=False)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    pseudonym = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    presentation = serializers.CharField(
+        max_length=PRESENTATION_MAX_LENGTH, required=False, allow_blank=True
+    )
+
+
+class NeighbourInput(AddressInput):
+    email = serializers.EmailField()
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+
+
+class PointOutput(serializers.Serializer):
+    """A GeoJSON point: coordinates are [longitude, latitude] (WGS 84)."""
+
+    type = serializers.CharField()
+    coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+
+
+class ProfileOutput(serializers.Serializer):
+    """The person's own data: their card as they see it, and their settings."""
+
+    card = PersonSerializer()
+    hide_mobile = serializers.BooleanField()
+    hide_landline = serializers.BooleanField()
+    accepts_sms = serializers.BooleanField()
+    email_verified = serializers.BooleanField()
+    location = PointOutput(allow_null=True, help_text=_("Your home, as a GeoJSON point."))
+
+    def to_representation(self, user):
+        location = None
+        if user.location is not None:
+            location = {"type": "Point", "coordinates": [user.location.x, user.location.y]}
+        return super().to_representation(
+            {
+                "card": person_card(user, user),
+                "hide_mobile": user.hide_mobile,
+                "hide_landline": user.hide_landline,
+                "accepts_sms": user.accepts_sms,
+                "email_verified": user.email_verified,
+                "location": location,
+            }
+        )
+
+
+class ProfileInput(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    pseudonym = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    presentation = serializers.CharField(
+        max_length=PRESENTATION_MAX_LENGTH, required=False, allow_blank=True
+    )
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    hide_mobile = serializers.BooleanField(required=False)
+    hide_landline = serializers.BooleanField(required=False)
+    accepts_sms = serializers.BooleanField(required=False)
+
+
+class PhonesInput(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    mobile = PhoneNumberField(required=False, allow_blank=True, allow_null=True)
+    landline = PhoneNumberField(required=False, allow_blank=True, allow_null=True)
+
+
+class EmailChangeInput(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    new_email = serializers.EmailField()
+
+
+class EmailChangeConfirmInput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class VerifyInput(serializers.Serializer):
+    uid = serializers.CharField()
+    token = serializers.CharField()
+
+
+class ResendInput(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordChangeInput(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, trim_whitespace=False)
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class PhotoInput(serializers.Serializer):
+    photo = serializers.ImageField()
+
+
+def _profile(user, request) -> Response:
+    return Response(ProfileOutput(user, context={"request": request}).data)
+
+
+def _phone(value) -> str | None:
+    return str(value) if value else None
+
+
+# --- anonymous --------------------------------------------------------------------
+
+
+class RegisterApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="accounts_register",
+        summary="Create an account (its email address must then be confirmed)",
+        request=RegistrationInput,
+        responses={201: ProfileOutput},
+    )
+    def post(self, request):
+        data = RegistrationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            user = services.account_register(
+                email=values["email"],
+                password=values["password"],
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                address=values["address"],
+                location=values["location"],
+                mobile=_phone(values.get("mobile")),
+                landline=_phone(values.get("landline")),
+                birth_date=values.get("birth_date"),
+                pseudonym=values.get("pseudonym", ""),
+                presentation=values.get("presentation", ""),
+                accepts_sms=values.get("accepts_sms", False),
+                request=request,
+            )
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        response = _profile(user, request)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class VerifyApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="accounts_verify_email",
+        summary="Confirm an email address with the uid and token of the emailed link",
+        request=VerifyInput,
+        responses={204: None},
+    )
+    def post(self, request):
+        data = VerifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_from_uid(data.validated_data["uid"])
+        if user is None or not (
+            user.email_verified_at is not None
+            or email_verification_token.check_token(user, data.validated_data["token"])
+        ):
+            raise serializers.ValidationError(
+                {
+                    "token": [
+                        _("This link is no longer valid: it has already been used or has expired.")
+                    ]
+                }
+            )
+        services.account_verify_email(user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ResendApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="accounts_resend_verification",
+        summary="Send the confirmation link again (same answer for any address)",
+        request=ResendInput,
+        responses={202: None},
+    )
+    def post(self, request):
+        data = ResendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
+        if cache.add(f"accounts:resend:{keyed_hash(email)}", 1, timeout=300):
+            user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
+            if user is not None and user.is_active:
+                services.send_verification_email(user=user, request=request)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangeConfirmApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="accounts_email_change_confirm",
+        summary="Confirm a new email address with the token of the emailed link",
+        request=EmailChangeConfirmInput,
+        responses={204: None},
+    )
+    def post(self, request):
+        data = EmailChangeConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = read_email_change_token(data.validated_data["token"])
+        if found is None:
+            raise serializers.ValidationError(
+                {
+                    "token": [
+                        _("This link is no longer valid: it has already been used or has expired.")
+                    ]
+                }
+            )
+        user, new_email = found
+        try:
+            services.email_change_confirm(user=user, new_email=new_email, request=request)
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the authenticated person ----------------------------------------------------------
+
+
+class MeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS, operation_id="me_retrieve", summary="Your profile", responses=ProfileOutput
+    )
+    def get(self, request):
+        return _profile(request.user, request)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_update",
+        summary="Change your name, pseudonym, presentation, birth date or switches",
+        request=ProfileInput,
+        responses=ProfileOutput,
+    )
+    def patch(self, request):
+        data = ProfileInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            services.profile_update(user=request.user, **data.validated_data)
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        return _profile(request.user, request)
+
+
+class AddressApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_address_update",
+        summary="Set your postal address (geocoded), or its GPS point",
+        request=AddressInput,
+        responses=ProfileOutput,
+    )
+    def put(self, request):
+        data = AddressInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.address_update(
+                user=request.user,
+                address=data.validated_data["address"],
+                location=data.validated_data["location"],
+            )
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        return _profile(request.user, request)
+
+
+class PhonesApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_phones_update",
+        summary="Change your phone numbers (your password is asked again)",
+        request=PhonesInput,
+        responses=ProfileOutput,
+    )
+    def put(self, request):
+        data = PhonesInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.phones_update(
+                user=request.user,
+                password=data.validated_data["password"],
+                mobile=_phone(data.validated_data.get("mobile")),
+                landline=_phone(data.validated_data.get("landline")),
+                request=request,
+            )
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        return _profile(request.user, request)
+
+
+class PhotoApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_photo_update",
+        summary="Upload your photo (JPEG, PNG or WebP; re-encoded, metadata removed)",
+        request={"multipart/form-data": PhotoInput},
+        responses=ProfileOutput,
+    )
+    def put(self, request):
+        data = PhotoInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.profile_update(user=request.user, photo=data.validated_data["photo"])
+        except ValidationError as error:
+            raise serializers.ValidationError({"photo": error.messages}) from error
+        return _profile(request.user, request)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_photo_delete",
+        summary="Remove your photo",
+        responses={204: None},
+    )
+    def delete(self, request):
+        services.profile_update(user=request.user, remove_photo=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailChangeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_email_change",
+        summary="Ask to change your email address: a link goes to the new one",
+        request=EmailChangeInput,
+        responses={202: None},
+    )
+    def post(self, request):
+        data = EmailChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.email_change_request(user=request.user, request=request, **data.validated_data)
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordChangeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_password_change",
+        summary="Change your password: every other session and device token ends",
+        request=PasswordChangeInput,
+        responses={204: None},
+    )
+    def post(self, request):
+        data = PasswordChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        current = request.auth if isinstance(request.auth, DeviceToken) else None
+        try:
+            services.password_change(
+                user=request.user,
+                old_password=data.validated_data["old_password"],
+                new_password=data.validated_data["new_password"],
+                keep_token=current,
+                request=request,
+            )
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        if request.session is not None and request.user.is_authenticated and current is None:
+            from django.contrib.auth import update_session_auth_hash
+
+            update_session_auth_hash(request._request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NeighbourApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="me_register_neighbour",
+        summary="Register a neighbour without internet: they choose their own password",
+        request=NeighbourInput,
+        responses={
+            201: OpenApiResponse(
+                inline_serializer("NeighbourRegistered", fields={"email": serializers.EmailField()})
+            )
+        },
+    )
+    def post(self, request):
+        data = NeighbourInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            neighbour = services.account_register_neighbour(
+                by=request.user,
+                email=values["email"],
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                address=values["address"],
+                location=values["location"],
+                request=request,
+            )
+        except ValidationError as error:
+            raise _as_drf(error) from error
+        return Response({"email": neighbour.email}, status=status.HTTP_201_CREATED)
+
+
+accounts_patterns = [
+    path("register/", RegisterApi.as_view(), name="accounts-register"),
+    path("verify/", VerifyApi.as_view(), name="accounts-verify"),
+    path("verification/", ResendApi.as_view(), name="accounts-resend"),
+    path("email-change/", EmailChangeConfirmApi.as_view(), name="accounts-email-confirm"),
+]
+
+me_patterns = [
+    path("", MeApi.as_view(), name="me-profile"),
+    path("address/", AddressApi.as_view(), name="me-address"),
+    path("phones/", PhonesApi.as_view(), name="me-phones"),
+    path("photo/", PhotoApi.as_view(), name="me-photo"),
+    path("email/", EmailChangeApi.as_view(), name="me-email"),
+    path("password/", PasswordChangeApi.as_view(), name="me-password"),
+    path("neighbours/", NeighbourApi.as_view(), name="me-neighbours"),
+]

@@ -1,0 +1,203 @@
+"""Site forms of accounts. Rules live in accounts.services; forms only parse input."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model, password_validation
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from accounts.forms_address import AddressFieldsMixin
+from accounts.models import PRESENTATION_MAX_LENGTH
+
+User = get_user_model()
+
+PHOTO_HELP = _("JPEG, PNG or WebP, 5 MB at most. Its metadata (such as GPS position) is removed.")
+
+
+def phone_region(commune) -> str:
+    """Numbers typed without +33/+225 are read in the commune's country."""
+    return getattr(commune, "country", None) or "FR"
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Email and password; an address not yet verified gets a way forward, not a dead end."""
+
+    username = forms.EmailField(
+        label=_("Email address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.email_verified_at is None:
+            resend = reverse("accounts:resend_verification")
+            raise forms.ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _(
+                        "Confirm your email address first: open the link we sent you "
+                        "when you registered."
+                    ),
+                    resend,
+                    _("Send the link again"),
+                ),
+                code="unverified",
+            )
+
+
+class _PersonFields(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+
+
+class RegistrationForm(AddressFieldsMixin, _PersonFields):
+    """ACC-1/2: real name, unique email, password, address; the rest is optional."""
+
+    email = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password_confirm = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    mobile = PhoneNumberField(label=_("Mobile phone"), required=False)
+    landline = PhoneNumberField(label=_("Landline"), required=False)
+    accepts_sms = forms.BooleanField(
+        label=_("I accept alerts by SMS"),
+        required=False,
+        help_text=_("SMS are only ever used for alerts."),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    photo = forms.ImageField(label=_("Photo"), required=False, help_text=PHOTO_HELP)
+    presentation = forms.CharField(
+        label=_("Presentation"),
+        required=False,
+        max_length=PRESENTATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A few words about you, for your neighbours and the town hall."),
+    )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "password",
+        "password_confirm",
+        "address",
+        "latitude",
+        "longitude",
+        "mobile",
+        "landline",
+        "accepts_sms",
+        "birth_date",
+        "photo",
+        "presentation",
+    ]
+
+    def __init__(self, *args, commune=None, **kwargs):
+        super().__init__(*args, commune=commune, **kwargs)
+        for name in ("mobile", "landline"):
+            self.fields[name].region = phone_region(commune)
+            self.fields[name].widget.attrs["autocomplete"] = "tel"
+            self.fields[name].widget.attrs["inputmode"] = "tel"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_confirm") != data.get("password"):
+            self.add_error("password_confirm", _("The two passwords differ."))
+        if data.get("accepts_sms") and not data.get("mobile"):
+            self.add_error("accepts_sms", _("Give a mobile number to receive SMS alerts."))
+        return data
+
+
+class NeighbourRegistrationForm(AddressFieldsMixin, _PersonFields):
+    """ACC-11: name, address and email of a neighbour; they choose their own password."""
+
+    email = forms.EmailField(
+        label=_("Their email address"),
+        help_text=_("They will receive a link there to choose their password."),
+    )
+    field_order = ["first_name", "last_name", "email", "address", "latitude", "longitude"]
+
+
+class ProfileForm(_PersonFields):
+    """ACC-4/5/6: what a person edits about themselves (no password needed)."""
+
+    pseudonym = forms.CharField(
+        label=_("Pseudonym"),
+        max_length=50,
+        required=False,
+        help_text=_("Shown instead of your name where the privacy rules allow it."),
+    )
+    presentation = forms.CharField(
+        label=_("Presentation"),
+        required=False,
+        max_length=PRESENTATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Only you see it; your neighbours may be told on your birthday."),
+    )
+    hide_mobile = forms.BooleanField(label=_("Hide my mobile phone"), required=False)
+    hide_landline = forms.BooleanField(label=_("Hide my landline"), required=False)
+    accepts_sms = forms.BooleanField(
+        label=_("I accept alerts by SMS"),
+        required=False,
+        help_text=_("SMS are only ever used for alerts."),
+    )
+    photo = forms.ImageField(label=_("New photo"), required=False, help_text=PHOTO_HELP)
+    remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
+
+
+class AddressForm(AddressFieldsMixin, forms.Form):
+    pass
+
+
+class _PasswordCheckMixin(forms.Form):
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Asked again to protect your account."),
+    )
+
+
+class PhonesForm(_PasswordCheckMixin):
+    mobile = PhoneNumberField(label=_("Mobile phone"), required=False)
+    landline = PhoneNumberField(label=_("Landline"), required=False)
+    field_order = ["mobile", "landline", "password"]
+
+    def __init__(self, *args, commune=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("mobile", "landline"):
+            self.fields[name].region = phone_region(commune)
+            self.fields[name].widget.attrs["inputmode"] = "tel"
+
+
+class EmailChangeForm(_PasswordCheckMixin):
+    new_email = forms.EmailField(
+        label=_("New email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    field_order = ["new_email", "password"]
+
+
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))

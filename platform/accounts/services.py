@@ -1,0 +1,310 @@
+"""Writes on accounts (ACC-1/2, 4, 5, 6, 7, 8, 11): registration, verification, profile.
+
+Every function is keyword-only, atomic and raises ``ValidationError`` with
+field messages on bad input, so the site's forms and the API show the same
+French errors. Emails leave after the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.images import clean_photo
+from accounts.links import email_change_token, email_verification_token, uid_for
+
+User = get_user_model()
+
+# ACC-7: apps that constrain where a home may be (communities: inside the
+# member's polygon) append a callable(user, point) that raises ValidationError.
+home_location_validators: list[Callable[[object, Point], None]] = []
+
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "pseudonym",
+    "presentation",
+    "hide_mobile",
+    "hide_landline",
+    "accepts_sms",
+    "birth_date",
+)
+
+
+def _absolute(request, path: str) -> str:
+    if request is not None:
+        return request.build_absolute_uri(path)
+    from django.conf import settings
+
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _send(*, to: str, template: str, context: dict) -> None:
+    subject = render_to_string(f"accounts/emails/{template}_subject.txt", context).strip()
+    body = render_to_string(f"accounts/emails/{template}.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+
+
+def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    qs = User.objects.filter(email__iexact=email.strip())
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _check_email_free(email: str, *, exclude_pk: int | None = None) -> None:
+    if email_taken(email, exclude_pk=exclude_pk):
+        raise ValidationError(
+            {
+                "email": _(
+                    "An account already uses this email address. Log in, or reset your password."
+                )
+            }
+        )
+
+
+def _check_home(user, location: Point | None) -> None:
+    if location is None:
+        return
+    for validator in home_location_validators:
+        validator(user, location)
+
+
+def _check_birth_date(birth_date: date | None) -> None:
+    if birth_date is not None and birth_date > timezone.localdate():
+        raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
+
+
+def _check_password(user, password: str) -> None:
+    if not password or not user.check_password(password):
+        raise ValidationError({"password": _("Your password is not correct.")})
+
+
+def send_verification_email(*, user, request=None) -> None:
+    path = reverse(
+        "accounts:verify_email",
+        kwargs={"uidb64": uid_for(user), "token": email_verification_token.make_token(user)},
+    )
+    _send(
+        to=user.email,
+        template="verify_email",
+        context={"user": user, "link": _absolute(request, path)},
+    )
+
+
+@transaction.atomic
+def account_register(
+    *,
+    email: str,
+    password: str | None,
+    first_name: str,
+    last_name: str,
+    address: str,
+    location: Point | None,
+    mobile: str | None = None,
+    landline: str | None = None,
+    birth_date: date | None = None,
+    presentation: str = "",
+    pseudonym: str = "",
+    accepts_sms: bool = False,
+    photo=None,
+    registered_by=None,
+    request=None,
+):
+    """Create an account whose email is not yet verified (ACC-1/2, ACC-11).
+
+    With ``registered_by`` (a resident registering a neighbour without internet),
+    no password is set: the neighbour receives a link to choose their own, which
+    also proves the address is theirs.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    _check_email_free(email)
+    _check_birth_date(birth_date)
+    user = User(
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        address=address.strip(),
+        location=location,
+        mobile=mobile or None,
+        landline=landline or None,
+        birth_date=birth_date,
+        presentation=presentation.strip(),
+        pseudonym=pseudonym.strip(),
+        accepts_sms=accepts_sms and bool(mobile),
+        registered_by=registered_by,
+        email_verified_at=None,
+    )
+    if registered_by is None:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password", "photo", "location"])
+    if photo is not None:
+        user.photo.save("photo.jpg", clean_photo(photo), save=False)
+    user.save()
+    if registered_by is None:
+        send_verification_email(user=user, request=request)
+    else:
+        _send_neighbour_invitation(user=user, by=registered_by, request=request)
+    audit.log_event("register", "success", email=email, request=request)
+    return user
+
+
+def _send_neighbour_invitation(*, user, by, request=None) -> None:
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={"uidb64": uid_for(user), "token": default_token_generator.make_token(user)},
+    )
+    _send(
+        to=user.email,
+        template="neighbour_registered",
+        context={"user": user, "by": by, "link": _absolute(request, path)},
+    )
+
+
+def account_register_neighbour(*, by, request=None, **fields):
+    """ACC-11: a logged-in resident registers a neighbour who has no internet access."""
+    if not by.is_authenticated or not by.is_active or by.closed_at is not None:
+        raise ValidationError(_("Log in to register a neighbour."))
+    return account_register(password=None, registered_by=by, request=request, **fields)
+
+
+@transaction.atomic
+def account_verify_email(*, user) -> None:
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+
+
+@transaction.atomic
+def profile_update(*, user, photo=None, remove_photo: bool = False, **fields) -> object:
+    """ACC-4/5/6: name, pseudonym, presentation, hide switches, SMS consent, birth date."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not profile fields: {sorted(unknown)}")
+    _check_birth_date(fields.get("birth_date"))
+    for name, value in fields.items():
+        setattr(user, name, value.strip() if isinstance(value, str) else value)
+    if user.accepts_sms and not user.mobile:
+        raise ValidationError({"accepts_sms": _("Give a mobile number to receive SMS alerts.")})
+    user.full_clean(exclude=["password", "photo", "location", "email"])
+    old_photo = user.photo.name if user.photo else None
+    if photo is not None:
+        user.photo.save("photo.jpg", clean_photo(photo), save=False)
+    elif remove_photo:
+        user.photo = None
+    user.save()
+    if old_photo and (photo is not None or remove_photo):
+        storage = user.photo.storage
+        transaction.on_commit(lambda: storage.delete(old_photo))
+    return user
+
+
+@transaction.atomic
+def address_update(*, user, address: str, location: Point | None) -> object:
+    """ACC-7: one postal address per account and its point (geocoded, moved or GPS)."""
+    if not address.strip():
+        raise ValidationError({"address": _("Give your postal address.")})
+    _check_home(user, location)
+    user.address = address.strip()
+    user.location = location
+    user.save(update_fields=["address", "location"])
+    return user
+
+
+@transaction.atomic
+def phones_update(
+    *, user, password: str, mobile: str | None, landline: str | None, request=None
+) -> object:
+    """Phones change only with the password asked again (ASVS: re-authentication)."""
+    _check_password(user, password)
+    user.mobile = mobile or None
+    user.landline = landline or None
+    if not user.mobile:
+        user.accepts_sms = False
+    user.save(update_fields=["mobile", "landline", "accepts_sms"])
+    audit.log_event("phones_changed", "success", email=user.email, request=request)
+    return user
+
+
+def email_change_request(*, user, password: str, new_email: str, request=None) -> None:
+    """ACC-4: a link goes to the new address; the old one is told. Nothing changes yet."""
+    _check_password(user, password)
+    new_email = User.objects.normalize_email(new_email).strip().lower()
+    if new_email == user.email:
+        raise ValidationError({"new_email": _("This is already your email address.")})
+    try:
+        _check_email_free(new_email, exclude_pk=user.pk)
+    except ValidationError as error:
+        raise ValidationError({"new_email": error.message_dict["email"]}) from error
+    path = reverse(
+        "accounts:email_change_confirm", kwargs={"token": email_change_token(user, new_email)}
+    )
+    with transaction.atomic():
+        _send(
+            to=new_email,
+            template="email_change_confirm",
+            context={"user": user, "link": _absolute(request, path), "new_email": new_email},
+        )
+        _send(
+            to=user.email,
+            template="email_change_notice",
+            context={"user": user, "new_email": new_email},
+        )
+    audit.log_event("email_change_requested", "success", email=user.email, request=request)
+
+
+@transaction.atomic
+def email_change_confirm(*, user, new_email: str, request=None) -> object:
+    _check_email_free(new_email, exclude_pk=user.pk)
+    old_email = user.email
+    user.email = new_email
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email", "email_verified_at"])
+    _send(to=old_email, template="email_changed", context={"user": user, "new_email": new_email})
+    audit.log_event("email_changed", "success", email=old_email, request=request)
+    return user
+
+
+def revoke_other_devices(*, user, keep_token=None) -> int:
+    """Device tokens are an app's sessions: they end with the password (ASVS 3.3)."""
+    from accounts.models import DeviceToken
+
+    tokens = DeviceToken.objects.active().filter(user=user)
+    if keep_token is not None:
+        tokens = tokens.exclude(pk=keep_token.pk)
+    return tokens.update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def password_change(
+    *, user, old_password: str, new_password: str, keep_token=None, request=None
+) -> None:
+    """The caller keeps its own session or token; every other one ends."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": _("Your password is not correct.")})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": error.messages}) from error
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoke_other_devices(user=user, keep_token=keep_token)
+    audit.log_event("password_changed", "success", email=user.email, request=request)

@@ -1,0 +1,220 @@
+"""PRIV walk: no page and no API response shows a person's email, phones or address to a
+viewer the matrix forbids.
+
+Nothing here lists endpoints by hand: the API's GET operations come from the OpenAPI
+schema (path parameters filled with every id and slug of the world below), and the
+site's pages from crawling links as each viewer, the Wagtail admin included for staff.
+A new endpoint or page is walked as soon as it exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from datetime import date
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from accounts.models import DeviceToken
+from accounts.staff import platform_staff_group
+from communes.models import Follow, StaffRole
+from communes.services import staff_role_grant
+from modules.classifieds.services import classified_create
+from tests.factories import UserFactory
+from tests.two_factor import verified_login
+
+HOST = "saint-malo.localhost"
+MAX_PAGES = 120
+# Links a crawler must not follow: they change state or leave the session.
+SKIP = re.compile(r"/(deconnexion|logout)/|^/(static|media|documents)/|/admin/logout/|\?.*delete")
+
+SECRETS = {
+    "email": ["secret.subject@example.org"],
+    "phones": ["+33611223344", "06 11 22 33 44", "0611223344", "+33299001122", "02 99 00 11 22"],
+    "address": ["17 Rue Secrète", "Secrète"],
+    "birth_date": ["1961-07-14", "14/07/1961", "14 juillet 1961"],
+}
+
+# What each viewer may NOT see of the subject (PRODUCT.md, PRIV).
+FORBIDDEN = {
+    "anonymous": {"email", "phones", "address", "birth_date"},
+    "fellow_resident": {"email", "phones", "address", "birth_date"},
+    "other_commune_staff": {"email", "phones", "address", "birth_date"},
+    "commune_staff": {"email", "phones", "birth_date"},
+    "platform_staff": {"email", "phones", "address", "birth_date"},
+    "self": set(),
+}
+
+
+@pytest.fixture
+def world(commune, other_commune):
+    subject = UserFactory(
+        first_name="Sujet",
+        last_name="Témoin",
+        email="secret.subject@example.org",
+        mobile="+33611223344",
+        landline="+33299001122",
+        address="17 Rue Secrète 35400 Saint-Malo",
+        birth_date=date(1961, 7, 14),
+        presentation="Présentation du sujet.",
+    )
+    Follow.objects.create(user=subject, commune=commune, status=Follow.Status.VALIDATED)
+    classified_create(
+        commune=commune,
+        author=subject,
+        kind="offer",
+        title="Annonce du sujet",
+        description="Aide au jardinage.",
+        contact="Sonnez au portail vert",
+        days=10,
+    )
+    fellow = UserFactory(first_name="Voisin", last_name="Lambda")
+    Follow.objects.create(user=fellow, commune=commune, status=Follow.Status.VALIDATED)
+    root = UserFactory(is_superuser=True, is_staff=True)
+    mayor = UserFactory(first_name="Maire", last_name="Local")
+    staff_role_grant(commune=commune, user=mayor, role=StaffRole.Role.MAYOR, by=root)
+    other_mayor = UserFactory(first_name="Maire", last_name="Ailleurs")
+    staff_role_grant(commune=other_commune, user=other_mayor, role=StaffRole.Role.MAYOR, by=root)
+    moderator = UserFactory(first_name="Modé", last_name="Ratrice")
+    moderator.groups.add(platform_staff_group())
+    DeviceToken.issue(user=subject, name="Téléphone du sujet")
+    return {
+        "anonymous": AnonymousUser(),
+        "fellow_resident": fellow,
+        "other_commune_staff": other_mayor,
+        "commune_staff": mayor,
+        "platform_staff": moderator,
+        "self": subject,
+        "_subject": subject,
+    }
+
+
+def _leaks(body: str, relation: str) -> list[str]:
+    found = []
+    for field in FORBIDDEN[relation]:
+        found += [f"{field}: {value!r}" for value in SECRETS[field] if value in body]
+    return found
+
+
+def _api_paths(world) -> list[str]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    from django.apps import apps
+
+    from communes.models import Commune
+
+    ids = sorted(
+        {
+            pk
+            for model in apps.get_models()
+            if model._meta.app_label in {"accounts", "communes", "classifieds"}
+            for pk in model.objects.values_list("pk", flat=True)[:50]
+            if isinstance(pk, int)
+        }
+    )
+    slugs = list(Commune.objects.values_list("slug", flat=True))
+    paths = []
+    for path, operations in schema["paths"].items():
+        if "get" not in operations or path.endswith(("/schema/", "/docs/", "/redoc/")):
+            continue
+        params = re.findall(r"{([^}]+)}", path)
+        candidates = [path]
+        for param in params:
+            values = slugs if "slug" in param else [str(i) for i in ids]
+            candidates = [c.replace("{" + param + "}", v) for c in candidates for v in values]
+        paths += candidates
+    return paths
+
+
+@pytest.mark.parametrize("relation", list(FORBIDDEN))
+def test_no_api_response_leaks_forbidden_fields(world, relation):
+    client = APIClient()
+    viewer = world[relation]
+    if viewer.is_authenticated:
+        client.force_authenticate(viewer)
+    walked = leaks = 0
+    problems = []
+    for path in _api_paths(world):
+        response = client.get(path, HTTP_HOST=HOST)
+        walked += 1
+        if response.status_code >= 500:
+            problems.append(f"{path}: HTTP {response.status_code}")
+            continue
+        body = response.content.decode(errors="replace")
+        for leak in _leaks(body, relation):
+            leaks += 1
+            problems.append(f"{path}: {leak}")
+    assert walked > 10
+    assert not problems, "\n".join(problems)
+
+
+def _crawl(client, start_paths: list[str]) -> tuple[int, list[str], dict[str, str]]:
+    seen: set[str] = set()
+    queue = deque(start_paths)
+    bodies: dict[str, str] = {}
+    errors = []
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.popleft()
+        if path in seen or SKIP.search(path):
+            continue
+        seen.add(path)
+        response = client.get(path, HTTP_HOST=HOST)
+        if response.status_code >= 500:
+            errors.append(f"{path}: HTTP {response.status_code}")
+            continue
+        if response.status_code in (301, 302):
+            location = urlsplit(urljoin(path, response["Location"]))
+            if location.netloc in ("", HOST):
+                queue.append(location.path + (f"?{location.query}" if location.query else ""))
+            continue
+        if "html" not in response.get("Content-Type", ""):
+            bodies[path] = response.content.decode(errors="replace")
+            continue
+        body = response.content.decode(errors="replace")
+        bodies[path] = body
+        for href in re.findall(r'href="([^"#]+)"', body):
+            target = urlsplit(urljoin(path, href.replace("&amp;", "&")))
+            if target.netloc in ("", HOST) and target.path.startswith("/"):
+                queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return len(seen), errors, bodies
+
+
+@pytest.mark.parametrize("relation", list(FORBIDDEN))
+def test_no_page_leaks_forbidden_fields(client, world, relation):
+    viewer = world[relation]
+    start = ["/", "/annonces/", "/compte/profil/", "/compte/communes/"]
+    if viewer.is_authenticated:
+        if relation in {"commune_staff", "other_commune_staff", "platform_staff"}:
+            verified_login(client, viewer)
+            start += ["/admin/", reverse("residents_to_validate"), "/admin/classifieds/"]
+        else:
+            client.force_login(viewer)
+    walked, errors, bodies = _crawl(client, start)
+    problems = list(errors)
+    for path, body in bodies.items():
+        problems += [f"{path}: {leak}" for leak in _leaks(body, relation)]
+    assert walked > 5
+    assert not problems, "\n".join(problems)
+
+
+def test_the_walk_would_see_a_leak(client, world):
+    """The walk is not blind: the person's own profile shows what others must not see."""
+    client.force_login(world["self"])
+    _walked, _errors, bodies = _crawl(client, ["/compte/profil/"])
+    leaked = _leaks(bodies["/compte/profil/"], "fellow_resident")
+    assert any(leak.startswith("email") for leak in leaked)
+    assert any(leak.startswith("phones") for leak in leaked)
+    assert any(leak.startswith("address") for leak in leaked)
+
+
+def test_commune_staff_do_see_the_address_they_need(client, world):
+    """The matrix is not just "hide everything": the town hall validates with the address."""
+    Follow.objects.filter(user=world["_subject"]).update(status=Follow.Status.PENDING)
+    verified_login(client, world["commune_staff"])
+    _walked, _errors, bodies = _crawl(client, [reverse("residents_to_validate")])
+    assert any("17 Rue Secrète" in body for body in bodies.values())
+    assert not any("secret.subject@example.org" in body for body in bodies.values())
