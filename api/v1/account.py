@@ -8,7 +8,7 @@ become 400s with field messages.
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -23,20 +23,13 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.geocoding import locate_address
 from accounts.links import email_verification_token, read_email_change_token, user_from_uid
-from accounts.models import PRESENTATION_MAX_LENGTH, DeviceToken, User
-from accounts.security import keyed_hash
+from accounts.models import PRESENTATION_MAX_LENGTH, DeviceToken
 from communes.models import Commune
 from privacy.matrix import person_card
 from privacy.serializers import PersonSerializer
 
 TAGS = ["accounts"]
 DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
-
-
-def _as_drf(error: ValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError({"non_field_errors": error.messages})
 
 
 class AddressInput(serializers.Serializer):
@@ -69,15 +62,12 @@ class AddressInput(serializers.Serializer):
             raise serializers.ValidationError(
                 {"longitude": [_("Send both latitude and longitude, or neither.")]}
             )
-        try:
-            attrs["address"], attrs["location"] = locate_address(
-                address=attrs["address"],
-                latitude=latitude,
-                longitude=longitude,
-                commune=attrs.get("commune"),
-            )
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        attrs["address"], attrs["location"] = locate_address(
+            address=attrs["address"],
+            latitude=latitude,
+            longitude=longitude,
+            commune=attrs.get("commune"),
+        )
         return attrs
 
 
@@ -208,24 +198,21 @@ class RegisterApi(APIView):
         data = RegistrationInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            user = services.account_register(
-                email=values["email"],
-                password=values["password"],
-                first_name=values["first_name"],
-                last_name=values["last_name"],
-                address=values["address"],
-                location=values["location"],
-                mobile=_phone(values.get("mobile")),
-                landline=_phone(values.get("landline")),
-                birth_date=values.get("birth_date"),
-                pseudonym=values.get("pseudonym", ""),
-                presentation=values.get("presentation", ""),
-                accepts_sms=values.get("accepts_sms", False),
-                request=request,
-            )
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        user = services.account_register(
+            email=values["email"],
+            password=values["password"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            address=values["address"],
+            location=values["location"],
+            mobile=_phone(values.get("mobile")),
+            landline=_phone(values.get("landline")),
+            birth_date=values.get("birth_date"),
+            pseudonym=values.get("pseudonym", ""),
+            presentation=values.get("presentation", ""),
+            accepts_sms=values.get("accepts_sms", False),
+            request=request,
+        )
         response = _profile(user, request)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -273,11 +260,7 @@ class ResendApi(APIView):
     def post(self, request):
         data = ResendInput(data=request.data)
         data.is_valid(raise_exception=True)
-        email = data.validated_data["email"].lower()
-        if cache.add(f"accounts:resend:{keyed_hash(email)}", 1, timeout=300):
-            user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
-            if user is not None and user.is_active:
-                services.send_verification_email(user=user, request=request)
+        services.verification_resend(email=data.validated_data["email"], request=request)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
@@ -304,10 +287,7 @@ class EmailChangeConfirmApi(APIView):
                 }
             )
         user, new_email = found
-        try:
-            services.email_change_confirm(user=user, new_email=new_email, request=request)
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        services.email_change_confirm(user=user, new_email=new_email, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -333,10 +313,7 @@ class MeApi(APIView):
     def patch(self, request):
         data = ProfileInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            services.profile_update(user=request.user, **data.validated_data)
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        services.profile_update(user=request.user, **data.validated_data)
         return _profile(request.user, request)
 
 
@@ -353,14 +330,11 @@ class AddressApi(APIView):
     def put(self, request):
         data = AddressInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.address_update(
-                user=request.user,
-                address=data.validated_data["address"],
-                location=data.validated_data["location"],
-            )
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        services.address_update(
+            user=request.user,
+            address=data.validated_data["address"],
+            location=data.validated_data["location"],
+        )
         return _profile(request.user, request)
 
 
@@ -377,16 +351,13 @@ class PhonesApi(APIView):
     def put(self, request):
         data = PhonesInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.phones_update(
-                user=request.user,
-                password=data.validated_data["password"],
-                mobile=_phone(data.validated_data.get("mobile")),
-                landline=_phone(data.validated_data.get("landline")),
-                request=request,
-            )
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        services.phones_update(
+            user=request.user,
+            password=data.validated_data["password"],
+            mobile=_phone(data.validated_data.get("mobile")),
+            landline=_phone(data.validated_data.get("landline")),
+            request=request,
+        )
         return _profile(request.user, request)
 
 
@@ -434,10 +405,7 @@ class EmailChangeApi(APIView):
     def post(self, request):
         data = EmailChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.email_change_request(user=request.user, request=request, **data.validated_data)
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        services.email_change_request(user=request.user, request=request, **data.validated_data)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
@@ -455,19 +423,14 @@ class PasswordChangeApi(APIView):
         data = PasswordChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
         current = request.auth if isinstance(request.auth, DeviceToken) else None
-        try:
-            services.password_change(
-                user=request.user,
-                old_password=data.validated_data["old_password"],
-                new_password=data.validated_data["new_password"],
-                keep_token=current,
-                request=request,
-            )
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        services.password_change(
+            user=request.user,
+            old_password=data.validated_data["old_password"],
+            new_password=data.validated_data["new_password"],
+            keep_token=current,
+            request=request,
+        )
         if request.session is not None and request.user.is_authenticated and current is None:
-            from django.contrib.auth import update_session_auth_hash
-
             update_session_auth_hash(request._request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -492,18 +455,15 @@ class NeighbourApi(APIView):
         data = NeighbourInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            neighbour = services.account_register_neighbour(
-                by=request.user,
-                email=values["email"],
-                first_name=values["first_name"],
-                last_name=values["last_name"],
-                address=values["address"],
-                location=values["location"],
-                request=request,
-            )
-        except ValidationError as error:
-            raise _as_drf(error) from error
+        neighbour = services.account_register_neighbour(
+            by=request.user,
+            email=values["email"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            address=values["address"],
+            location=values["location"],
+            request=request,
+        )
         return Response({"email": neighbour.email}, status=status.HTTP_201_CREATED)
 
 

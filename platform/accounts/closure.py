@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import DeviceToken
+from accounts.services import password_confirm
 from accounts.signals import account_closed
 
 # Stored in place of the real names; every page and the API show "Former member".
@@ -70,10 +71,7 @@ def account_close(*, user, password: str, request=None) -> None:
         )
     if user.closed_at is not None:
         raise ValidationError(_("This account is already closed."), code="closed")
-    if not password or not user.check_password(password):
-        raise ValidationError(
-            {"password": ValidationError(_("Your password is not correct."), code="wrong_password")}
-        )
+    password_confirm(user=user, password=password)
 
     old_email = user.email
     message = _confirmation_email(user)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import audit
 from accounts.closure import account_close
 from accounts.export import account_export, export_filename
+from accounts.services import password_confirm
 from privacy.matrix import former_member_card
 
 EXPORT_THROTTLE_SCOPE = "account_export"
@@ -51,8 +52,10 @@ class ExportForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(_("Your password is not correct."), code="wrong_password")
+        try:
+            password_confirm(user=self.user, password=password)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["password"], code="wrong_password") from error
         return password
 
 

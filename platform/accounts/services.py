@@ -13,6 +13,7 @@ from datetime import date
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.gis.geos import Point
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.images import clean_photo
 from accounts.links import email_change_token, email_verification_token, uid_for
+from accounts.security import keyed_hash
 
 User = get_user_model()
 
@@ -87,9 +89,12 @@ def _check_birth_date(birth_date: date | None) -> None:
         raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
 
 
-def _check_password(user, password: str) -> None:
+def password_confirm(*, user, password: str, field: str = "password") -> None:
+    """Re-authentication before a sensitive change: ValidationError on ``field`` when wrong."""
     if not password or not user.check_password(password):
-        raise ValidationError({"password": _("Your password is not correct.")})
+        raise ValidationError(
+            {field: ValidationError(_("Your password is not correct."), code="wrong_password")}
+        )
 
 
 def send_verification_email(*, user, request=None) -> None:
@@ -102,6 +107,17 @@ def send_verification_email(*, user, request=None) -> None:
         template="verify_email",
         context={"user": user, "link": _absolute(request, path)},
     )
+
+
+def verification_resend(*, email: str, request=None) -> None:
+    """Send the link again: at most once per address every 5 minutes, and silently for an
+    address without an account waiting (no account discovery)."""
+    email = email.strip().lower()
+    if not cache.add(f"accounts:resend:{keyed_hash(email)}", 1, timeout=300):
+        return
+    user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
+    if user is not None and user.is_active:
+        send_verification_email(user=user, request=request)
 
 
 @transaction.atomic
@@ -234,7 +250,7 @@ def phones_update(
     *, user, password: str, mobile: str | None, landline: str | None, request=None
 ) -> object:
     """Phones change only with the password asked again (ASVS: re-authentication)."""
-    _check_password(user, password)
+    password_confirm(user=user, password=password)
     user.mobile = mobile or None
     user.landline = landline or None
     if not user.mobile:
@@ -246,7 +262,7 @@ def phones_update(
 
 def email_change_request(*, user, password: str, new_email: str, request=None) -> None:
     """ACC-4: a link goes to the new address; the old one is told. Nothing changes yet."""
-    _check_password(user, password)
+    password_confirm(user=user, password=password)
     new_email = User.objects.normalize_email(new_email).strip().lower()
     if new_email == user.email:
         raise ValidationError({"new_email": _("This is already your email address.")})
@@ -298,8 +314,7 @@ def password_change(
     *, user, old_password: str, new_password: str, keep_token=None, request=None
 ) -> None:
     """The caller keeps its own session or token; every other one ends."""
-    if not user.check_password(old_password):
-        raise ValidationError({"old_password": _("Your password is not correct.")})
+    password_confirm(user=user, password=old_password, field="old_password")
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as error:

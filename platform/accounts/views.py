@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_http_methods
 from accounts import audit, forms, services
 from accounts.forms_address import address_initial
 from accounts.links import email_verification_token, read_email_change_token, user_from_uid
-from accounts.security import keyed_hash
 from core.forms import add_service_errors
 from privacy.matrix import person_card
 
@@ -125,13 +123,7 @@ def verify_email(request, uidb64: str, token: str):
 def resend_verification(request):
     form = forms.ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"].lower()
-        # At most one email per address every few minutes, and the same answer
-        # whether the address has an account or not (no account discovery).
-        if cache.add(f"accounts:resend:{keyed_hash(email)}", 1, timeout=300):
-            user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
-            if user is not None and user.is_active:
-                services.send_verification_email(user=user, request=request)
+        services.verification_resend(email=form.cleaned_data["email"], request=request)
         messages.success(
             request,
             _("If an account waits for confirmation at this address, a new link is on its way."),
