@@ -34,15 +34,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import DeviceToken
-from accounts.services import password_confirm
+from accounts.services import password_confirm, send_account_email
 from accounts.signals import account_closed
 
 # Stored in place of the real names; every page and the API show "Former member".
@@ -73,8 +71,7 @@ def account_close(*, user, password: str, request=None) -> None:
         raise ValidationError(_("This account is already closed."), code="closed")
     password_confirm(user=user, password=password)
 
-    old_email = user.email
-    message = _confirmation_email(user)
+    old_email, first_name = user.email, user.first_name
     with transaction.atomic():
         User = get_user_model()
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -85,7 +82,15 @@ def account_close(*, user, password: str, request=None) -> None:
         account_closed.send(sender=User, user_id=user.pk)
         # robust: the account is closed even if the mail server or the storage fails.
         transaction.on_commit(lambda: _delete_files(files), robust=True)
-        transaction.on_commit(lambda: _send_confirmation(old_email, message), robust=True)
+        send_account_email(
+            to=old_email,
+            template="account_closed",
+            context={
+                "site_name": settings.WAGTAIL_SITE_NAME,
+                "first_name": first_name,
+                "closed_on": timezone.localdate(),
+            },
+        )
     audit.log_event("account_closed", "success", email=old_email, request=request)
 
 
@@ -170,23 +175,6 @@ def _end_staff_roles(user) -> None:
     UserObjectPermission.objects.filter(user=user).delete()
 
 
-def _confirmation_email(user) -> tuple[str, str]:
-    """Rendered before erasing, in the current language (French by default)."""
-    context = {
-        "site_name": settings.WAGTAIL_SITE_NAME,
-        "first_name": user.first_name,
-        "closed_on": timezone.localdate(),
-    }
-    subject = render_to_string("accounts/emails/account_closed_subject.txt", context)
-    body = render_to_string("accounts/emails/account_closed.txt", context)
-    return " ".join(subject.split()), body
-
-
 def _delete_files(files: list[tuple[Storage, str]]) -> None:
     for storage, name in files:
         storage.delete(name)
-
-
-def _send_confirmation(old_email: str, message: tuple[str, str]) -> None:
-    subject, body = message
-    send_mail(subject, body, None, [old_email])

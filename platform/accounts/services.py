@@ -53,10 +53,14 @@ def _absolute(request, path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _send(*, to: str, template: str, context: dict) -> None:
-    subject = render_to_string(f"accounts/emails/{template}_subject.txt", context).strip()
+def send_account_email(*, to: str, template: str, context: dict) -> None:
+    """Rendered now (the data may be erased before commit), sent once the transaction commits.
+
+    robust: a failing mail server never undoes the change the email reports.
+    """
+    subject = " ".join(render_to_string(f"accounts/emails/{template}_subject.txt", context).split())
     body = render_to_string(f"accounts/emails/{template}.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]), robust=True)
 
 
 def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
@@ -102,7 +106,7 @@ def send_verification_email(*, user, request=None) -> None:
         "accounts:verify_email",
         kwargs={"uidb64": uid_for(user), "token": email_verification_token.make_token(user)},
     )
-    _send(
+    send_account_email(
         to=user.email,
         template="verify_email",
         context={"user": user, "link": _absolute(request, path)},
@@ -188,7 +192,7 @@ def _send_neighbour_invitation(*, user, by, request=None) -> None:
         "accounts:password_reset_confirm",
         kwargs={"uidb64": uid_for(user), "token": default_token_generator.make_token(user)},
     )
-    _send(
+    send_account_email(
         to=user.email,
         template="neighbour_registered",
         context={"user": user, "by": by, "link": _absolute(request, path)},
@@ -274,12 +278,12 @@ def email_change_request(*, user, password: str, new_email: str, request=None) -
         "accounts:email_change_confirm", kwargs={"token": email_change_token(user, new_email)}
     )
     with transaction.atomic():
-        _send(
+        send_account_email(
             to=new_email,
             template="email_change_confirm",
             context={"user": user, "link": _absolute(request, path), "new_email": new_email},
         )
-        _send(
+        send_account_email(
             to=user.email,
             template="email_change_notice",
             context={"user": user, "new_email": new_email},
@@ -294,7 +298,9 @@ def email_change_confirm(*, user, new_email: str, request=None) -> object:
     user.email = new_email
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email", "email_verified_at"])
-    _send(to=old_email, template="email_changed", context={"user": user, "new_email": new_email})
+    send_account_email(
+        to=old_email, template="email_changed", context={"user": user, "new_email": new_email}
+    )
     audit.log_event("email_changed", "success", email=old_email, request=request)
     return user
 
