@@ -1,18 +1,17 @@
 """ACC-3: lockout after 5 wrong passwords, unlock by the emailed reset link, sessions, audit log."""
 
 import json
-import logging
 import re
 
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from accounts.security import account_hash
 from tests.factories import PASSWORD, UserFactory
+from tests.platform.accounts.conftest import captured_logs
 from tests.two_factor import verified_login
 
 LOGIN = reverse("accounts:login")
@@ -26,35 +25,11 @@ LOCKED_FR = "Votre compte est verrouillé après 5 mots de passe erronés"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()  # the API token throttle counts in the cache
-    yield
-    cache.clear()
-
-
-class ListHandler(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 @pytest.fixture
 def auth_log():
-    """Records of voisinage.auth and axes (works with or without pytest's logging plugin)."""
-    handler = ListHandler()
-    loggers = [logging.getLogger(name) for name in ("voisinage.auth", "axes")]
-    saved = [(lg, lg.level) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.DEBUG)
-    yield handler.records
-    for lg, level in saved:
-        lg.removeHandler(handler)
-        lg.setLevel(level)
+    """Auth events and axes' own records."""
+    with captured_logs("voisinage.auth", "axes") as records:
+        yield records
 
 
 def site_client(ip="10.0.0.1") -> Client:

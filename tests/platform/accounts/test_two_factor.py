@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import re
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -44,35 +42,6 @@ def french(message: str) -> str:
     """A message as French visitors see it (English until the catalogue has it)."""
     with translation.override("fr"):
         return gettext(message)
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()  # the API token throttle counts in the cache
-    yield
-    cache.clear()
-
-
-class ListHandler(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
-@pytest.fixture
-def auth_log():
-    """Records of voisinage.auth (works with or without pytest's logging plugin)."""
-    handler = ListHandler()
-    logger = logging.getLogger("voisinage.auth")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield handler.records
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def events(records) -> list[tuple[str, str]]:
