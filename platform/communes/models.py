@@ -184,6 +184,33 @@ class Commune(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
+    # COM-2: a partner town hall sees its communities, chooses how their
+    # membership requests are validated and may attach a police contact.
+    is_partner = models.BooleanField(
+        _("partner town hall"),
+        default=False,
+        help_text=_(
+            "A partner town hall sees every neighbourhood community of the commune, "
+            "chooses how their membership requests are validated and receives their alerts."
+        ),
+    )
+    community_validation_mode = models.CharField(
+        _("validation of membership requests"),
+        max_length=20,
+        blank=True,
+        choices=[
+            ("referent", _("By a référent of the community")),
+            ("platform_staff", _("By the platform's staff")),
+        ],
+        help_text=_(
+            "Used by every community of the commune when the town hall is a partner; "
+            "empty: each community keeps its own mode."
+        ),
+    )
+    police_name = models.CharField(_("police contact"), max_length=200, blank=True)
+    police_email = models.EmailField(_("police email"), blank=True)
+    police_phone = PhoneNumberField(_("police phone"), blank=True)
+
     class Meta:
         verbose_name = _("commune")
         verbose_name_plural = _("communes")

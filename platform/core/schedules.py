@@ -8,14 +8,21 @@ from core.modules import registry
 def sync_schedules(**kwargs) -> int:
     """Create or update one Schedule per declared PeriodicTask; returns how many exist.
 
+    Core apps (communities) declare ``periodic_tasks`` on their AppConfig too.
     Connected to ``post_migrate``: every ``migrate`` leaves the schedules in step
     with the installed modules. A task of a module switched off for a commune
     skips that commune by itself (``registry.enabled_communes``).
     """
+    from django.apps import apps
     from django_q.models import Schedule
 
     names = []
-    for module in registry:
+    declaring = list(registry) + [
+        app
+        for app in apps.get_app_configs()
+        if getattr(app, "periodic_tasks", None) and app not in list(registry)
+    ]
+    for module in declaring:
         for task in module.periodic_tasks:
             Schedule.objects.update_or_create(
                 name=task.name,

@@ -26,6 +26,8 @@ PLATFORM_APPS = [
     "accounts",
     "communes",
     "privacy",
+    "notifications",
+    "communities",
 ]
 
 # Installable modules: each is a Django app whose AppConfig subclasses
@@ -331,6 +333,15 @@ else:
 # --- Email and SMS ----------------------------------------------------------
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
+
+# --- Neighbourhood communities (CTY) ------------------------------------------------
+
+COMMUNITY_MAX_AREA_M2 = 1_000_000  # CTY-2: 1 km², unless platform staff lift the cap
+COMMUNITY_ESCALATION_DAYS = 15  # CTY-5: undecided requests go to platform staff
+COMMUNITY_INVITATIONS_PER_DAY = 20  # CTY-10: per sender, over any 24 hours
+COMMUNITY_INVITATION_MAX_AGE = 14 * 24 * 3600  # seconds a signed invitation link lasts
+COMMUNITY_NEAR_METERS = 2000  # "communities near me" on the map
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Voisinage <ne-pas-repondre@localhost>")
 
 # --- Maps -------------------------------------------------------------------

@@ -12,5 +12,6 @@ WAGTAILADMIN_BASE_URL = "http://localhost:8000"
 
 # A demo can never send a real email.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+SMS_BACKEND = "notifications.sms.ConsoleSmsBackend"
 
 MEDIA_ROOT = VAR_DIR / "media"

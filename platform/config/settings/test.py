@@ -14,6 +14,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
 # Nothing in a test reaches the internet: providers point at a closed local port
 # unless a test starts a fake server (tests/fakes/).

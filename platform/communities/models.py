@@ -1,0 +1,456 @@
+"""Neighbourhood communities (CTY): a polygon, its members and référents, their history.
+
+A community belongs to one commune. Its boundary is a WGS 84 polygon with a
+spatial index, so "which community covers this point" and "which communities
+are near" are single indexed queries (``communities.selectors``). Business
+rules live in ``communities.services``; nothing here decides who may do what.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.models import Page
+from wagtail.search import index
+
+PRESENTATION_MAX_LENGTH = 1000
+REASON_MAX_LENGTH = 1000
+
+
+class ValidationMode(models.TextChoices):
+    REFERENT = "referent", _("By a référent of the community")
+    PLATFORM_STAFF = "platform_staff", _("By the platform's staff")
+
+
+class CommunityQuerySet(models.QuerySet):
+    def with_member_count(self):
+        return self.annotate(
+            member_count=models.Count(
+                "memberships", filter=Q(memberships__status=Membership.Status.MEMBER)
+            )
+        )
+
+
+class Community(models.Model):
+    commune = models.ForeignKey(
+        "communes.Commune",
+        on_delete=models.PROTECT,
+        related_name="communities",
+        verbose_name=_("commune"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    area = gis_models.PolygonField(_("boundary"), srid=4326, spatial_index=True)
+    # Geodesic area in m², computed in Python (communities.geo) so that it is the
+    # same number on PostGIS and SpatiaLite.
+    area_m2 = models.FloatField(_("area (m²)"), default=0, editable=False)
+    area_cap_lifted = models.BooleanField(
+        _("area cap lifted"),
+        default=False,
+        help_text=_("A rural community may cover more than 1 km² (platform staff decide)."),
+    )
+    validation_mode = models.CharField(
+        _("validation of membership requests"),
+        max_length=20,
+        choices=ValidationMode.choices,
+        default=ValidationMode.REFERENT,
+    )
+    presentation = models.TextField(
+        _("presentation"),
+        max_length=PRESENTATION_MAX_LENGTH,
+        blank=True,
+        help_text=_("Shown on the public page of the community (at most 1,000 characters)."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    # CTY-5: the day référents were last reminded of pending requests.
+    reminded_on = models.DateField(_("last reminder"), null=True, blank=True, editable=False)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["commune", "name"]
+        permissions = [
+            ("manage_communities", _("Lift area caps, redraw, merge and decide exclusions")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def effective_validation_mode(self) -> str:
+        """A partner town hall's choice applies to every community of its commune (COM-2)."""
+        commune = self.commune
+        if commune.is_partner and commune.community_validation_mode:
+            return commune.community_validation_mode
+        return self.validation_mode
+
+
+class MembershipQuerySet(models.QuerySet):
+    def members(self):
+        return self.filter(status=Membership.Status.MEMBER)
+
+    def pending(self):
+        return self.filter(status=Membership.Status.PENDING)
+
+    def referents(self):
+        return self.filter(status=Membership.Status.MEMBER, is_referent=True)
+
+
+class Membership(models.Model):
+    """One person's request to join, then membership of, one community (CTY-4, CTY-6)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        MEMBER = "member", _("Member")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        LEFT = "left", _("Left")
+        EXCLUDED = "excluded", _("Excluded")
+
+    CURRENT = (Status.PENDING, Status.MEMBER)
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("community")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="community_memberships",
+        verbose_name=_("person"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    is_referent = models.BooleanField(_("référent"), default=False)
+    # CTY-11: a référent chooses whether their photo appears on the public page.
+    show_photo_publicly = models.BooleanField(_("show my photo on the public page"), default=False)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    refusal_reason = models.TextField(_("reason of the refusal"), blank=True)
+    # CTY-5: set when an undecided request goes to the platform's staff.
+    escalated_at = models.DateTimeField(_("sent to the platform's staff"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["-requested_at"]
+        constraints = [
+            # CTY-6: one community per account (a pending request holds the place).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status__in=["pending", "member"]),
+                name="membership_one_community_per_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_referent=False) | Q(status="member"),
+                name="membership_referent_is_member",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status"], name="membership_community_status"),
+            models.Index(fields=["status", "requested_at"], name="membership_status_requested"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.community} ({self.get_status_display()})"
+
+
+class HistoryEntry(models.Model):
+    """CTY-9: arrivals, departures, exclusions and role changes, shown to members."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Community created")
+        JOINED = "joined", _("Joined")
+        LEFT = "left", _("Left")
+        EXCLUDED = "excluded", _("Excluded")
+        REFERENT_GRANTED = "referent_granted", _("Became référent")
+        REFERENT_GAVE_UP = "referent_gave_up", _("Gave up the référent role")
+        REFERENT_REMOVED = "referent_removed", _("Référent role removed")
+        REFERENT_TRANSFERRED = "referent_transferred", _("Référent role handed over")
+        RENAMED = "renamed", _("Renamed")
+        MERGED = "merged", _("Merged")
+        BOUNDARY_CHANGED = "boundary_changed", _("Boundary changed")
+        TWINNED = "twinned", _("Twinned")
+        TWINNING_ENDED = "twinning_ended", _("Twinning ended")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="history", verbose_name=_("community")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "-created_at"], name="history_community_date")]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.get_kind_display()}"
+
+
+class Exclusion(models.Model):
+    """CTY-8: a référent asks; the platform's staff decide and execute."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        EXECUTED = "executed", _("Executed")
+        REJECTED = "rejected", _("Rejected")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("community")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="community_exclusions",
+        verbose_name=_("member"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    staff_note = models.TextField(_("note of the platform's staff"), blank=True)
+    # An executed exclusion blocks new requests to this community until lifted.
+    lifted_at = models.DateTimeField(_("new request allowed since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "member"],
+                condition=Q(status="requested"),
+                name="exclusion_one_open_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.community} ({self.get_status_display()})"
+
+
+class Invitation(models.Model):
+    """CTY-10: an invitation sent by a member. The address itself is not kept.
+
+    ``recipient_index`` is a keyed HMAC of the normalised address or number
+    (accounts.crypto.blind_index): enough to refuse inviting the same person
+    twice in a day, useless to anyone reading the database.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("community")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="community_invitations",
+        verbose_name=_("sender"),
+    )
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    recipient_index = models.CharField(max_length=64, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["sender", "sent_at"], name="invitation_sender_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.community}"
+
+
+class MergeProposal(models.Model):
+    """CTY-12: merge ``absorbed`` into ``kept`` once both sides' référents agreed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the other side")
+        AGREED = "agreed", _("Agreed, waiting for the platform's staff")
+        EXECUTED = "executed", _("Merged")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    absorbed = models.ForeignKey(
+        Community,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="merge_proposals_absorbed",
+        verbose_name=_("community merged away"),
+    )
+    kept = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        related_name="merge_proposals_kept",
+        verbose_name=_("community kept"),
+    )
+    absorbed_name = models.CharField(_("name of the community merged away"), max_length=120)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    absorbed_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("agreed for the community merged away by"),
+    )
+    kept_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("agreed for the community kept by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merge proposal")
+        verbose_name_plural = _("merge proposals")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["absorbed", "kept"],
+                condition=Q(status__in=["open", "agreed"]),
+                name="merge_one_open_proposal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_name} → {self.kept}"
+
+
+class ReferentKitDocument(models.Model):
+    """CTY-12: a document of the référent kit, managed in the Wagtail admin."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldPanel("document"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta:
+        verbose_name = _("référent kit document")
+        verbose_name_plural = _("référent kit")
+        ordering = ["sort_order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CommunityPage(Page):
+    """CTY-11: the public, indexable page of a community ("page visible").
+
+    Created, renamed and deleted with its community by ``communities.services``
+    (under the commune's home page); it shows only what the showcase allows.
+    """
+
+    community = models.OneToOneField(
+        Community,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="showcase_page",
+        verbose_name=_("community"),
+    )
+
+    content_panels = [*Page.content_panels]
+    promote_panels = [*Page.promote_panels]
+    parent_page_types = ["communes.CommunePage"]
+    subpage_types: list[str] = []
+    search_fields = [*Page.search_fields, index.SearchField("search_description")]
+
+    class Meta:
+        verbose_name = _("community page")
+        verbose_name_plural = _("community pages")

@@ -1,0 +1,23 @@
+"""The "same community" relation of the privacy matrix (PRIV, CTY-13)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+
+from privacy.relations import Relation, register_relation
+
+
+def same_community(viewer):
+    """The person and the viewer are both members of one community (pending is not enough)."""
+    if not (getattr(viewer, "is_authenticated", False) and viewer.is_active):
+        return None
+    from communities.models import Membership
+
+    viewer_communities = Membership.objects.members().filter(user=viewer).values("community")
+    return Exists(
+        Membership.objects.members().filter(user=OuterRef("pk"), community__in=viewer_communities)
+    )
+
+
+def register() -> None:
+    register_relation(Relation.SAME_COMMUNITY, same_community)
