@@ -25,6 +25,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("compte/communes/", include("communes.urls")),
     path("compte/", include("accounts.urls")),
+    path("communautes/", include("communities.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
 
