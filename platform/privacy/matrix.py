@@ -203,3 +203,23 @@ def alert_author_name(person) -> str:
     if person is None or person.closed_at is not None:
         return _("Former member")
     return person.get_full_name()
+
+
+def showcase_card(person, *, show_photo: bool) -> PersonCard:
+    """A person on a public page where they chose to appear (CTY-11: a référent's showcase).
+
+    PRIV: to the public a person shows nothing, except on the public pages where
+    they chose to appear: there, their pseudonym when they set one, otherwise
+    their real name (the showcase names its référent), and their photo only if
+    they opted in (``show_photo``). Nothing else: no contact, address,
+    presentation or id ever reaches such a page.
+    """
+    if person is None or person.closed_at is not None:
+        return former_member_card()
+    pseudonym = person.pseudonym or None
+    return PersonCard(
+        display_name=pseudonym or person.get_full_name(),
+        relations=frozenset({Relation.PUBLIC}),
+        pseudonym=pseudonym,
+        photo_url=person.photo.url if show_photo and person.photo else None,
+    )

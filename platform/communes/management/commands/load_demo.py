@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 
+from communities import demo as communities_demo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -214,6 +215,8 @@ class Command(BaseCommand):
                 if follow.status == Follow.Status.PENDING:
                     follow_decide(follow=follow, by=admin, accept=True)
             self.load_news(commune, spec["news"])
+            # Neighbourhood communities with members and référents (CTY).
+            communities_demo.load(commune, self.person, admin)
             for module in registry:
                 if module.demo_data:
                     import_string(module.demo_data)(commune, residents)
@@ -294,6 +297,12 @@ class Command(BaseCommand):
             write(f"  town-hall staff:          {staff.email}")
             for resident in residents:
                 write(f"  resident:                 {resident.email}")
+            for community in commune.communities.order_by("name"):
+                referent = community.memberships.filter(is_referent=True).first()
+                write(
+                    f"  community:                {community.name}"
+                    + (f" (référent: {referent.user.email})" if referent else "")
+                )
         write(
             "\nTwo-factor authentication: staff accounts (admin, hosting partner, town-hall "
             "staff) give a 6-digit code after their password."
