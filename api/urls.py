@@ -1,7 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.v1 import account, auth, communes, follows, geocoding, me, partner
+from api.v1 import account, auth, communes, communities, follows, geocoding, me, partner
 from core.modules import module_urls, registry
 
 v1_patterns = [
@@ -13,6 +13,7 @@ v1_patterns = [
     path("me/", include(account.me_patterns)),
     path("communes/", include(communes.urlpatterns)),
     path("", include(follows.urlpatterns)),  # me/follows/, communes/<slug>/follows/
+    path("", include(communities.urlpatterns)),  # communities/…, me/community/, merge-proposals/…
     path("geocoding/", include(geocoding.urlpatterns)),
     path("me/", include(me.urlpatterns)),
     path("partner/", include(partner.urlpatterns)),

@@ -20,6 +20,7 @@ from communities.models import (
 )
 from communities.services import NAME_MAX_LENGTH
 from django.contrib.gis.geos import GEOSException, LinearRing, Polygon
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -186,9 +187,7 @@ class BoundaryOutputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[("Polygon", "Polygon")])
     coordinates = serializers.ListField(
         child=serializers.ListField(
-            child=serializers.ListField(
-                child=serializers.FloatField(), min_length=2, max_length=2
-            )
+            child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
         ),
         help_text=_("Rings of [longitude, latitude] positions; the first is the outline."),
     )
@@ -226,7 +225,7 @@ class CommunitySerializer(serializers.Serializer):
     def get_showcase_url(self, community) -> str | None:
         try:
             page = community.showcase_page
-        except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist: no page
+        except ObjectDoesNotExist:  # no page (a commune without a site)
             return None
         if page is None or not page.live:
             return None
@@ -281,7 +280,9 @@ class PointQuerySerializer(serializers.Serializer):
 class CommunityCreateInputSerializer(serializers.Serializer):
     commune = CommuneSlugField(help_text=_("Slug of the commune of the community."))
     name = StrictCharField(max_length=NAME_MAX_LENGTH)
-    boundary = BoundaryField(help_text=_("The boundary drawn on the map; it must contain your home."))
+    boundary = BoundaryField(
+        help_text=_("The boundary drawn on the map; it must contain your home.")
+    )
 
 
 class CommunityUpdateInputSerializer(serializers.Serializer):
@@ -341,7 +342,7 @@ class MembershipRequestSerializer(serializers.Serializer):
     person = PersonSerializer(source="user_card", read_only=True)
 
 
-class DecisionInputSerializer(serializers.Serializer):
+class MembershipDecisionInputSerializer(serializers.Serializer):
     accept = StrictBooleanField(help_text=_("true to accept, false to refuse."))
     reason = StrictCharField(
         required=False,
@@ -360,7 +361,9 @@ class MemberSerializer(serializers.Serializer):
 
 class HistoryEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    kind = serializers.ChoiceField(choices=HistoryEntry.Kind.choices, read_only=True)
+    event = serializers.ChoiceField(
+        source="kind", choices=HistoryEntry.Kind.choices, read_only=True
+    )
     created_at = serializers.DateTimeField(read_only=True)
     person = PersonSerializer(
         source="person_card",
@@ -467,4 +470,3 @@ class MergeProposalSerializer(serializers.Serializer):
 
     def get_absorbed_agreed(self, proposal) -> bool:
         return proposal.absorbed_agreed_by_id is not None
-

@@ -226,6 +226,8 @@ class CommuneCreateView(ServiceErrorsMixin, generic.CreateView):
 class CommuneEditView(ServiceErrorsMixin, ScopedEditView):
     def save_instance(self):
         fields = {name: self.form.cleaned_data[name] for name in COMMUNE_EDIT_FIELDS}
+        # COM-2: the partner flag is the hosting partner's; saved (and logged) with the rest.
+        self.object.is_partner = self.form.cleaned_data["is_partner"]
         return commune_update(by=self.request.user, commune=self.object, **fields)
 
     def get_header_more_buttons(self):

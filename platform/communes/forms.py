@@ -87,7 +87,8 @@ class CommuneCreateForm(_CommuneForm):
 class CommuneEditForm(_CommuneForm):
     class Meta:
         model = Commune
-        fields = COMMUNE_EDIT_FIELDS
+        # COM-2: the hosting partner flags a partner town hall.
+        fields = [*COMMUNE_EDIT_FIELDS, "is_partner"]
 
 
 class ModuleSwitchesForm(forms.Form):

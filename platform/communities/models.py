@@ -454,3 +454,34 @@ class CommunityPage(Page):
     class Meta:
         verbose_name = _("community page")
         verbose_name_plural = _("community pages")
+
+    def serve(self, request, *args, **kwargs):
+        if self.community_id is None:  # its community is gone: nothing to show
+            from django.http import Http404
+
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        """What CTY-11 allows, and nothing else: no member is named but the référents,
+        shown as on any public page where a person chose to appear
+        (``privacy.matrix.showcase_card``: pseudonym or name, photo if opted in)."""
+        from privacy.matrix import showcase_card
+
+        context = super().get_context(request, *args, **kwargs)
+        community = Community.objects.with_member_count().get(pk=self.community_id)
+        referents = (
+            Membership.objects.referents()
+            .filter(community=community, user__is_active=True, user__closed_at__isnull=True)
+            .select_related("user")
+            .order_by("decided_at", "pk")
+        )
+        cards = [showcase_card(m.user, show_photo=m.show_photo_publicly) for m in referents]
+        photo = next((card.photo_url for card in cards if card.photo_url), None)
+        context.update(
+            community=community,
+            referents=cards,
+            canonical_url=self.get_full_url(request),
+            og_image=request.build_absolute_uri(photo) if photo else None,
+        )
+        return context

@@ -25,8 +25,5 @@ urlpatterns = [
     path("<int:pk>/inviter/", views.invite, name="invite"),
     path("<int:pk>/parametres/", views.community_settings, name="settings"),
     path("<int:pk>/fusion/", views.merge, name="merge"),
+    path("kit/", include("communities.kit")),
 ]
-try:  # TEMPORARY until communities/kit.py lands
-    urlpatterns.append(path("kit/", include("communities.kit")))
-except ImportError:
-    pass

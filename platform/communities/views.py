@@ -80,7 +80,7 @@ GET_POST = ["GET", "HEAD", "POST"]
 POST = ["POST"]
 
 
-# --- helpers -------------------------------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def _url_for(request, community: Community, name: str, *args) -> str:
@@ -205,7 +205,7 @@ def _public_queryset(request):
     return qs.select_related("showcase_page"), country, commune
 
 
-# --- public pages (CTY-3, CTY-10) ----------------------------------------------------------------
+# --- public pages (CTY-3, CTY-10) ------------------------------------------------------------
 
 
 @require_http_methods(GET)
@@ -281,7 +281,7 @@ def invitation(request, token: str):
     return render(request, "communities/invitation.html", context)
 
 
-# --- one's own community (CTY-1, CTY-4, CTY-6) ------------------------------------------------------
+# --- one's own community (CTY-1, CTY-4, CTY-6) -----------------------------------------------
 
 
 @require_http_methods(GET)
@@ -449,7 +449,7 @@ def leave(request):
     )
 
 
-# --- members (CTY-9, CTY-10, CTY-13) ----------------------------------------------------------------
+# --- members (CTY-9, CTY-10, CTY-13) ---------------------------------------------------------
 
 
 @require_http_methods(GET)
@@ -560,7 +560,7 @@ def invite(request, community: Community):
     )
 
 
-# --- référents (CTY-4, CTY-7, CTY-8, CTY-11, CTY-12) ---------------------------------------------
+# --- référents (CTY-4, CTY-7, CTY-8, CTY-11, CTY-12) -----------------------------------------
 
 
 @require_http_methods(GET_POST)
@@ -850,14 +850,15 @@ def merge(request, community: Community):
     items = []
     for proposal in proposals:
         ours_absorbed = proposal.absorbed_id == community.pk
-        our_agreement = proposal.absorbed_agreed_by_id if ours_absorbed else proposal.kept_agreed_by_id
+        our_agreement = (
+            proposal.absorbed_agreed_by_id if ours_absorbed else proposal.kept_agreed_by_id
+        )
         items.append(
             {
                 "proposal": proposal,
                 "other_name": proposal.kept.name if ours_absorbed else proposal.absorbed_name,
                 "ours_goes_on": not ours_absorbed,
-                "can_agree": proposal.status == MergeProposal.Status.OPEN
-                and our_agreement is None,
+                "can_agree": proposal.status == MergeProposal.Status.OPEN and our_agreement is None,
             }
         )
     return render(
