@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 
-from communities import services
-from communities.models import Membership
 from django.contrib.gis.geos import Point, Polygon
 
+from communities import services
+from communities.models import Membership
 from tests.factories import UserFactory
 from tests.follows import root, validated
 

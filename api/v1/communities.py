@@ -20,21 +20,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from communities import services
-from communities.models import Community, Membership, MergeProposal
-from communities.selectors import (
-    access_community_as_member,
-    communities_near,
-    community_covering,
-    current_membership,
-    history_of,
-    is_member,
-    is_referent,
-    members_of,
-    membership_in,
-    pending_requests,
-    public_communities,
-)
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -72,6 +57,21 @@ from api.v1.community_serializers import (
     MyCommunitySerializer,
     PointQuerySerializer,
     ReferentChangeInputSerializer,
+)
+from communities import services
+from communities.models import Community, Membership, MergeProposal
+from communities.selectors import (
+    access_community_as_member,
+    communities_near,
+    community_covering,
+    current_membership,
+    history_of,
+    is_member,
+    is_referent,
+    members_of,
+    membership_in,
+    pending_requests,
+    public_communities,
 )
 from privacy.matrix import (
     build_card,
@@ -172,12 +172,10 @@ def fields_renamed(**names):
         raise
 
 
-def member_entries(viewer, people) -> list[dict]:
-    """Directory entries for ``people`` (annotated ``is_referent``): one query."""
-    return [
-        {"person": build_card(person, relations_of(person)), "is_referent": person.is_referent}
-        for person in with_relations(viewer, people)
-    ]
+def member_entry(person) -> dict:
+    """A directory entry from a person annotated with relations (``with_relations``) and
+    ``is_referent`` (``members_of``): no query."""
+    return {"person": build_card(person, relations_of(person)), "is_referent": person.is_referent}
 
 
 def my_community_data(user) -> dict:
@@ -573,12 +571,7 @@ class MemberListApi(generics.ListAPIView):
 
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many"):
-            args = (
-                [
-                    {"person": build_card(p, relations_of(p)), "is_referent": p.is_referent}
-                    for p in args[0]
-                ],
-            )
+            args = ([member_entry(person) for person in args[0]],)
         return super().get_serializer(*args, **kwargs)
 
     @extend_schema(
@@ -675,10 +668,14 @@ class ReferentChangeApi(APIView):
                 "remove": services.referent_remove,
             }[action]
             membership = change(by=request.user, community=community, user=person)
-        entries = member_entries(request.user, members_of(community).filter(pk=membership.user_id))
-        if not entries:  # pragma: no cover - the member left in between
+        person = (
+            with_relations(request.user, members_of(community))
+            .filter(pk=membership.user_id)
+            .first()
+        )
+        if person is None:  # pragma: no cover - the member left in between
             raise Http404
-        return Response(MemberSerializer(entries[0], context={"request": request}).data)
+        return Response(MemberSerializer(member_entry(person), context={"request": request}).data)
 
 
 class ExclusionRequestApi(APIView):

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 import math
 
+from django.contrib.gis.geos import GEOSException, LinearRing, Polygon
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.v1.follows import CommuneSlugField
 from communities.geo import MAX_VERTICES
 from communities.models import (
     PRESENTATION_MAX_LENGTH,
@@ -19,14 +27,6 @@ from communities.models import (
     MergeProposal,
 )
 from communities.services import NAME_MAX_LENGTH
-from django.contrib.gis.geos import GEOSException, LinearRing, Polygon
-from django.core.exceptions import ObjectDoesNotExist
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
-
-from api.v1.follows import CommuneSlugField
 from core.countries import COUNTRY_CHOICES
 from privacy.serializers import PersonSerializer
 
@@ -281,7 +281,10 @@ class CommunityCreateInputSerializer(serializers.Serializer):
     commune = CommuneSlugField(help_text=_("Slug of the commune of the community."))
     name = StrictCharField(max_length=NAME_MAX_LENGTH)
     boundary = BoundaryField(
-        help_text=_("The boundary drawn on the map; it must contain your home.")
+        help_text=_(
+            "The boundary drawn on the map, as a GeoJSON Polygon in WGS 84 (or a Feature "
+            "holding one); it must contain your home."
+        )
     )
 
 
@@ -313,7 +316,7 @@ class MyCommunitySerializer(serializers.Serializer):
     STATUSES = [
         (Membership.Status.PENDING, Membership.Status.PENDING.label),
         (Membership.Status.MEMBER, Membership.Status.MEMBER.label),
-        ("none", _("None")),
+        ("none", _("No community")),
     ]
 
     status = serializers.ChoiceField(choices=STATUSES, read_only=True)

@@ -467,3 +467,38 @@ def notify_follow_request(follow: Follow) -> None:
     )
     messages = [EmailMessage(subject, body, None, [email]) for email in recipients]
     get_connection().send_messages(messages)
+
+
+# --- partner town hall (COM-2) ---------------------------------------------------------
+
+PARTNER_SETTINGS_FIELDS = (
+    "community_validation_mode",
+    "police_name",
+    "police_email",
+    "police_phone",
+)
+
+
+@transaction.atomic
+def partner_settings_update(*, by, commune: Commune, **fields) -> Commune:
+    """The mayor of a partner town hall (or its hosting partner) sets the COM-2 settings.
+
+    Validation mode used by every community of the commune, police contact for
+    the communities' alerts. Only holders of ``manage_staff`` on the commune.
+    """
+    if not commune.is_partner or not commune_permission(by, commune, MANAGE_STAFF):
+        raise PermissionDenied(_("Only the mayor of a partner town hall can change this."))
+    unknown = set(fields) - set(PARTNER_SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    commune = Commune.objects.select_for_update().get(pk=commune.pk)
+    for name, value in fields.items():
+        setattr(commune, name, value)
+    try:
+        commune.full_clean()
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    if fields:
+        commune.save(update_fields=[*fields])
+        log(instance=commune, action="wagtail.edit", user=by)
+    return commune

@@ -2,24 +2,21 @@
 
 The forms only collect input. Writes on communities go through
 ``communities.services``; the partner town hall's settings (COM-2), which are
-fields of the commune, go through :func:`partner_settings_update` below.
+fields of the commune, go through :func:`communes.services.partner_settings_update`.
 """
 
 from __future__ import annotations
 
-from communities.geo import parse_polygon
-from communities.models import REASON_MAX_LENGTH, ValidationMode
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.log_actions import log
 
 from communes.models import Commune
-from communes.roles import MANAGE_STAFF
-from communes.selectors import commune_permission
+from communes.services import PARTNER_SETTINGS_FIELDS
+from communities.geo import parse_polygon
+from communities.models import REASON_MAX_LENGTH, ValidationMode
 
 
 def _yes_no(value) -> bool:
@@ -101,13 +98,6 @@ class BoundaryForm(forms.Form):
 
 # --- partner town hall (COM-2) -------------------------------------------------------------
 
-PARTNER_SETTINGS_FIELDS = (
-    "community_validation_mode",
-    "police_name",
-    "police_email",
-    "police_phone",
-)
-
 
 class PartnerSettingsForm(WagtailAdminModelForm):
     class Meta:
@@ -121,28 +111,3 @@ class PartnerSettingsForm(WagtailAdminModelForm):
             ("", _("Each community chooses (by its référents, unless it asks the platform)")),
             *ValidationMode.choices,
         ]
-
-
-@transaction.atomic
-def partner_settings_update(*, by, commune: Commune, **fields) -> Commune:
-    """The mayor of a partner town hall (or its hosting partner) sets the COM-2 settings.
-
-    Validation mode used by every community of the commune, police contact for
-    the communities' alerts. Only holders of ``manage_staff`` on the commune.
-    """
-    if not commune.is_partner or not commune_permission(by, commune, MANAGE_STAFF):
-        raise PermissionDenied(_("Only the mayor of a partner town hall can change this."))
-    unknown = set(fields) - set(PARTNER_SETTINGS_FIELDS)
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
-    commune = Commune.objects.select_for_update().get(pk=commune.pk)
-    for name, value in fields.items():
-        setattr(commune, name, value)
-    try:
-        commune.full_clean()
-    except ValidationError as error:
-        raise ValidationError(error.message_dict) from None
-    if fields:
-        commune.save(update_fields=[*fields])
-        log(instance=commune, action="wagtail.edit", user=by)
-    return commune

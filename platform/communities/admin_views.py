@@ -17,7 +17,7 @@ creation dates and member counts only; its mayor chooses the validation mode
 of every community of the commune and the police contact.
 
 Every write goes through ``communities.services`` (or
-``communities.admin_forms.partner_settings_update`` for the commune's
+``communes.services.partner_settings_update`` for the commune's
 settings); a service's refusal becomes a message or a form error. People are
 shown through the privacy matrix (``privacy.matrix``), one query per list.
 """
@@ -26,26 +26,6 @@ from __future__ import annotations
 
 import json
 
-from communities import services
-from communities.admin_forms import (
-    PARTNER_SETTINGS_FIELDS,
-    AreaCapForm,
-    BoundaryForm,
-    ExclusionDecisionForm,
-    MembershipDecisionForm,
-    PartnerSettingsForm,
-    ValidationModeForm,
-    partner_settings_update,
-)
-from communities.models import (
-    Community,
-    CommunityPage,
-    Exclusion,
-    Membership,
-    MergeProposal,
-    ValidationMode,
-)
-from communities.selectors import communities_near_community
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -62,8 +42,28 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from accounts.staff import is_platform_staff
+from communes.models import Commune
 from communes.roles import MANAGE_STAFF
 from communes.selectors import commune_permission, communes_of_staff
+from communes.services import PARTNER_SETTINGS_FIELDS, partner_settings_update
+from communities import services
+from communities.admin_forms import (
+    AreaCapForm,
+    BoundaryForm,
+    ExclusionDecisionForm,
+    MembershipDecisionForm,
+    PartnerSettingsForm,
+    ValidationModeForm,
+)
+from communities.models import (
+    Community,
+    CommunityPage,
+    Exclusion,
+    Membership,
+    MergeProposal,
+    ValidationMode,
+)
+from communities.selectors import communities_near_community
 from core.forms import add_service_errors
 from privacy.matrix import attach_cards, cards_by_id, former_member_card
 
@@ -538,8 +538,10 @@ def merge_cancel(request, pk: int):
 
 def partner_communes(request):
     """Partner communes whose staff the user is; on a commune's host, that commune only."""
-    communes = communes_of_staff(request.user).filter(is_partner=True)
     current = getattr(request, "commune", None)
+    if current is not None and not current.is_partner:
+        return Commune.objects.none()  # no query: every admin page asks for the menu
+    communes = communes_of_staff(request.user).filter(is_partner=True)
     if current is not None:
         communes = communes.filter(pk=current.pk)
     return communes.order_by("name", "pk")

@@ -24,11 +24,10 @@ class CommunitiesConfig(AppConfig):
     )
 
     def ready(self):
-        from communities import services
-        from communities.privacy import register
-
         from accounts import services as account_services
         from accounts.signals import account_closed, personal_data_export
+        from communities import services
+        from communities.privacy import register
 
         register()
         if services.check_home_inside_community not in account_services.home_location_validators:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 
-from communities import services
-from communities.models import Community, Membership
 from django.contrib.gis.geos import Point, Polygon
 
 from communes.models import Follow
 from communes.services import follow_decide, follow_request
+from communities import services
+from communities.models import Community, Membership
 
 # (name, centre (lon, lat), half-widths in metres of an irregular outline,
 #  [(email, first name, last name, address, (east, north) metres from the centre)])

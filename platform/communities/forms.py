@@ -6,10 +6,11 @@ A service's ``ValidationError`` is put back on these forms with
 
 from __future__ import annotations
 
-from communities.models import PRESENTATION_MAX_LENGTH, REASON_MAX_LENGTH, Invitation
-from communities.services import NAME_MAX_LENGTH
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from communities.models import PRESENTATION_MAX_LENGTH, REASON_MAX_LENGTH, Invitation
+from communities.services import NAME_MAX_LENGTH
 
 
 class CommunityCreateForm(forms.Form):

@@ -14,7 +14,7 @@ import json
 import math
 
 from django.conf import settings
-from django.contrib.gis.gdal import CoordTransform, SpatialReference
+from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -68,22 +68,51 @@ def parse_polygon(value) -> Polygon:
                     data = features[0].get("geometry") or {}
                 text = json.dumps(data)
             geometry = GEOSGeometry(text)
-    except (GEOSException, ValueError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+    except (
+        GEOSException,
+        GDALException,
+        ValueError,
+        TypeError,
+        AttributeError,
+        json.JSONDecodeError,
+    ) as exc:
         raise ValidationError(
             {"area": _("This boundary could not be read: draw it again on the map.")}
         ) from exc
     if geometry.srid is None:
         geometry.srid = WGS84
-    if geometry.srid != WGS84:
-        geometry.transform(WGS84)
     if geometry.geom_type == "MultiPolygon" and len(geometry) == 1:
+        srid = geometry.srid
         geometry = geometry[0]
-        geometry.srid = WGS84
+        geometry.srid = srid
     if geometry.geom_type != "Polygon":
         raise ValidationError(
             {"area": _("The boundary must be a single closed shape drawn on the map.")}
         )
-    return geometry
+    if geometry.srid != WGS84:
+        try:
+            geometry.transform(WGS84)
+        except (GEOSException, GDALException) as exc:
+            raise ValidationError(
+                {"area": _("This boundary could not be read: draw it again on the map.")}
+            ) from exc
+    # Keep longitude and latitude only (an app may send altitudes); check the
+    # numbers before anything prints the geometry (GEOS cannot print huge ones).
+    rings = []
+    for ring in geometry:
+        coords = []
+        for point in ring.coords:
+            x, y = float(point[0]), float(point[1])
+            if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+                raise ValidationError({"area": _("The boundary lies outside the map.")})
+            coords.append((x, y))
+        rings.append(coords)
+    try:
+        return Polygon(*rings, srid=WGS84)
+    except (GEOSException, ValueError, TypeError, IndexError) as exc:
+        raise ValidationError(
+            {"area": _("The boundary must be a single closed shape drawn on the map.")}
+        ) from exc
 
 
 def check_polygon(polygon: Polygon, *, cap_lifted: bool = False) -> float:

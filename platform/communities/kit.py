@@ -14,8 +14,6 @@ here; the file is streamed by this view, never through a public URL.
 
 from __future__ import annotations
 
-from communities.models import ReferentKitDocument
-from communities.selectors import is_referent_anywhere
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
@@ -29,6 +27,8 @@ from django.views.decorators.http import require_safe
 from wagtail.models import Collection, CollectionViewRestriction, GroupCollectionPermission
 
 from accounts.staff import is_platform_staff, platform_staff_group
+from communities.models import ReferentKitDocument
+from communities.selectors import is_referent_anywhere
 
 KIT_COLLECTION_NAME = "Kit référent"
 # What the platform staff may do with documents of the kit collection in the CMS.

@@ -8,7 +8,6 @@ events as well once it lands.
 
 from __future__ import annotations
 
-from communities.models import Community, Exclusion, Invitation, Membership, MergeProposal
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection, send_mail
 from django.template.loader import render_to_string
@@ -18,6 +17,7 @@ from django.utils import translation
 from accounts.staff import platform_staff_group
 from communes.models import Commune
 from communes.services import commune_url
+from communities.models import Community, Exclusion, Invitation, Membership, MergeProposal
 
 
 def _render(template: str, context: dict) -> tuple[str, str]:

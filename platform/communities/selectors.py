@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from communities.geo import as_point, degrees_for
-from communities.models import Community, HistoryEntry, Membership
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.measure import D
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from accounts.staff import is_platform_staff
+from communities.geo import as_point, degrees_for
+from communities.models import Community, HistoryEntry, Membership
 
 
 def _active(user) -> bool:

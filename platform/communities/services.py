@@ -8,6 +8,21 @@ community with members always keeps a référent, CTY-7).
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.crypto import blind_index
+from accounts.selectors import normalise_phone
+from accounts.staff import is_platform_staff
+from communes.selectors import is_validated_resident
 from communities import notify
 from communities.geo import check_polygon, parse_polygon
 from communities.models import (
@@ -23,20 +38,6 @@ from communities.models import (
     ValidationMode,
 )
 from communities.selectors import overlapping
-from django.conf import settings
-from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.dispatch import Signal
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
-from django.utils.translation import gettext as _
-
-from accounts.crypto import blind_index
-from accounts.selectors import normalise_phone
-from accounts.staff import is_platform_staff
-from communes.selectors import is_validated_resident
 
 NAME_MAX_LENGTH = 120
 INVITATION_SALT = "communities.invitation"
@@ -662,6 +663,7 @@ def exclusion_decide(*, by, exclusion: Exclusion, execute: bool, note: str = "")
 def exclusion_lift(*, by, exclusion: Exclusion) -> Exclusion:
     """Let an excluded person ask to join this community again."""
     _require_staff(by)
+    exclusion = Exclusion.objects.select_for_update().get(pk=exclusion.pk)
     if exclusion.status != Exclusion.Status.EXECUTED or exclusion.lifted_at:
         raise ValidationError(_("Only an executed exclusion can be lifted."))
     exclusion.lifted_at = timezone.now()
@@ -711,7 +713,7 @@ def invitation_send(*, by, community: Community, channel: str, recipient: str) -
     else:
         raise ValidationError({"channel": _("Choose email or SMS.")})
     # Count under a lock on the sender's row so parallel requests cannot pass the limit.
-    type(by).objects.select_for_update().filter(pk=by.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=by.pk).first()
     since = timezone.now() - timezone.timedelta(days=1)
     recent = Invitation.objects.filter(sender=by, sent_at__gte=since)
     limit = settings.COMMUNITY_INVITATIONS_PER_DAY
@@ -824,8 +826,15 @@ def merge_execute(*, by, proposal: MergeProposal) -> Community:
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != MergeProposal.Status.AGREED or proposal.absorbed is None:
         raise ValidationError(_("Both communities' référents must agree first."))
-    kept = _lock(proposal.kept)
-    absorbed = _lock(proposal.absorbed)
+    # Lock both rows in a fixed order: two opposite merges cannot deadlock.
+    locked = {
+        c.pk: c
+        for c in Community.objects.select_for_update()
+        .select_related("commune")
+        .filter(pk__in=[proposal.kept_id, proposal.absorbed_id])
+        .order_by("pk")
+    }
+    kept, absorbed = locked[proposal.kept_id], locked[proposal.absorbed_id]
     union = kept.area.union(absorbed.area)
     if union.geom_type != "Polygon":
         raise ValidationError(

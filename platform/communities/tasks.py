@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from communities import notify
-from communities.models import Community, Membership
 from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+
+from communities import notify
+from communities.models import Community, Membership
 
 
 def remind_referents() -> int:

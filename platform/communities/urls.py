@@ -1,7 +1,8 @@
 """Site pages of communities, on the commune's host under /communautes/."""
 
-from communities import views
 from django.urls import include, path
+
+from communities import views
 
 app_name = "communities"
 urlpatterns = [

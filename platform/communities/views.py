@@ -27,17 +27,6 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from communities import selectors, services
-from communities.forms import (
-    CommunityCreateForm,
-    DecisionForm,
-    ExclusionForm,
-    InvitationForm,
-    MergeProposalForm,
-    ReferentForm,
-    SettingsForm,
-)
-from communities.models import Community, HistoryEntry, Membership, MergeProposal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -55,6 +44,17 @@ from accounts.staff import is_platform_staff
 from communes.models import Commune
 from communes.selectors import follow_of, is_validated_resident
 from communes.services import commune_url
+from communities import selectors, services
+from communities.forms import (
+    CommunityCreateForm,
+    DecisionForm,
+    ExclusionForm,
+    InvitationForm,
+    MergeProposalForm,
+    ReferentForm,
+    SettingsForm,
+)
+from communities.models import Community, HistoryEntry, Membership, MergeProposal
 from core.countries import COUNTRY_CHOICES
 from core.forms import add_service_errors
 from privacy.matrix import (
@@ -77,7 +77,6 @@ MERGE_NEIGHBOUR_METERS = 100
 
 GET = ["GET", "HEAD"]
 GET_POST = ["GET", "HEAD", "POST"]
-POST = ["POST"]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -169,8 +168,9 @@ class Member:
     is_referent: bool
 
 
-def _members(viewer, people) -> list[Member]:
-    """Cards for ``people`` (``selectors.members_of``, annotated ``is_referent``), one query.
+def _members(people) -> list[Member]:
+    """Cards for ``people``: ``selectors.members_of`` (annotated ``is_referent``) passed
+    through ``privacy.matrix.with_relations`` for the viewer; one query.
 
     This is ``privacy.matrix.people_cards`` keeping each person's ``is_referent``
     annotation next to their card: the same matrix functions, in the same order.
@@ -481,7 +481,7 @@ def directory(request, community: Community):
         {
             "community": community,
             "page_obj": page,
-            "members": _members(request.user, page.object_list),
+            "members": _members(page.object_list),
             "is_referent": selectors.is_referent(request.user, community),
         },
     )
@@ -660,7 +660,7 @@ def _referent_forms(members: list[Member], viewer_pk: int, data=None, action: st
 def referents(request, community: Community):
     """CTY-7: grant, transfer, give up, remove; a community always keeps a référent."""
     user = request.user
-    members = _members(user, with_relations(user, selectors.members_of(community)))
+    members = _members(with_relations(user, selectors.members_of(community)))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "POST" and action not in ReferentForm.ACTIONS:
         messages.error(request, _("Choose an action from the page."))

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from communities import admin_views, kit
-from communities.models import ReferentKitDocument
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
@@ -24,6 +22,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts.staff import PLATFORM_STAFF_GROUP, is_platform_staff
+from communities import admin_views, kit
+from communities.models import ReferentKitDocument
 
 # --- the référents' kit (CTY-12) -----------------------------------------------------------
 
@@ -92,7 +92,9 @@ def register_communities_urls():
 
 class PlatformStaffMenuItem(MenuItem):
     def is_shown(self, request):
-        return is_platform_staff(request.user)
+        # The platform staff group holds this permission (migration 0002); has_perm
+        # reads the permission cache the other menu items already filled.
+        return request.user.has_perm("communities.manage_communities")
 
 
 class CountedMenuItem(PlatformStaffMenuItem):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from communities import services
-from communities.models import Community, Exclusion, Membership, MergeProposal, ValidationMode
 from django.contrib.auth.models import Permission
 from django.contrib.gis.geos import Polygon
 from django.contrib.messages import get_messages
@@ -21,6 +19,8 @@ from wagtail.admin.menu import admin_menu
 from accounts.staff import platform_staff_group
 from communes.admin_views import sync_partner_staff_group
 from communes.models import Commune, StaffRole
+from communities import services
+from communities.models import Community, Exclusion, Membership, MergeProposal, ValidationMode
 from core.tenancy import commune_for_site
 from tests.communities import (
     SAINT_MALO,
@@ -57,6 +57,9 @@ def menu_names(user, host=PLATFORM) -> set[str]:
     from django.contrib.sessions.middleware import SessionMiddleware
     from wagtail.models import Site
 
+    # The admin's URLs first: they register the viewsets' menu items, and Wagtail builds
+    # its menu once per process (as on a real first request, which resolves a URL first).
+    reverse("wagtailadmin_home")
     request = RequestFactory().get("/admin/", HTTP_HOST=host)
     SessionMiddleware(lambda r: None).process_request(request)
     request.user = user
@@ -693,3 +696,16 @@ def test_the_hosting_partner_flags_a_partner_town_hall(partner, commune):
     assert response.status_code == 302, response.content.decode()[:3000]
     commune.refresh_from_db()
     assert commune.is_partner
+
+
+def test_partner_list_costs_the_same_queries_for_3_and_30(
+    partner_commune, mayor, django_assert_max_num_queries
+):
+    spread(partner_commune, 3)
+    response = assert_constant_queries(
+        admin_client(mayor, HOST),
+        reverse("communities_partner", args=[partner_commune.pk]),
+        lambda: spread(partner_commune, 27, start=3),
+        django_assert_max_num_queries,
+    )
+    assert len(response.context["communities"]) == 30

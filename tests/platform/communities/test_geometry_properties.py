@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 
 import pytest
-from communities.geo import check_polygon, geodesic_area_m2
-from communities.models import Community
-from communities.selectors import overlapping
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from communities.geo import check_polygon, geodesic_area_m2
+from communities.models import Community
+from communities.selectors import overlapping
 from tests.communities import offset
 
 # Somewhere between Abidjan and Dunkirk, where communes of the platform are.

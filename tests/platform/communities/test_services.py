@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.gis.geos import Point, Polygon
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from accounts.closure import account_close
+from accounts.export import account_export
+from accounts.services import address_update
+from accounts.staff import platform_staff_group
 from communities import selectors, services
 from communities.models import (
     Community,
@@ -14,16 +23,7 @@ from communities.models import (
     MergeProposal,
     ValidationMode,
 )
-from django.contrib.gis.geos import Point, Polygon
-from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
 from notifications import sms
-
-from accounts.closure import account_close
-from accounts.export import account_export
-from accounts.services import address_update
-from accounts.staff import platform_staff_group
 from tests.communities import (
     SAINT_MALO,
     join,
@@ -86,7 +86,7 @@ def test_boundary_must_contain_the_creators_home(commune):
         services.community_create(
             user=creator, commune=commune, name="Ailleurs", area=square(SAINT_MALO)
         )
-    assert "contain your home" in str(error.value)
+    assert "doit contenir votre domicile" in str(error.value)
 
 
 def test_boundary_over_one_square_kilometre_is_refused(commune):
@@ -95,7 +95,7 @@ def test_boundary_over_one_square_kilometre_is_refused(commune):
         services.community_create(
             user=creator, commune=commune, name="Trop grand", area=square(SAINT_MALO, 1100)
         )
-    assert "at most 1 km²" in str(error.value)
+    assert "1 km² au plus" in str(error.value)
     assert not Community.objects.exists()
 
 
@@ -106,7 +106,7 @@ def test_self_crossing_boundary_is_refused(commune):
     bowtie = Polygon([a, b, c, d, a], srid=4326)
     with pytest.raises(ValidationError) as error:
         services.community_create(user=creator, commune=commune, name="Nœud", area=bowtie)
-    assert "crosses itself" in str(error.value)
+    assert "se croise lui-même" in str(error.value)
 
 
 @pytest.mark.parametrize("value", ["", "not a shape", '{"type": "Point", "coordinates": [1, 2]}'])
@@ -203,7 +203,7 @@ def test_redrawing_must_keep_every_member_inside(commune, staff):
     join(community, person_at(commune, offset(SAINT_MALO, 150, 150)))
     with pytest.raises(ValidationError) as error:
         services.community_set_boundary(by=staff, community=community, area=square(SAINT_MALO, 200))
-    assert "1 member" in str(error.value)
+    assert "1 membre(s) habite(nt) hors" in str(error.value)
 
 
 # --- geography selectors ---------------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_request_needs_a_home_inside_the_boundary(commune):
     outside = person_at(commune, offset(SAINT_MALO, 900))
     with pytest.raises(ValidationError) as error:
         services.membership_request(user=outside, community=community)
-    assert "outside this community" in str(error.value)
+    assert "hors de cette communauté" in str(error.value)
 
 
 def test_referent_accepts_a_request_and_it_is_recorded(commune, django_capture_on_commit_callbacks):
@@ -614,7 +614,7 @@ def test_invitations_are_rate_limited_per_sender(commune, settings):
         services.invitation_send(
             by=referent, community=community, channel="email", recipient="n3@example.org"
         )
-    assert "24 hours" in str(error.value)
+    assert "24 heures" in str(error.value)
 
 
 def test_same_person_is_not_invited_twice_a_day(commune):
@@ -727,7 +727,7 @@ def test_communities_that_do_not_touch_cannot_merge(commune, staff):
     proposal = services.merge_agree(by=referent_of(west), proposal=proposal)
     with pytest.raises(ValidationError) as error:
         services.merge_execute(by=staff, proposal=proposal)
-    assert "share a border" in str(error.value)
+    assert "pas de limite commune" in str(error.value)
     assert Community.objects.count() == 2
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from communities import services, tasks
-from communities.models import Community, Membership
 from django.core import mail
 from django.utils import timezone
 from django_q.models import Schedule
 
 from accounts.staff import platform_staff_group
+from communities import services, tasks
+from communities.models import Community, Membership
 from core.schedules import sync_schedules
 from tests.communities import SAINT_MALO, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory

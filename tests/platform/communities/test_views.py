@@ -10,6 +10,13 @@ import json
 import re
 
 import pytest
+from django.contrib.gis.geos import Point
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.staff import platform_staff_group
 from communities import services
 from communities.models import (
     Community,
@@ -19,13 +26,6 @@ from communities.models import (
     Membership,
     MergeProposal,
 )
-from django.contrib.gis.geos import Point
-from django.core import mail
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
-from accounts.staff import platform_staff_group
 from tests.communities import (
     COCODY,
     SAINT_MALO,
@@ -39,6 +39,7 @@ from tests.communities import (
 from tests.factories import UserFactory
 from tests.follows import pending as follow_pending
 from tests.follows import validated
+from tests.two_factor import verified_login
 
 HOST = "saint-malo.localhost"
 OTHER_HOST = "cocody.localhost"
@@ -135,12 +136,10 @@ def geojson(polygon) -> str:
     return polygon.geojson
 
 
-# --- public list and boundaries (CTY-3) -------------------------------------------------------
+# --- public list and boundaries (CTY-3) ------------------------------------------------------
 
 
-def test_list_shows_name_creation_date_and_member_count_to_anyone(
-    client_for, community, member
-):
+def test_list_shows_name_creation_date_and_member_count_to_anyone(client_for, community, member):
     response = client_for().get("/communautes/")
     assert response.status_code == 200
     assert "Intra-muros" in response.text
@@ -250,7 +249,7 @@ def test_boundaries_queries_constant(client_for, commune):
     assert len(many) == len(few)
 
 
-# --- who sees a community's pages (CTY-4) ---------------------------------------------------------
+# --- who sees a community's pages (CTY-4) ----------------------------------------------------
 
 
 def test_pending_member_sees_nothing_of_the_community(
@@ -259,7 +258,8 @@ def test_pending_member_sees_nothing_of_the_community(
     client = client_for(pending_member)
     for path in members_only_paths(community, member):
         assert client.get(path).status_code == 404, path
-        assert client.post(path, {"action": "grant", "reason": "x"}).status_code == 404, path
+        posted = client.post(path, {"action": "grant", "reason": "x"})
+        assert posted.status_code in (404, 405), path  # 405: a page without a form
     assert Membership.objects.get(user=pending_member).status == Membership.Status.PENDING
 
 
@@ -296,13 +296,11 @@ def test_plain_member_gets_404_on_referent_pages(client_for, community, member, 
     client = client_for(member)
     for path in referent_only_paths(community, referent):
         assert client.get(path).status_code == 404, path
-        assert client.post(path, {"action": "give_up"}).status_code == 404, path
+        assert client.post(path, {"action": "give_up"}).status_code == 404, path  # all forms
     assert Exclusion.objects.count() == 0
 
 
-def test_community_pages_404_on_another_communes_host(
-    client_for, other_commune, community, member
-):
+def test_community_pages_404_on_another_communes_host(client_for, other_commune, community, member):
     client = client_for(member, host=OTHER_HOST)
     for path in members_only_paths(community, member)[:4]:
         assert client.get(path).status_code == 404, path
@@ -317,7 +315,7 @@ def test_platform_host_sends_a_member_to_the_communes_host(client_for, community
     assert posted.status_code == 404
 
 
-# --- the community's page, directory and history (CTY-9, CTY-13) ------------------------------------
+# --- the community's page, directory and history (CTY-9, CTY-13) -----------------------------
 
 
 def test_detail_shows_name_member_count_and_referents(client_for, community, referent, member):
@@ -427,13 +425,15 @@ def test_history_is_paginated(client_for, community, referent, member):
     for index in range(35):
         services.community_rename(by=referent, community=community, name=f"Intra-muros {index}")
     client = client_for(member)
-    assert "Intra-muros 34" in client.get(f"/communautes/{community.pk}/historique/").text
+    latest = "→ « Intra-muros 34 »"
+    assert latest in client.get(f"/communautes/{community.pk}/historique/").text
     second = client.get(f"/communautes/{community.pk}/historique/", {"page": 2})
     assert second.status_code == 200
-    assert "Intra-muros 34" not in second.text
+    assert latest not in second.text
+    assert "→ « Intra-muros 0 »" in second.text
 
 
-# --- creating a community (CTY-1, CTY-2) ---------------------------------------------------------
+# --- creating a community (CTY-1, CTY-2) -----------------------------------------------------
 
 
 @pytest.fixture
@@ -474,7 +474,7 @@ def test_create_refuses_overlap_and_names_the_community(client_for, community, c
     creator.save(update_fields=["location"])
     response = client_for(creator).post(
         "/communautes/creer/",
-        {"name": "Voisins", "area": geojson(square(offset(SAINT_MALO, 400, 0), 400))},
+        {"name": "Voisins", "area": geojson(square(offset(SAINT_MALO, 350, 0), 400))},
     )
     assert response.status_code == 200
     assert "Intra-muros" in response.text
@@ -510,7 +510,9 @@ def test_create_refuses_a_boundary_too_big(client_for, creator):
 
 def test_create_refuses_a_boundary_without_the_home(client_for, creator):
     away = square(offset(SAINT_MALO, 5000, 0), 300)
-    response = client_for(creator).post("/communautes/creer/", {"name": "Ailleurs", "area": away.wkt})
+    response = client_for(creator).post(
+        "/communautes/creer/", {"name": "Ailleurs", "area": away.wkt}
+    )
     assert response.status_code == 200
     assert "errorlist" in response.text
     assert not Community.objects.exists()
@@ -563,7 +565,7 @@ def test_create_sends_a_member_to_their_community(client_for, member):
     assert response["Location"] == "/communautes/ma-communaute/"
 
 
-# --- my community, joining, leaving (CTY-4, CTY-6) -------------------------------------------------
+# --- my community, joining, leaving (CTY-4, CTY-6) -------------------------------------------
 
 
 def test_mine_without_community_offers_the_covering_one(client_for, community, neighbour):
@@ -710,10 +712,12 @@ def test_deciding_an_unknown_request_is_harmless(client_for, community, referent
 
 def test_platform_staff_decide_on_the_requests_page(client_for, community, staff, pending_member):
     membership = Membership.objects.get(user=pending_member)
-    page = client_for(staff).get(f"/communautes/{community.pk}/demandes/")
+    client = client_for()
+    verified_login(client, staff)
+    page = client.get(f"/communautes/{community.pk}/demandes/")
     assert page.status_code == 200
     assert "Paul Demandeur" in page.text
-    client_for(staff).post(
+    client.post(
         f"/communautes/{community.pk}/demandes/",
         {"membership": membership.pk, f"r{membership.pk}-decision": "accept"},
     )
@@ -764,7 +768,7 @@ def test_other_methods_are_refused(client_for, community, member):
     assert client_for().post("/communautes/limites.geojson").status_code == 405
 
 
-# --- référents (CTY-7) -----------------------------------------------------------------------------
+# --- référents (CTY-7) -----------------------------------------------------------------------
 
 
 def test_referent_grants_then_removes_the_role(client_for, community, referent, member):
@@ -834,7 +838,7 @@ def test_referent_cannot_grant_to_a_non_member(client_for, community, referent, 
     assert not Membership.objects.referents().filter(user=pending_member).exists()
 
 
-# --- exclusion (CTY-8) -----------------------------------------------------------------------------
+# --- exclusion (CTY-8) -----------------------------------------------------------------------
 
 
 def test_referent_asks_for_an_exclusion(
@@ -849,7 +853,7 @@ def test_referent_asks_for_an_exclusion(
         response = client_for(referent).post(url, {"reason": "Insultes répétées."}, follow=True)
     exclusion = Exclusion.objects.get()
     assert exclusion.member == member and exclusion.reason == "Insultes répétées."
-    assert said(response, "personnel de la plateforme", "platform's staff", "platform&#x27;s staff")
+    assert said(response, "équipe de la plateforme", "platform&#x27;s staff")
     assert [m.to for m in mail.outbox] == [[staff.email]]
     assert Membership.objects.filter(user=member, status="member").exists()
 
@@ -875,7 +879,7 @@ def test_exclusion_of_oneself_or_a_stranger(client_for, community, referent, nei
     assert not Exclusion.objects.exists()
 
 
-# --- invitations (CTY-10) ---------------------------------------------------------------------------
+# --- invitations (CTY-10) --------------------------------------------------------------------
 
 
 def test_member_invites_by_email(client_for, community, member, django_capture_on_commit_callbacks):
@@ -930,7 +934,7 @@ def test_invitation_page_with_a_tampered_or_expired_token_is_friendly(
     assert "Intra-muros" not in expired.text
 
 
-# --- settings and merge (CTY-11, CTY-12) ---------------------------------------------------------------
+# --- settings and merge (CTY-11, CTY-12) -----------------------------------------------------
 
 
 def test_referent_renames_and_presents_the_community(client_for, community, referent):

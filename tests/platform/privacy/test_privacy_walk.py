@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.gis.geos import Point
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -24,7 +25,10 @@ from accounts.models import DeviceToken
 from accounts.staff import platform_staff_group
 from communes.models import Follow, StaffRole
 from communes.services import staff_role_grant
+from communities.models import Community, Membership, MergeProposal
+from communities.services import membership_request
 from modules.classifieds.services import classified_create
+from tests.communities import SAINT_MALO, join, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory
 from tests.two_factor import verified_login
 
@@ -47,7 +51,20 @@ FORBIDDEN = {
     "other_commune_staff": {"email", "phones", "address", "birth_date"},
     "commune_staff": {"email", "phones", "birth_date"},
     "platform_staff": {"email", "phones", "address", "birth_date"},
+    # A fellow member of the subject's community (CTY-13): phones (not hidden) and address.
+    "same_community": {"email", "birth_date"},
+    # Its référent, who also reads the pending requests (CTY-4): as a fellow member.
+    "referent": {"email", "birth_date"},
+    # Asked to join the subject's community, not accepted yet: nothing (CTY-4).
+    "pending_member": {"email", "phones", "address", "birth_date"},
     "self": set(),
+}
+
+# Path parameters naming one kind of object get that kind's ids only (fewer requests).
+PARAMETER_MODELS = {
+    "community_id": Community,
+    "request_id": Membership,
+    "proposal_id": MergeProposal,
 }
 
 
@@ -62,8 +79,17 @@ def world(commune, other_commune):
         address="17 Rue Secrète 35400 Saint-Malo",
         birth_date=date(1961, 7, 14),
         presentation="Présentation du sujet.",
+        location=Point(*offset(SAINT_MALO, 40, -30), srid=4326),
     )
     Follow.objects.create(user=subject, commune=commune, status=Follow.Status.VALIDATED)
+    # The subject's community: a référent, the subject, a fellow member; a neighbour's
+    # request is pending. Another community nearby, so that ids of both are walked.
+    community = make_community(commune)
+    join(community, subject)
+    same_community = join(community, person_at(commune, offset(SAINT_MALO, -60, 10)))
+    pending_member = person_at(commune, offset(SAINT_MALO, 70, 70))
+    membership_request(user=pending_member, community=community)
+    make_community(commune, offset(SAINT_MALO, 900, 0), name="Saint-Servan", members=1)
     classified_create(
         commune=commune,
         author=subject,
@@ -89,8 +115,12 @@ def world(commune, other_commune):
         "other_commune_staff": other_mayor,
         "commune_staff": mayor,
         "platform_staff": moderator,
+        "same_community": same_community,
+        "referent": referent_of(community),
+        "pending_member": pending_member,
         "self": subject,
         "_subject": subject,
+        "_community": community,
     }
 
 
@@ -124,7 +154,12 @@ def _api_paths(world) -> list[str]:
         params = re.findall(r"{([^}]+)}", path)
         candidates = [path]
         for param in params:
-            values = slugs if "slug" in param else [str(i) for i in ids]
+            if param in PARAMETER_MODELS:
+                values = [
+                    str(pk) for pk in PARAMETER_MODELS[param].objects.values_list("pk", flat=True)
+                ]
+            else:
+                values = slugs if "slug" in param else [str(i) for i in ids]
             candidates = [c.replace("{" + param + "}", v) for c in candidates for v in values]
         paths += candidates
     return paths
@@ -187,6 +222,9 @@ def _crawl(client, start_paths: list[str]) -> tuple[int, list[str], dict[str, st
 def test_no_page_leaks_forbidden_fields(client, world, relation):
     viewer = world[relation]
     start = ["/", "/annonces/", "/compte/profil/", "/compte/communes/"]
+    # The subject's community's members-only pages, whether or not the viewer has a link.
+    pk = world["_community"].pk
+    start += [reverse(f"communities:{n}", args=[pk]) for n in ("directory", "history", "requests")]
     if viewer.is_authenticated:
         if relation in {"commune_staff", "other_commune_staff", "platform_staff"}:
             verified_login(client, viewer)
@@ -218,3 +256,17 @@ def test_commune_staff_do_see_the_address_they_need(client, world):
     _walked, _errors, bodies = _crawl(client, [reverse("residents_to_validate")])
     assert any("17 Rue Secrète" in body for body in bodies.values())
     assert not any("secret.subject@example.org" in body for body in bodies.values())
+
+
+def test_a_fellow_member_sees_the_directory_the_walk_covers(world):
+    """The walk reaches the members-only endpoints: a fellow member does see what they may."""
+    client = APIClient()
+    client.force_authenticate(world["same_community"])
+    paths = [p for p in _api_paths(world) if p.endswith("/members/")]
+    bodies = [client.get(p, HTTP_HOST=HOST) for p in paths]
+    seen = [r.content.decode() for r in bodies if r.status_code == 200]
+    assert len(seen) == 1
+    assert "17 Rue Secrète" in seen[0] and "+33611223344" in seen[0]
+    assert "secret.subject@example.org" not in seen[0]
+    client.force_authenticate(world["pending_member"])
+    assert all(client.get(p, HTTP_HOST=HOST).status_code == 404 for p in paths)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import datetime
 
-from communities import demo as communities_demo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -33,6 +32,7 @@ from communes.services import (
     follow_request,
     staff_role_grant,
 )
+from communities import demo as communities_demo
 from core.modules import registry
 
 DEMO_PASSWORD = "voisinage-demo"  # noqa: S105  (printed on purpose: demo only)
