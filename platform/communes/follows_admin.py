@@ -24,14 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import LogFormatter
 
 from communes.roles import VALIDATE_RESIDENTS
 from communes.selectors import pending_follows_for_staff, staff_communes_in_scope
 from communes.services import FOLLOW_REASON_MAX_LENGTH, follow_decide
+from core.admin_menu import CountedMenuItem
 from privacy.matrix import attach_cards
 
 PAGE_SIZE = 20
@@ -126,23 +125,14 @@ urlpatterns = [
 ]
 
 
-class PendingFollowsMenuItem(MenuItem):
+class PendingFollowsMenuItem(CountedMenuItem):
     """Shown to those who validate residents; the label counts the pending requests."""
 
     def is_shown(self, request):
         return staff_communes_in_scope(request, VALIDATE_RESIDENTS).exists()
 
-    def render_component(self, request):
-        count = pending_follows_for_staff(request).count()
-        label = f"{self.label} ({count})" if count else self.label
-        return LinkMenuItem(
-            self.name,
-            label,
-            self.url,
-            icon_name=self.icon_name,
-            classname=self.classname,
-            attrs=self.attrs,
-        )
+    def count(self, request) -> int:
+        return pending_follows_for_staff(request).count()
 
 
 def menu_item():

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
-from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -24,6 +23,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from accounts.staff import PLATFORM_STAFF_GROUP, is_platform_staff
 from communities import admin_views, kit
 from communities.models import ReferentKitDocument
+from core.admin_menu import CountedMenuItem
 
 # --- the référents' kit (CTY-12) -----------------------------------------------------------
 
@@ -97,24 +97,8 @@ class PlatformStaffMenuItem(MenuItem):
         return request.user.has_perm("communities.manage_communities")
 
 
-class CountedMenuItem(PlatformStaffMenuItem):
+class StaffCountedMenuItem(PlatformStaffMenuItem, CountedMenuItem):
     """A platform staff entry whose label counts what waits for them."""
-
-    def __init__(self, *args, count, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.count = count
-
-    def render_component(self, request):
-        count = self.count()
-        label = f"{self.label} ({count})" if count else self.label
-        return LinkMenuItem(
-            self.name,
-            label,
-            self.url,
-            icon_name=self.icon_name,
-            classname=self.classname,
-            attrs=self.attrs,
-        )
 
 
 def _pending_requests() -> int:
@@ -139,7 +123,7 @@ def register_communities_menu():
             name="communities-all",
             order=100,
         ),
-        CountedMenuItem(
+        StaffCountedMenuItem(
             _("Membership requests"),
             reverse("communities_admin_requests"),
             icon_name="user",
@@ -147,7 +131,7 @@ def register_communities_menu():
             order=110,
             count=_pending_requests,
         ),
-        CountedMenuItem(
+        StaffCountedMenuItem(
             _("Exclusions"),
             reverse("communities_admin_exclusions"),
             icon_name="warning",
@@ -155,7 +139,7 @@ def register_communities_menu():
             order=120,
             count=_requested_exclusions,
         ),
-        CountedMenuItem(
+        StaffCountedMenuItem(
             _("Merges"),
             reverse("communities_admin_merges"),
             icon_name="resubmit",
