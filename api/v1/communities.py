@@ -74,6 +74,7 @@ from communities.selectors import (
     public_communities,
 )
 from privacy.matrix import (
+    applicant_card,
     build_card,
     cards_by_id,
     former_member_card,
@@ -81,11 +82,8 @@ from privacy.matrix import (
     relations_of,
     with_relations,
 )
-from privacy.relations import Relation
 
 TAGS = ["communities"]
-# What those who decide on a request need of the person: name, address, presentation.
-DECIDER_RELATIONS = frozenset({Relation.COMMUNE_STAFF})
 
 COMMUNITY_ID = OpenApiParameter(
     "community_id",
@@ -472,7 +470,7 @@ class MembershipRequestListCreateApi(generics.ListAPIView):
         if args and kwargs.get("many"):
             requests = list(args[0])
             for membership in requests:
-                membership.user_card = build_card(membership.user, DECIDER_RELATIONS)
+                membership.user_card = applicant_card(membership.user)
                 membership.escalated = membership.escalated_at is not None
             args = (requests,)
         return super().get_serializer(*args, **kwargs)
@@ -548,7 +546,7 @@ class MembershipDecisionApi(APIView):
             accept=data.validated_data["accept"],
             reason=data.validated_data.get("reason", ""),
         )
-        membership.user_card = build_card(membership.user, DECIDER_RELATIONS)
+        membership.user_card = applicant_card(membership.user)
         membership.escalated = membership.escalated_at is not None
         return Response(MembershipRequestSerializer(membership, context={"request": request}).data)
 

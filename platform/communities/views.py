@@ -59,6 +59,7 @@ from core.countries import COUNTRY_CHOICES
 from core.forms import add_service_errors
 from privacy.matrix import (
     PersonCard,
+    applicant_card,
     build_card,
     cards_by_id,
     former_member_card,
@@ -67,7 +68,6 @@ from privacy.matrix import (
     relations_of,
     with_relations,
 )
-from privacy.relations import Relation
 
 LIST_PAGE_SIZE = 50
 DIRECTORY_PAGE_SIZE = 50
@@ -568,11 +568,8 @@ def invite(request, community: Community):
 def requests(request, community: Community):
     """CTY-4: pending requests, accepted or refused with a reason by whoever decides.
 
-    A requester is not yet in the viewer's community, so the "same community"
-    relation does not hold. What a decider needs is what the town hall needs to
-    validate a resident (PRIV): name, address and presentation. Their cards are
-    built with exactly the town-hall relation (``Relation.COMMUNE_STAFF``), so no
-    phone, email or photo reaches this page whatever the viewer's other relations.
+    Requesters are shown as ``privacy.matrix.applicant_card`` says a decider sees
+    them (name, address, presentation), whatever the viewer's other relations.
     """
     user = request.user
     deciding = services.can_decide(user, Membership(community=community))
@@ -604,7 +601,7 @@ def requests(request, community: Community):
             except PermissionDenied as error:
                 form.add_error(None, _service_error_text(error))
             else:
-                name = build_card(membership.user, frozenset({Relation.COMMUNE_STAFF}))
+                name = applicant_card(membership.user)
                 if accept:
                     text = _("%(name)s is now a member of the community.")
                 else:
@@ -617,7 +614,7 @@ def requests(request, community: Community):
         pending.append(
             {
                 "membership": membership,
-                "card": build_card(membership.user, frozenset({Relation.COMMUNE_STAFF})),
+                "card": applicant_card(membership.user),
                 "form": bound.get(membership.pk) or DecisionForm(prefix=f"r{membership.pk}"),
             }
         )

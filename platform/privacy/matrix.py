@@ -158,6 +158,17 @@ def people_cards(viewer, people: QuerySet, *, public_author: bool = False) -> li
     ]
 
 
+def applicant_card(person) -> PersonCard:
+    """A person asking to join, as whoever decides sees them (ACC-10, CTY-4).
+
+    The applicant is not yet in the decider's community, so no relation of the
+    matrix holds between them. Deciding needs what a town hall needs to
+    validate a resident: name, address and presentation, nothing else (no
+    phone, email or photo), whoever the decider is (référent or platform staff).
+    """
+    return build_card(person, frozenset({Relation.COMMUNE_STAFF}))
+
+
 def cards_by_id(
     viewer, ids: Iterable[int | None], *, public_author: bool = False
 ) -> dict[int, PersonCard]:
