@@ -68,6 +68,10 @@ def deciders_emails(community: Community) -> list[str]:
     return staff_emails()
 
 
+def _community_url(community: Community) -> str:
+    return commune_url(community.commune, reverse("communities:detail", args=[community.pk]))
+
+
 def _requests_url(community: Community) -> str:
     return commune_url(community.commune, reverse("communities:requests", args=[community.pk]))
 
@@ -134,9 +138,7 @@ def request_decided(membership_pk: int) -> None:
             "community": community,
             "first_name": membership.user.first_name,
             "reason": membership.refusal_reason,
-            "community_url": commune_url(
-                community.commune, reverse("communities:detail", args=[community.pk])
-            ),
+            "community_url": _community_url(community),
         },
         _open_emails([membership.user]),
     )
@@ -157,9 +159,7 @@ def referent_changed(membership_pk: int, change: str) -> None:
             "community": community,
             "first_name": membership.user.first_name,
             "change": change,
-            "community_url": commune_url(
-                community.commune, reverse("communities:detail", args=[community.pk])
-            ),
+            "community_url": _community_url(community),
         },
         _open_emails([membership.user]),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.measure import D
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from accounts.staff import is_platform_staff
@@ -121,14 +121,14 @@ def members_of(community: Community) -> QuerySet:
     """The people who are members, référents first, then by name (for the directory)."""
     from accounts.models import User
 
-    referent = Membership.objects.referents().filter(community=community, user=OuterRef("pk"))
+    # One membership row per member (CTY-6): the joined row carries the role.
     return (
         User.objects.filter(
             community_memberships__community=community,
             community_memberships__status=Membership.Status.MEMBER,
             is_active=True,
         )
-        .annotate(is_referent=Exists(referent))
+        .annotate(is_referent=F("community_memberships__is_referent"))
         .order_by("-is_referent", "last_name", "first_name", "pk")
     )
 
