@@ -1,20 +1,37 @@
 """SMS: one interface, backends chosen in settings (NOT-4, ALR-3, CTY-10).
 
-``send_sms`` is the only way the platform sends a text message. SMS cost money
-and reach people's pockets, so the channel itself refuses any purpose but the
-few the product allows: alerts (ALR-3), invitations a member sends to a
-neighbour (CTY-10) and replies to an inbound SMS (ALR-1). A news item, a
-digest or a reminder can never go out by SMS, whatever a caller asks.
+``send_sms`` sends one text message, ``get_backend().send_batch`` many. SMS
+cost money and reach people's pockets, so the channel itself refuses any
+purpose but the few the product allows: alerts (ALR-3), invitations a member
+sends to a neighbour (CTY-10) and replies to an inbound SMS (ALR-1); an
+``SmsMessage`` cannot even be built for another. A news item, a digest or a
+reminder can never go out by SMS, whatever a caller asks.
 
 Backends follow Django's email backends: ``console`` (demo), ``locmem``
-(tests, ``notifications.sms.outbox``); the HTTP providers come with the
-notification engine. Non-production settings force a non-sending backend.
+(tests, ``notifications.sms.outbox``) and the HTTP providers of
+``notifications.sms_http`` (Orange, OVHcloud, Twilio, and a router choosing one
+by the number's country code). Only settings with ``REAL_SENDING`` (production)
+may name a backend that reaches a provider: elsewhere ``get_backend`` accepts
+console and locmem alone.
+
+A backend's primary method is ``send_batch``: one ``SmsResult`` per message, in
+the order given, saying whether the provider accepted it and, when it did not,
+whether trying again later could help (``permanent`` is ``False``) or the number
+itself is the problem (``permanent`` is ``True``: invalid or undeliverable, do
+not retry). ``send_messages`` (a count) remains for callers that only need a
+number. Callers sending many messages pass at most ``backend.max_batch_size``
+per call.
+
+Phone numbers are personal data: nothing here logs one in full, only
+``mask_number`` of it (the last two digits).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,30 +55,77 @@ class SmsNotAllowed(Exception):
 
 @dataclass(frozen=True)
 class SmsMessage:
+    """One text for one number; it cannot be built for a purpose SMS are not sent for.
+
+    So the guard holds for ``send_sms`` and for callers handing batches to
+    ``get_backend().send_batch`` alike.
+    """
+
     to: str  # E.164
     body: str
     purpose: SmsPurpose
 
+    def __post_init__(self) -> None:
+        try:
+            purpose = SmsPurpose(self.purpose)
+        except ValueError as exc:
+            raise SmsNotAllowed(f"SMS are not sent for {self.purpose!r}.") from exc
+        if purpose not in ALLOWED_PURPOSES:  # pragma: no cover - the enum is the list
+            raise SmsNotAllowed(f"SMS are not sent for {self.purpose!r}.")
+        object.__setattr__(self, "purpose", purpose)
+
+
+@dataclass(frozen=True)
+class SmsResult:
+    """What became of one message handed to a backend.
+
+    ``ok``: the provider accepted it (delivery is reported later, if at all, by a
+    status callback). ``provider_id``: the provider's id for it, to match those
+    callbacks. ``error``: why it was not accepted, for logs (no full phone number).
+    ``permanent``: the number is invalid or undeliverable; sending again is useless.
+    """
+
+    message: SmsMessage
+    ok: bool
+    provider_id: str = ""
+    error: str = ""
+    permanent: bool = False
+
 
 class SmsBackend:
-    """Sends a batch of messages; returns how many the provider accepted."""
+    """Sends messages through one provider.
 
-    def send_messages(self, messages: list[SmsMessage]) -> int:  # pragma: no cover - interface
+    Subclasses implement ``send_batch``. ``max_batch_size`` is how many messages a
+    caller should pass per call (a provider's limit, or what keeps one call short).
+    """
+
+    max_batch_size: int = 100
+
+    def send_batch(self, messages: Sequence[SmsMessage]) -> list[SmsResult]:  # pragma: no cover
+        """One result per message, in the same order."""
         raise NotImplementedError
+
+    def send_messages(self, messages: Iterable[SmsMessage]) -> int:
+        """How many of ``messages`` the provider accepted."""
+        return sum(1 for result in self.send_batch(list(messages)) if result.ok)
 
 
 class ConsoleSmsBackend(SmsBackend):
+    """Writes messages to a stream (standard output by default): the demo's backend."""
+
+    max_batch_size = 1000
+
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
         self._lock = threading.Lock()
 
-    def send_messages(self, messages: list[SmsMessage]) -> int:
+    def send_batch(self, messages: Sequence[SmsMessage]) -> list[SmsResult]:
         with self._lock:
             for message in messages:
                 self.stream.write(f"SMS to {message.to} [{message.purpose}]\n{message.body}\n")
                 self.stream.write("-" * 40 + "\n")
             self.stream.flush()
-        return len(messages)
+        return [SmsResult(message, ok=True) for message in messages]
 
 
 outbox: list[SmsMessage] = []
@@ -70,13 +134,50 @@ outbox: list[SmsMessage] = []
 class LocmemSmsBackend(SmsBackend):
     """Keeps messages in ``notifications.sms.outbox`` (tests)."""
 
-    def send_messages(self, messages: list[SmsMessage]) -> int:
+    max_batch_size = 1000
+
+    def send_batch(self, messages: Sequence[SmsMessage]) -> list[SmsResult]:
         outbox.extend(messages)
-        return len(messages)
+        return [SmsResult(message, ok=True) for message in messages]
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def mask_number(number: str) -> str:
+    """``"+33612345678"`` → ``"+*********78"``: every digit but the last two hidden.
+
+    Used wherever a number could reach a log line or an error string.
+    """
+    text = str(number)
+    digits = sum(1 for c in text if c.isdigit())
+    if digits <= 2:
+        return _DIGIT.sub("*", text)
+    hidden = digits - 2
+    out = []
+    for c in text:
+        if c.isdigit() and hidden:
+            out.append("*")
+            hidden -= 1
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+# The only backends settings other than production's may use: they send nothing.
+NON_SENDING_BACKENDS = frozenset(
+    {"notifications.sms.ConsoleSmsBackend", "notifications.sms.LocmemSmsBackend"}
+)
 
 
 def get_backend() -> SmsBackend:
+    """The ``SMS_BACKEND``; a real provider only where ``REAL_SENDING`` (production)."""
     path = getattr(settings, "SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
+    if path not in NON_SENDING_BACKENDS and not getattr(settings, "REAL_SENDING", False):
+        raise ImproperlyConfigured(
+            f"SMS_BACKEND {path!r} may send real SMS: only settings with REAL_SENDING "
+            "(production) may use it."
+        )
     try:
         return import_string(path)()
     except ImportError as exc:
