@@ -11,8 +11,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_PACKAGES := gdal-bin libsqlite3-mod-spatialite gettext python3-venv
 TEST_PACKAGES := $(DEMO_PACKAGES) postgresql-15-postgis-3 chromium
 export DATABASE_URL_TEST ?= postgis://postgres@127.0.0.1:5432/voisinage
+export DATABASE_URL_BENCH ?= postgis://postgres@127.0.0.1:5432/voisinage_bench
 
-.PHONY: help setup setup-test system-packages demo demo-data run test lint format messages compilemessages clean
+.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout lint format messages compilemessages clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, run site + worker (SQLite/SpatiaLite)"
@@ -41,7 +42,10 @@ setup-test:
 	@$(MAKE) --no-print-directory system-packages PACKAGES="$(TEST_PACKAGES)"
 	@$(MAKE) --no-print-directory $(VENV)/.installed
 
-compilemessages:
+compilebench-fanout: setup-test
+	DATABASE_URL=$(DATABASE_URL_BENCH) $(VENV)/bin/python bench/fanout.py
+
+messages:
 	$(MANAGE) compilemessages --ignore "$(VENV)" -v 0
 
 demo-data: setup compilemessages

@@ -1,7 +1,17 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.v1 import account, auth, communes, communities, follows, geocoding, me, partner
+from api.v1 import (
+    account,
+    auth,
+    communes,
+    communities,
+    follows,
+    geocoding,
+    me,
+    notifications,
+    partner,
+)
 from core.modules import module_urls, registry
 
 v1_patterns = [
@@ -16,6 +26,7 @@ v1_patterns = [
     path("", include(communities.urlpatterns)),  # communities/…, me/community/, merge-proposals/…
     path("geocoding/", include(geocoding.urlpatterns)),
     path("me/", include(me.urlpatterns)),
+    path("me/", include(notifications.urlpatterns)),
     path("partner/", include(partner.urlpatterns)),
 ]
 

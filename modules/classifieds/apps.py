@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.modules import PeriodicTask, PlatformModule
+from notifications.kinds import NotificationKind
 
 
 class ClassifiedsConfig(PlatformModule):
@@ -20,7 +21,9 @@ class ClassifiedsConfig(PlatformModule):
     api_urls = "modules.classifieds.api_urls"
     admin_viewsets = ("modules.classifieds.admin.ClassifiedViewSet",)
     demo_data = "modules.classifieds.demo.load"
-    notification_kinds = ("classified_expired",)
+    notification_kinds = (
+        NotificationKind("classifieds.expired", "classifieds", _("Your ad has expired")),
+    )
     periodic_tasks = (
         PeriodicTask(
             func="modules.classifieds.tasks.expire_classifieds",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import uuid
@@ -20,6 +21,15 @@ PRESENTATION_MAX_LENGTH = 1000
 def photo_upload_to(instance, filename: str) -> str:
     # A random name: the file name never carries the person's name or the original one.
     return f"accounts/photos/{uuid.uuid4().hex}.jpg"
+
+
+def birthday_index(birth_date) -> str:
+    """Blind index of a birth date's month and day (CNT-6)."""
+    if not birth_date:
+        return ""
+    if isinstance(birth_date, str):
+        birth_date = datetime.date.fromisoformat(birth_date)
+    return blind_index(f"{birth_date.month:02d}-{birth_date.day:02d}")
 
 
 class UserManager(BaseUserManager):
@@ -88,6 +98,8 @@ class User(AbstractUser):
         help_text=_("SMS are only ever used for alerts."),
     )
     birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
+    # CNT-6: a keyed hash of "MM-DD" finds today's birthdays without decrypting anyone.
+    birthday_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     address = EncryptedTextField(_("postal address"), null=True, blank=True)
     location = gis_models.PointField(
         _("home location"), srid=4326, null=True, blank=True, spatial_index=True
@@ -121,9 +133,12 @@ class User(AbstractUser):
         self.mobile = str(self.mobile) if self.mobile else None
         self.landline = str(self.landline) if self.landline else None
         self.mobile_index = blind_index(self.mobile)
+        self.birthday_index = birthday_index(self.birth_date)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "mobile" in update_fields:
             kwargs["update_fields"] = {*update_fields, "mobile_index"}
+        if update_fields is not None and "birth_date" in update_fields:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "birthday_index"}
         super().save(*args, **kwargs)
 
     @property

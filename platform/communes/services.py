@@ -449,6 +449,9 @@ def notify_follow_request(follow: Follow) -> None:
     query. The email names nobody: the request is read in the admin.
     """
     commune = follow.commune
+    from communes.notifications import follow_requested
+
+    follow_requested(follow)
     recipients = list(
         holders_of_permission(commune, VALIDATE_RESIDENTS)
         .exclude(pk=follow.user_id)

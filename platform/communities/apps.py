@@ -2,12 +2,24 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from core.modules import PeriodicTask
+from notifications.kinds import NotificationKind
 
 
 class CommunitiesConfig(AppConfig):
     name = "communities"
     label = "communities"
     verbose_name = _("Neighbourhood communities")
+
+    # The e-mails of these events are still written by communities.notify (their
+    # wording is tested there): the engine adds the centre's row and the push.
+    notification_kinds = (
+        NotificationKind(
+            "community.request", "requests", _("Request to join your community"), email=False
+        ),
+        NotificationKind(
+            "community.decision", "community", _("Decision on your request"), email=False
+        ),
+    )
 
     # Core apps declare schedules like modules do (core.schedules.sync_schedules).
     periodic_tasks = (

@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage, get_connection, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.staff import platform_staff_group
 from communes.models import Commune
@@ -76,6 +77,54 @@ def _requests_url(community: Community) -> str:
     return commune_url(community.commune, reverse("communities:requests", args=[community.pk]))
 
 
+def _deciders(community: Community):
+    from django.contrib.auth import get_user_model
+
+    from communities.models import ValidationMode
+
+    User = get_user_model()
+    if community.effective_validation_mode == ValidationMode.REFERENT:
+        return User.objects.filter(
+            pk__in=Membership.objects.referents().filter(community=community).values("user_id")
+        )
+    return platform_staff_group().user_set.all()
+
+
+def _publish_request(membership: Membership) -> None:
+    from notifications.fanout import publish
+
+    community = membership.community
+    publish(
+        "community.request",
+        audience=_deciders(community),
+        title=_("Someone asks to join %(community)s") % {"community": community.name},
+        url=reverse("communities:requests", args=[community.pk]),
+        commune=community.commune,
+        dedupe_key=f"community.request:{membership.pk}:{membership.requested_at.isoformat()}",
+    )
+
+
+def _publish_decision(membership: Membership, accepted: bool) -> None:
+    from django.contrib.auth import get_user_model
+
+    from notifications.fanout import publish
+
+    community = membership.community
+    title = (
+        _("Welcome to %(community)s: your request is accepted")
+        if accepted
+        else _("Your request to join %(community)s is refused")
+    ) % {"community": community.name}
+    publish(
+        "community.decision",
+        audience=get_user_model().objects.filter(pk=membership.user_id),
+        title=title,
+        body="" if accepted else membership.refusal_reason,
+        url=reverse("communities:detail", args=[community.pk]) if accepted else "",
+        commune=community.commune,
+    )
+
+
 def request_received(membership_pk: int) -> None:
     membership = (
         Membership.objects.select_related("community", "community__commune")
@@ -85,6 +134,7 @@ def request_received(membership_pk: int) -> None:
     if membership is None:
         return
     community = membership.community
+    _publish_request(membership)
     sent = _send_each(
         "request_received",
         {"community": community, "requests_url": _requests_url(community)},
@@ -132,6 +182,7 @@ def request_decided(membership_pk: int) -> None:
         return
     community = membership.community
     accepted = membership.status == Membership.Status.MEMBER
+    _publish_decision(membership, accepted)
     _send_each(
         "request_accepted" if accepted else "request_refused",
         {

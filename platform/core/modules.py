@@ -47,7 +47,7 @@ class PlatformModule(AppConfig):
     * ``url_prefix``: the site path on a commune's host (``"annonces"``);
     * ``site_urls`` / ``api_urls``: dotted paths of URL modules, or ``None``;
     * ``admin_viewsets``: dotted paths of Wagtail admin ViewSet classes;
-    * ``notification_kinds``: kinds of notification it emits;
+    * ``notification_kinds``: ``notifications.kinds.NotificationKind`` entries it emits;
     * ``periodic_tasks``: :class:`PeriodicTask` entries;
     * ``demo_data``: dotted path of ``load(commune, people)`` for ``load_demo``.
     """
@@ -59,7 +59,7 @@ class PlatformModule(AppConfig):
     site_urls: str | None = None
     api_urls: str | None = None
     admin_viewsets: tuple[str, ...] = ()
-    notification_kinds: tuple[str, ...] = ()
+    notification_kinds: tuple = ()  # of notifications.kinds.NotificationKind
     periodic_tasks: tuple[PeriodicTask, ...] = ()
     demo_data: str | None = None
 

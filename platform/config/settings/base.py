@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.platform",
+                "notifications.context_processors.notifications",
             ],
             # The theme loader looks in the current commune's theme, then in
             # themes/default, then in the apps' own templates.
@@ -337,6 +338,39 @@ else:
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
+# Only production settings may hand a message to a real provider: elsewhere
+# notifications.sms.get_backend refuses any backend but console and locmem, and
+# the demo and test settings force console/locmem e-mail whatever the environment says.
+REAL_SENDING = False
+
+from notifications.push_settings import *  # noqa: E402, F403 - WEBPUSH_*, FCM_*, PUSH_*
+from notifications.sms_settings import *  # noqa: E402, F403 - SMS_ORANGE, SMS_OVH, SMS_ROUTES…
+
+# --- Notifications (NOT) ------------------------------------------------------
+
+NOTIFICATIONS_LINK_MAX_AGE = int(os.environ.get("NOTIFICATIONS_LINK_MAX_AGE", 5 * 24 * 3600))
+NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = 90 * 24 * 3600  # RFC 8058 clients call it much later
+# Deliveries per task: an ESP batch, a provider's SMS batch, a round of push requests.
+NOTIFICATIONS_BATCH_SIZE = {"email": 500, "sms": 100, "push": 200}
+NOTIFICATIONS_MAX_ATTEMPTS = 5
+NOTIFICATIONS_DIGEST_MAX_ITEMS = 50
+NOTIFICATIONS_SMS_MAX_LENGTH = 306  # two concatenated GSM-7 SMS
+# The ESP's merge-field syntax turns on anymail batch sends ("%recipient.{}%" for
+# Mailgun, "{{{{params.{}}}}}" for Brevo…); empty: one message per recipient.
+NOTIFICATIONS_EMAIL_MERGE_FIELD = os.environ.get("NOTIFICATIONS_EMAIL_MERGE_FIELD", "")
+ANYMAIL = {
+    key: os.environ[f"ANYMAIL_{key}"]
+    for key in (
+        "WEBHOOK_SECRET",
+        "MAILGUN_API_KEY",
+        "MAILGUN_SENDER_DOMAIN",
+        "MAILGUN_WEBHOOK_SIGNING_KEY",
+        "BREVO_API_KEY",
+        "POSTMARK_SERVER_TOKEN",
+        "SENDGRID_API_KEY",
+    )
+    if os.environ.get(f"ANYMAIL_{key}")
+}
 
 # --- Neighbourhood communities (CTY) ------------------------------------------------
 

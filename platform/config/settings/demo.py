@@ -13,5 +13,9 @@ WAGTAILADMIN_BASE_URL = "http://localhost:8000"
 # A demo can never send a real email.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 SMS_BACKEND = "notifications.sms.ConsoleSmsBackend"
+REAL_SENDING = False
+ANYMAIL = {}
+NOTIFICATIONS_EMAIL_MERGE_FIELD = ""
+FCM_SERVICE_ACCOUNT = None
 
 MEDIA_ROOT = VAR_DIR / "media"

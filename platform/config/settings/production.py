@@ -17,6 +17,7 @@ if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL + PostGIS in production.")
 
 DEBUG = False
+REAL_SENDING = True  # the only settings that may reach e-mail, SMS and push providers
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
 SESSION_COOKIE_SECURE = True

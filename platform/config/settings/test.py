@@ -15,6 +15,11 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
+REAL_SENDING = False
+ANYMAIL = {}
+NOTIFICATIONS_EMAIL_MERGE_FIELD = ""
+WEBPUSH_VAPID_PRIVATE_KEY = ""
+FCM_SERVICE_ACCOUNT = None
 MEDIA_ROOT = VAR_DIR / "test-media"
 # Nothing in a test reaches the internet: providers point at a closed local port
 # unless a test starts a fake server (tests/fakes/).

@@ -1,8 +1,8 @@
 """Re-encrypt personal data with the first FIELD_ENCRYPTION_KEYS key (ACC-13).
 
 Run it after putting a new key first in FIELD_ENCRYPTION_KEYS; once it has run,
-the old keys can be removed. With --reindex, the mobile numbers' blind index is
-recomputed too (after BLIND_INDEX_KEY changed). Works in batches, each in its
+the old keys can be removed. With --reindex, the blind indexes (mobile numbers,
+birthdays) are recomputed too (after BLIND_INDEX_KEY changed). Works in batches, each in its
 own transaction, so it can be stopped and run again.
 """
 
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from accounts.crypto import blind_index, field_fernet
-from accounts.models import User
+from accounts.models import User, birthday_index
 
 ENCRYPTED_COLUMNS = ("mobile", "landline", "address", "birth_date")
 
@@ -23,7 +23,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
         parser.add_argument(
-            "--reindex", action="store_true", help="Recompute the mobile numbers' blind index."
+            "--reindex",
+            action="store_true",
+            help="Recompute the blind indexes of mobile numbers and birthdays.",
         )
 
     def handle(self, *args, batch_size: int, reindex: bool, **options):
@@ -44,7 +46,7 @@ class Command(BaseCommand):
         columns = ", ".join(quote(c) for c in ENCRYPTED_COLUMNS)
         assignments = ", ".join(f"{quote(c)} = %s" for c in ENCRYPTED_COLUMNS)
         if reindex:
-            assignments += ", mobile_index = %s"
+            assignments += ", mobile_index = %s, birthday_index = %s"
         done = []
         with connection.cursor() as cursor:
             # Raw values: the ORM would decrypt them, we want the tokens.
@@ -57,6 +59,8 @@ class Command(BaseCommand):
                 if reindex:
                     mobile = values[0] and fernet.decrypt(values[0].encode()).decode()
                     params.append(blind_index(mobile or ""))
+                    born = values[3] and fernet.decrypt(values[3].encode()).decode()
+                    params.append(birthday_index(born or None))
                 cursor.execute(
                     f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608
                     [*params, pk],

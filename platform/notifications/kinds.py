@@ -1,0 +1,150 @@
+"""Rubrics and kinds of notification (NOT-1, NOT-2).
+
+A *kind* is one sort of activity (``community.request``, ``alerts.community``…).
+Apps and modules declare theirs on their AppConfig as ``notification_kinds``
+(a tuple of :class:`NotificationKind`); the registry collects them when the app
+registry is ready. Every kind belongs to a *rubric*, the unit people choose
+about in their preferences: off, instant, daily or weekly digest, e-mail or
+not, push or not. Rubrics are the core's fixed list so that the preferences
+page and the API stay stable while modules come and go; a rubric whose kinds
+all belong to modules switched off everywhere for a person is not offered.
+
+A kind of a module is hidden from the centre of a commune that switched the
+module off (its rows are kept and reappear when it is switched on again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Frequency(models.TextChoices):
+    OFF = "off", _("Off")
+    INSTANT = "instant", _("Right away")
+    DAILY = "daily", _("Daily digest (6 pm)")
+    WEEKLY = "weekly", _("Weekly digest (Wednesday 4 pm)")
+
+
+DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)
+
+
+@dataclass(frozen=True)
+class Rubric:
+    key: str
+    label: str
+    help_text: str = ""
+    frequency: str = Frequency.INSTANT  # defaults, for people who never chose
+    email: bool = True
+    push: bool = True
+    locked: bool = False  # alerts (ALR-6): always on, by e-mail too
+
+
+RUBRICS: dict[str, Rubric] = {
+    rubric.key: rubric
+    for rubric in (
+        Rubric(
+            "alerts",
+            _("Alerts"),
+            _("Alerts of your community and of the town hall. They cannot be turned off."),
+            locked=True,
+        ),
+        Rubric(
+            "requests",
+            _("Requests to handle"),
+            _("People asking to follow the commune or to join your community."),
+        ),
+        Rubric(
+            "community",
+            _("My community"),
+            _("Requests to join, decisions, référents, twinning."),
+        ),
+        Rubric("news", _("News of the town hall"), frequency=Frequency.DAILY, push=False),
+        Rubric("gazette", _("Gazette of my community"), frequency=Frequency.DAILY, push=False),
+        Rubric("messages", _("Messages")),
+        Rubric("polls", _("Polls"), frequency=Frequency.DAILY, push=False),
+        Rubric("suggestions", _("Suggestions"), _("Decisions on your suggestions.")),
+        Rubric("reports", _("Reports of problems"), _("Changes of status of your reports.")),
+        Rubric(
+            "classifieds", _("Classifieds"), frequency=Frequency.WEEKLY, email=False, push=False
+        ),
+        Rubric(
+            "birthdays",
+            _("Birthdays"),
+            _("Birthdays of the members of your community."),
+            email=False,
+            push=False,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """One sort of activity; ``module`` is the module label, or "" for the core."""
+
+    key: str
+    rubric: str
+    label: str
+    module: str = ""
+    urgent: bool = False  # push with high priority (alerts)
+    # False while the app still sends this kind's e-mail itself (its wording is
+    # tested there); the engine then writes the in-app row and the push only.
+    email: bool = True
+
+
+class KindRegistry:
+    def __init__(self) -> None:
+        self._kinds: dict[str, NotificationKind] = {}
+
+    def populate(self) -> None:
+        from core.modules import PlatformModule
+
+        kinds: dict[str, NotificationKind] = {}
+        for config in apps.get_app_configs():
+            for kind in getattr(config, "notification_kinds", ()) or ():
+                if not isinstance(kind, NotificationKind):
+                    raise ImproperlyConfigured(
+                        f"{config.name}: notification_kinds takes NotificationKind entries."
+                    )
+                if kind.rubric not in RUBRICS:
+                    raise ImproperlyConfigured(f"{kind.key}: unknown rubric {kind.rubric!r}.")
+                if kind.key in kinds:
+                    raise ImproperlyConfigured(f"Two apps declare notification kind {kind.key!r}.")
+                module = config.module_label if isinstance(config, PlatformModule) else ""
+                if kind.module != module:
+                    kind = dataclasses.replace(kind, module=module)
+                kinds[kind.key] = kind
+        self._kinds = kinds
+
+    def get(self, key: str) -> NotificationKind:
+        try:
+            return self._kinds[key]
+        except KeyError:
+            raise LookupError(f"No notification kind {key!r} is registered.") from None
+
+    def __iter__(self):
+        return iter(self._kinds.values())
+
+    def rubric_of(self, key: str) -> Rubric:
+        return RUBRICS[self.get(key).rubric]
+
+    def module_kinds(self) -> dict[str, list[str]]:
+        """Module label → its kinds (the core's kinds are never hidden)."""
+        result: dict[str, list[str]] = {}
+        for kind in self._kinds.values():
+            if kind.module:
+                result.setdefault(kind.module, []).append(kind.key)
+        return result
+
+    def rubrics_in_use(self) -> list[Rubric]:
+        used = {kind.rubric for kind in self._kinds.values()}
+        return [rubric for key, rubric in RUBRICS.items() if key in used]
+
+
+kinds = KindRegistry()

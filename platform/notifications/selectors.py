@@ -1,0 +1,84 @@
+"""Reading the notification centre (NOT-1) and preferences (NOT-2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from core.modules import registry
+from notifications.kinds import RUBRICS, Rubric, kinds
+from notifications.models import Notification, Preference
+
+
+def hidden_kinds_filter() -> Q | None:
+    """Notifications of a module switched off for the event's commune (kept, not shown)."""
+    hidden = None
+    for module, keys in kinds.module_kinds().items():
+        try:
+            communes_on = registry.enabled_communes(module).values("pk")
+        except LookupError:  # a kind of a module that is not installed any more
+            condition = Q(event__kind__in=keys)
+        else:
+            condition = Q(event__kind__in=keys) & ~Q(event__commune__in=communes_on)
+        hidden = condition if hidden is None else hidden | condition
+    return hidden
+
+
+def notifications_of(user) -> QuerySet[Notification]:
+    queryset = Notification.objects.filter(recipient=user)
+    hidden = hidden_kinds_filter()
+    if hidden is not None:
+        queryset = queryset.exclude(hidden)
+    return queryset
+
+
+def centre(user) -> QuerySet[Notification]:
+    """The person's notifications, newest first, with their event and commune (one query)."""
+    return (
+        notifications_of(user)
+        .select_related("event", "event__commune", "event__commune__site")
+        .order_by("-event_id")
+    )
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return notifications_of(user).filter(read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class EffectivePreference:
+    rubric: Rubric
+    frequency: str
+    email: bool
+    push: bool
+    chosen: bool  # False: the rubric's defaults apply
+
+    @property
+    def locked(self) -> bool:
+        return self.rubric.locked
+
+
+def preferences_of(user) -> list[EffectivePreference]:
+    """Every rubric in use with the person's choice, or its defaults (one query)."""
+    rows = {row.rubric: row for row in Preference.objects.filter(user=user)}
+    result = []
+    for rubric in kinds.rubrics_in_use():
+        row = rows.get(rubric.key)
+        if rubric.locked or row is None:
+            result.append(
+                EffectivePreference(rubric, rubric.frequency, rubric.email, rubric.push, False)
+            )
+        else:
+            result.append(EffectivePreference(rubric, row.frequency, row.email, row.push, True))
+    return result
+
+
+def preference(user, rubric_key: str) -> EffectivePreference:
+    rubric = RUBRICS[rubric_key]
+    row = None if rubric.locked else Preference.objects.filter(user=user, rubric=rubric_key).first()
+    if row is None:
+        return EffectivePreference(rubric, rubric.frequency, rubric.email, rubric.push, False)
+    return EffectivePreference(rubric, row.frequency, row.email, row.push, True)

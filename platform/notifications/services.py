@@ -1,0 +1,126 @@
+"""Writes of the notification centre: reading, preferences, devices, unsubscribing."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.kinds import RUBRICS, Frequency
+from notifications.models import Notification, Preference, PushDevice
+from notifications.selectors import notifications_of
+
+
+def mark_read(user, event_id: int, *, now=None) -> bool:
+    """Mark one notification read; False if the person has no such notification."""
+    updated = Notification.objects.filter(
+        recipient_id=user.pk, event_id=event_id, read_at__isnull=True
+    ).update(read_at=now or timezone.now())
+    if updated:
+        return True
+    return Notification.objects.filter(recipient_id=user.pk, event_id=event_id).exists()
+
+
+def mark_read_by_id(user_id: int, event_id: int, *, now=None) -> int:
+    """A signed e-mail link was followed (ALR-3 counts it as reading)."""
+    return Notification.objects.filter(
+        recipient_id=user_id, event_id=event_id, read_at__isnull=True
+    ).update(read_at=now or timezone.now())
+
+
+def mark_all_read(user, *, now=None) -> int:
+    return notifications_of(user).filter(read_at__isnull=True).update(read_at=now or timezone.now())
+
+
+ALERTS_LOCKED = gettext_lazy(
+    "Alerts cannot be turned off: they are sent to everyone, by e-mail too."
+)
+
+
+def set_preference(user, rubric_key: str, *, frequency: str, email: bool, push: bool) -> Preference:
+    """Choose how a rubric reaches the person (NOT-2); alerts are locked (ALR-6)."""
+    rubric = RUBRICS.get(rubric_key)
+    if rubric is None:
+        raise ValidationError({"rubric": _("Unknown rubric.")})
+    if frequency not in Frequency.values:
+        raise ValidationError({"frequency": _("Choose one of the frequencies offered.")})
+    if rubric.locked and (frequency, email, push) != (rubric.frequency, rubric.email, rubric.push):
+        raise ValidationError({"rubric": ALERTS_LOCKED})
+    with transaction.atomic():
+        preference, _created = Preference.objects.update_or_create(
+            user=user,
+            rubric=rubric_key,
+            defaults={"frequency": frequency, "email": email, "push": push},
+        )
+    return preference
+
+
+def unsubscribe(user, key: str) -> int:
+    """One-click unsubscribe: a rubric's e-mails, or a digest (``digest:daily``) altogether."""
+    from notifications.selectors import preferences_of
+
+    if key.startswith("digest:"):
+        frequency = key.split(":", 1)[1]
+        count = 0
+        for choice in preferences_of(user):
+            if choice.frequency == frequency and choice.email and not choice.locked:
+                set_preference(
+                    user,
+                    choice.rubric.key,
+                    frequency=choice.frequency,
+                    email=False,
+                    push=choice.push,
+                )
+                count += 1
+        return count
+    rubric = RUBRICS.get(key)
+    if rubric is None or rubric.locked:
+        return 0
+    current = Preference.objects.filter(user=user, rubric=key).first()
+    set_preference(
+        user,
+        key,
+        frequency=current.frequency if current else rubric.frequency,
+        email=False,
+        push=current.push if current else rubric.push,
+    )
+    return 1
+
+
+def register_device(
+    user, *, platform: str, token: str, p256dh: str = "", auth: str = "", name: str = ""
+) -> PushDevice:
+    """Add or refresh a device; a token moves to whoever registers it last (shared phone)."""
+    now = timezone.now()
+    device, _created = PushDevice.objects.update_or_create(
+        token=token,
+        defaults={
+            "user": user,
+            "platform": platform,
+            "p256dh": p256dh,
+            "auth": auth,
+            "name": name[:100],
+            "active": True,
+            "last_seen_at": now,
+        },
+    )
+    return device
+
+
+def remove_device(user, *, device_id: int | None = None, token: str | None = None) -> int:
+    devices = PushDevice.objects.filter(user=user)
+    if device_id is not None:
+        devices = devices.filter(pk=device_id)
+    elif token is not None:
+        devices = devices.filter(token=token)
+    else:
+        return 0
+    deleted, _ = devices.delete()
+    return deleted
+
+
+def on_account_closed(sender, user_id, **kwargs) -> None:
+    PushDevice.objects.filter(user_id=user_id).delete()
+    Preference.objects.filter(user_id=user_id).delete()
