@@ -296,31 +296,54 @@ def _send_sms(event: Event, deliveries: list[Delivery], now) -> int:
     return sent
 
 
+def drain(event_id: int, channel: str, *, now=None, budget: float | None = None) -> int:
+    """Send batches of ``event_id`` on ``channel`` until none is due or the budget ends.
+
+    The budget (default: 80 % of the task timeout) keeps the task well inside django-q2's
+    timeout; if work remains, the task queues its successor instead of being killed.
+    """
+    import time
+
+    budget = budget if budget is not None else lease_seconds() * 0.8
+    started = time.monotonic()
+    sent = 0
+    while True:
+        count = send_batch(event_id, channel, now=now)
+        sent += count
+        if count == 0:  # nothing due: done, claimed by another worker, or backing off
+            return sent
+        if time.monotonic() - started > budget:
+            from django_q.tasks import async_task
+
+            async_task("notifications.delivery.drain", event_id, channel)
+            return sent
+
+
 # --- recovery -------------------------------------------------------------------
 
 
 def sweep(*, now=None) -> int:
     """Send what tasks left behind: due retries and batches of a worker that died."""
     now = now or timezone.now()
+    # Only recent events: retries end within the hour, a dead worker's lease within
+    # minutes. Bounding by event id lets the unique (event, …) index do the work, so
+    # the table needs no index of its own on the status.
+    since = now - timedelta(days=settings.NOTIFICATIONS_SWEEP_DAYS)
+    first = Event.objects.filter(created_at__gte=since).order_by("pk").values("pk").first()
+    if first is None:
+        return 0
     pairs = (
-        Delivery.objects.filter(_due(now))
+        Delivery.objects.filter(_due(now), event_id__gte=first["pk"])
         .values_list("event_id", "channel")
         .distinct()
         .order_by("event_id")[:200]
     )
     sent = 0
     for event_id, channel in list(pairs):
-        while True:
-            try:
-                count = send_batch(event_id, channel, now=now)
-            except Exception:  # one event's failure must not stop the sweep
-                logger.exception("sweep of event %s on %s failed", event_id, channel)
-                break
-            if count == 0 and not _has_due(event_id, channel, now):
-                break
-            sent += count
-            if count == 0:
-                break
+        try:
+            sent += drain(event_id, channel, now=now)
+        except Exception:  # one event's failure must not stop the sweep
+            logger.exception("sweep of event %s on %s failed", event_id, channel)
     return sent
 
 

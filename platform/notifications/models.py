@@ -3,8 +3,8 @@
 * :class:`Event`: one activity (an alert, a news item, a request to join…), written once.
 * :class:`Notification`: the in-app row of one recipient for one event. It is written
   for a whole audience by one ``INSERT … SELECT`` (``notifications.fanout``), so it is
-  kept narrow: the composite primary key (recipient, event) is also the index that
-  serves the centre, and an index on (event, read) serves "who has not read it yet".
+  kept narrow, with one index: the composite primary key (recipient, event), which
+  serves the centre, the unread count and "has this person read this event" alike.
 * :class:`Delivery`: one send on one channel (e-mail, SMS, push) to one recipient for one
   event, unique on (event, recipient, channel): the record that makes a re-run, or a
   worker killed mid-batch, send nothing twice and skip nobody.
@@ -84,7 +84,6 @@ class Notification(models.Model):
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["event", "read_at"], name="notif_event_read")]
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.recipient_id}"
@@ -126,10 +125,23 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Delivery(models.Model):
+    # Written in bulk like notifications, so likewise without database foreign-key
+    # constraints; the unique (event, recipient, channel) index also serves lookups
+    # by event.
     id = models.BigAutoField(primary_key=True)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
+        db_constraint=False,
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(
@@ -148,13 +160,6 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "recipient", "channel"], name="notif_delivery_unique"
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["channel", "status"],
-                name="notif_delivery_open",
-                condition=models.Q(status__in=["pending", "sending"]),
             )
         ]
 

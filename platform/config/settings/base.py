@@ -353,6 +353,8 @@ NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = 90 * 24 * 3600  # RFC 8058 clients call it m
 # Deliveries per task: an ESP batch, a provider's SMS batch, a round of push requests.
 NOTIFICATIONS_BATCH_SIZE = {"email": 500, "sms": 100, "push": 200}
 NOTIFICATIONS_MAX_ATTEMPTS = 5
+NOTIFICATIONS_PARALLEL_SENDS = 4  # tasks draining one event's batches side by side
+NOTIFICATIONS_SWEEP_DAYS = 2  # how far back the sweeper looks for unsent deliveries
 NOTIFICATIONS_DIGEST_MAX_ITEMS = 50
 NOTIFICATIONS_SMS_MAX_LENGTH = 306  # two concatenated GSM-7 SMS
 # The ESP's merge-field syntax turns on anymail batch sends ("%recipient.{}%" for

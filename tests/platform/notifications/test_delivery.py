@@ -217,3 +217,31 @@ def test_anymail_batch_send_carries_merge_data(commune, engine_kinds, monkeypatc
         assert row["link"].startswith("http://saint-malo.localhost/n/")
         assert "/n/desabonnement/" in row["unsubscribe"]
     assert message.anymail_test_params["merge_data"] == message.merge_data
+
+
+@pytest.mark.django_db
+def test_a_drain_task_out_of_time_hands_over_to_its_successor(
+    commune, engine_kinds, monkeypatch, settings
+):
+    event, people = _event(commune, monkeypatch, count=5)
+    settings.NOTIFICATIONS_BATCH_SIZE = {"email": 2}
+    mail.outbox.clear()
+    # A zero budget: one batch, then a successor task (run inline by the test settings).
+    assert delivery.drain(event.pk, Channel.EMAIL, budget=0) == 2
+    assert _emails_sent_to(people) == sorted(p.email for p in people)
+    assert not Delivery.objects.filter(event=event).exclude(status="sent").exists()
+
+
+@pytest.mark.django_db
+def test_publishing_queues_a_bounded_number_of_tasks(settings, monkeypatch):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    from notifications.fanout import queue_batches
+
+    settings.NOTIFICATIONS_PARALLEL_SENDS = 4
+    monkeypatch.setattr(Conf, "SYNC", False)  # queue them in the ORM broker, as in production
+
+    assert queue_batches(1, Channel.EMAIL, 100_000) == 4
+    assert queue_batches(1, Channel.EMAIL, 300) == 1
+    assert OrmQ.objects.count() == 5

@@ -756,9 +756,36 @@ def test_ovh_delivery_report_with_a_wrong_token_or_no_content():
 # --- Phone numbers stay out of the logs ----------------------------------------------
 
 
+class _Capture(logging.Handler):
+    """Collects log records (``make test`` runs pytest without its logging plugin)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def logs():
+    handler = _Capture()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
 @override_settings(SMS_ROUTES=ROUTES)
-def test_phone_numbers_never_appear_unmasked_in_logs(caplog, fake_orange, fake_ovh, fake_twilio):
-    caplog.set_level(logging.DEBUG)
+def test_phone_numbers_never_appear_unmasked_in_logs(logs, fake_orange, fake_ovh, fake_twilio):
+    caplog = logs
     fake_orange.invalid_numbers.add(ABIDJAN)  # Orange's error names the address
     fake_orange.fail_next(2, 500, path="/requests")  # ABIDJAN: retried first
     fake_ovh.invalid_numbers.add(SAINT_MALO)
