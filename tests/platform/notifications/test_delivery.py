@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -245,3 +246,37 @@ def test_publishing_queues_a_bounded_number_of_tasks(settings, monkeypatch):
     assert queue_batches(1, Channel.EMAIL, 100_000) == 4
     assert queue_batches(1, Channel.EMAIL, 300) == 1
     assert OrmQ.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_batch_goes_to_a_real_esp_as_one_anymail_batch_send(
+    commune, engine_kinds, monkeypatch, settings
+):
+    """Mailgun's API, through anymail's own Mailgun backend, on a local fake server."""
+    from tests.fakes.mailgun import API_KEY, DOMAIN, fake_mailgun_server
+
+    event, people = _event(commune, monkeypatch, count=3)
+    with fake_mailgun_server() as mailgun:
+        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+        settings.ANYMAIL = {
+            "MAILGUN_API_KEY": API_KEY,
+            "MAILGUN_SENDER_DOMAIN": DOMAIN,
+            "MAILGUN_API_URL": mailgun.api_url,
+        }
+        settings.NOTIFICATIONS_EMAIL_MERGE_FIELD = "%recipient.{}%"
+        assert delivery.send_batch(event.pk, Channel.EMAIL) == 3
+    (request,) = mailgun.requests  # one API call for the whole batch
+    assert sorted(request["to"]) == sorted(p.email for p in people)
+    variables = json.loads(request["recipient-variables"][0])
+    for person in people:
+        assert variables[person.email]["name"] == person.first_name
+        assert variables[person.email]["link"].startswith("http://saint-malo.localhost/n/")
+    assert "%recipient.link%" in request["html"][0]
+    assert request["h:List-Unsubscribe-Post"] == ["List-Unsubscribe=One-Click"]
+    assert set(Delivery.objects.filter(event=event).values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_running_task_is_never_handed_to_a_second_worker():
+    """django-q2 re-delivers a task after ``retry``; it kills it at ``timeout``."""
+    assert settings.Q_CLUSTER["retry"] > settings.Q_CLUSTER["timeout"]
+    assert delivery.lease_seconds() == settings.Q_CLUSTER["timeout"]

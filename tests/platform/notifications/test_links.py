@@ -118,3 +118,12 @@ def test_tampered_unsubscribe_link_is_a_friendly_page(published):
     response = Client(HTTP_HOST=HOST).post("/n/desabonnement/nope/")
     assert response.status_code == 200
     assert "plus valable" in response.content.decode()
+
+
+def test_one_click_off_a_digest_turns_off_the_e_mail_of_its_rubrics(published, commune):
+    person, _event = published
+    url = links.unsubscribe_url(commune, person.pk, "digest:daily")
+    Client(HTTP_HOST=HOST).post(_path(url), {"List-Unsubscribe": "One-Click"})
+    assert preference(person, "news").email is False  # daily by default
+    assert preference(person, "messages").email is True  # instant: untouched
+    assert preference(person, "alerts").email is True
