@@ -25,6 +25,7 @@ from communes.models import (
     PortalPage,
     StaffRole,
 )
+from communes.notifications import on_page_published
 from communes.services import (
     CommuneIdentity,
     commune_create,
@@ -269,15 +270,18 @@ class Command(BaseCommand):
         home = CommunePage.objects.get(pk=commune.site.root_page_id)
         today = timezone.localdate()
         for title, summary, days_ago in news:
-            if NewsPage.objects.child_of(home).filter(title=title).exists():
-                continue
-            page = NewsPage(
-                title=title,
-                intro=summary,
-                body=f"<p>{summary}</p>",
-                date=today - datetime.timedelta(days=days_ago),
-            )
-            home.add_child(instance=page)
+            page = NewsPage.objects.child_of(home).filter(title=title).first()
+            if page is None:
+                page = NewsPage(
+                    title=title,
+                    intro=summary,
+                    body=f"<p>{summary}</p>",
+                    date=today - datetime.timedelta(days=days_ago),
+                )
+                home.add_child(instance=page)
+            # What publishing it in the admin does: a notice in the residents' centre
+            # (once per page, whatever the number of runs).
+            on_page_published(sender=NewsPage, instance=page)
 
     def print_summary(self, people):
         write = self.stdout.write
