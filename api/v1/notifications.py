@@ -216,6 +216,11 @@ class DeviceSerializer(serializers.ModelSerializer):
             for key in ("p256dh", "auth"):
                 if not attrs.get(key):
                     errors[key] = _("Required for a web subscription.")
+            if not errors:
+                from notifications.push import web_subscription_problem
+
+                if web_subscription_problem(attrs["token"], attrs["p256dh"], attrs["auth"]):
+                    errors["token"] = _("This browser subscription cannot be used.")
             if errors:
                 raise serializers.ValidationError(errors)
         return attrs

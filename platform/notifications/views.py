@@ -179,6 +179,10 @@ def push_subscription(request):
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     if not isinstance(p256dh, str) or not isinstance(auth, str) or not p256dh or not auth:
         return JsonResponse({"keys": [_("The subscription's keys are missing.")]}, status=400)
+    from notifications.push import web_subscription_problem
+
+    if web_subscription_problem(endpoint, p256dh, auth):
+        return JsonResponse({"keys": [_("This browser subscription cannot be used.")]}, status=400)
     services.register_device(
         request.user,
         platform=PushDevice.Platform.WEB,

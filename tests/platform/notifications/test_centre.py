@@ -129,15 +129,42 @@ def test_an_undeliverable_address_is_shown_to_the_person(commune, engine_kinds):
     assert "Nous ne parvenons pas" in html and person.email in html
 
 
+def subscribe_keys() -> dict:
+    """A browser's real subscription keys (P-256 point, 16-byte secret), base64url."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    return {"p256dh": b64(point), "auth": b64(os.urandom(16))}
+
+
 def test_web_push_subscription_from_the_site(commune):
     (person,) = residents(commune, 1)
     client = _client(person)
     endpoint = "https://updates.push.services.mozilla.com/wpush/v2/abc"
     bad = client.post("/notifications/push/abonnement/", "{}", content_type="application/json")
     assert bad.status_code == 400
-    ok = client.post(
+    forged = client.post(
         "/notifications/push/abonnement/",
         {"endpoint": endpoint, "keys": {"p256dh": "BPx", "auth": "a1"}},
+        content_type="application/json",
+    )
+    assert forged.status_code == 400 and not PushDevice.objects.exists()
+    browser = subscribe_keys()
+    ok = client.post(
+        "/notifications/push/abonnement/",
+        {"endpoint": endpoint, "keys": browser},
         content_type="application/json",
     )
     assert ok.status_code == 201

@@ -280,3 +280,41 @@ def test_a_running_task_is_never_handed_to_a_second_worker():
     """django-q2 re-delivers a task after ``retry``; it kills it at ``timeout``."""
     assert settings.Q_CLUSTER["retry"] > settings.Q_CLUSTER["timeout"]
     assert delivery.lease_seconds() == settings.Q_CLUSTER["timeout"]
+
+
+@pytest.mark.django_db
+def test_sms_go_out_for_alerts_only_and_only_to_numbers_that_accept_them(
+    commune, engine_kinds, monkeypatch
+):
+    from notifications import sms
+    from notifications.fanout import add_delivery
+    from notifications.sms import SmsNotAllowed
+
+    monkeypatch.setattr("notifications.fanout.queue_batches", lambda *a, **k: 0)
+    accepts, refuses, no_mobile = residents(commune, 3)
+    for person, number, accepted in (
+        (accepts, "+33612345678", True),
+        (refuses, "+33698765432", False),
+    ):
+        person.mobile, person.accepts_sms = number, accepted
+        person.save()
+    alert = publish("test.alert", audience=followers_of(commune), commune=commune, title="Crue")
+    for person in (accepts, refuses, no_mobile):
+        add_delivery(alert.event, person, Channel.SMS)
+    sms.outbox.clear()
+    assert delivery.send_batch(alert.event.pk, Channel.SMS) == 1
+    (message,) = sms.outbox
+    assert message.to == "+33612345678" and message.body.startswith("Saint-Malo : Crue")
+    statuses = dict(
+        Delivery.objects.filter(event=alert.event, channel="sms").values_list(
+            "recipient_id", "status"
+        )
+    )
+    assert statuses == {accepts.pk: "sent", refuses.pk: "skipped", no_mobile.pk: "skipped"}
+
+    news = publish("test.message", audience=followers_of(commune), commune=commune, title="Info")
+    add_delivery(news.event, accepts, Channel.SMS)
+    with pytest.raises(SmsNotAllowed):
+        delivery.send_batch(news.event.pk, Channel.SMS)
+    assert len(sms.outbox) == 1
+    assert Delivery.objects.get(event=news.event, channel="sms").status == "skipped"
