@@ -35,7 +35,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
-        from accounts.signals import account_closed
+        from accounts.signals import account_closed, personal_data_export
         from notifications import services, undeliverable
         from notifications.kinds import kinds
 
@@ -46,6 +46,7 @@ class NotificationsConfig(AppConfig):
             dispatch_uid="notifications.undeliverable",
         )
         account_closed.connect(services.on_account_closed, dispatch_uid="notifications.closed")
+        personal_data_export.connect(services.personal_data, dispatch_uid="notifications.export")
         try:
             from anymail.signals import tracking
         except ImportError:  # pragma: no cover - anymail is a dependency

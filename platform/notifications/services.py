@@ -122,5 +122,60 @@ def remove_device(user, *, device_id: int | None = None, token: str | None = Non
 
 
 def on_account_closed(sender, user_id, **kwargs) -> None:
+    """ACC-12: devices, choices, the centre's rows and undeliverable marks go."""
+    from notifications.models import Delivery, DeliveryStatus, UndeliverableAddress
+
     PushDevice.objects.filter(user_id=user_id).delete()
     Preference.objects.filter(user_id=user_id).delete()
+    Notification.objects.filter(recipient_id=user_id).delete()
+    UndeliverableAddress.objects.filter(user_id=user_id).delete()
+    Delivery.objects.filter(
+        recipient_id=user_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    ).update(status=DeliveryStatus.SKIPPED, error="closed")
+
+
+def personal_data(sender, user, **kwargs):
+    """ACC-13 export: preferences, devices, undeliverable marks and the notifications."""
+    from notifications.models import UndeliverableAddress
+    from notifications.selectors import preferences_of
+
+    notifications = [
+        {
+            "kind": row.event.kind,
+            "title": row.event.title,
+            "created_at": row.event.created_at,
+            "read_at": row.read_at,
+        }
+        for row in Notification.objects.filter(recipient_id=user.pk)
+        .select_related("event")
+        .order_by("-event_id")[:1000]
+    ]
+    choices = preferences_of(user)
+    devices = list(
+        PushDevice.objects.filter(user=user).values(
+            "platform", "name", "created_at", "last_seen_at", "active"
+        )
+    )
+    undeliverable = list(
+        UndeliverableAddress.objects.filter(user=user).values("channel", "reason", "detected_at")
+    )
+    if not (notifications or devices or undeliverable or any(c.chosen for c in choices)):
+        return None
+    return (
+        "notifications",
+        {
+            "preferences": [
+                {
+                    "rubric": choice.rubric.key,
+                    "frequency": choice.frequency,
+                    "email": choice.email,
+                    "push": choice.push,
+                    "chosen": choice.chosen,
+                }
+                for choice in choices
+            ],
+            "devices": devices,
+            "undeliverable": undeliverable,
+            "notifications": notifications,
+        },
+    )
