@@ -18,6 +18,7 @@ export DATABASE_URL_BENCH ?= postgis://postgres@127.0.0.1:5432/voisinage_bench
 help:
 	@echo "make demo   install, migrate, load demo data, run site + worker (SQLite/SpatiaLite)"
 	@echo "make test   lint + the whole suite on PostgreSQL/PostGIS and headless Chromium"
+	@echo "make bench-fanout   the notification fan-out benchmark (PostgreSQL)"
 	@echo "make lint | format | messages | clean"
 
 # Installs Debian packages only when one is missing (apt-get, with sudo when not root).
@@ -42,10 +43,7 @@ setup-test:
 	@$(MAKE) --no-print-directory system-packages PACKAGES="$(TEST_PACKAGES)"
 	@$(MAKE) --no-print-directory $(VENV)/.installed
 
-compilebench-fanout: setup-test
-	DATABASE_URL=$(DATABASE_URL_BENCH) $(VENV)/bin/python bench/fanout.py
-
-messages:
+compilemessages:
 	$(MANAGE) compilemessages --ignore "$(VENV)" -v 0
 
 demo-data: setup compilemessages
@@ -66,6 +64,9 @@ format:
 
 test: setup-test lint compilemessages
 	DATABASE_URL=$(DATABASE_URL_TEST) $(VENV)/bin/pytest --create-db -p no:logging $(PYTEST_ARGS)
+
+bench-fanout: setup-test
+	DATABASE_URL=$(DATABASE_URL_BENCH) $(VENV)/bin/python bench/fanout.py
 
 messages:
 	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --no-location

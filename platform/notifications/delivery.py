@@ -35,7 +35,14 @@ from django.utils import timezone
 from notifications import emails
 from notifications.fanout import batch_size
 from notifications.kinds import kinds
-from notifications.models import Channel, Delivery, DeliveryStatus, Event, PushDevice
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Notification,
+    PushDevice,
+)
 from notifications.undeliverable import is_undeliverable, mark_undeliverable
 
 logger = logging.getLogger(__name__)
@@ -279,6 +286,17 @@ def _send_sms(event: Event, deliveries: list[Delivery], now) -> int:
         and not is_undeliverable(d.recipient, Channel.SMS)
     ]
     _skip([d.id for d in deliveries if d not in live], "no mobile")
+    if live and event.data.get("sms_unread_only"):
+        # ALR-3: only those who have not read the alert by now get the SMS.
+        read = set(
+            Notification.objects.filter(
+                event_id=event.pk,
+                recipient_id__in=[d.recipient_id for d in live],
+                read_at__isnull=False,
+            ).values_list("recipient_id", flat=True)
+        )
+        _skip([d.id for d in live if d.recipient_id in read], "read")
+        live = [d for d in live if d.recipient_id not in read]
     if not live:
         return 0
     body = sms_text(event)

@@ -51,6 +51,9 @@ class Published:
     pushes: int = 0
 
 
+ALL_CHANNELS = frozenset({"in_app", "email", "push"})
+
+
 def batch_size(channel: str) -> int:
     sizes = settings.NOTIFICATIONS_BATCH_SIZE
     return int(sizes.get(channel, 100))
@@ -81,8 +84,14 @@ def publish(
     data: dict | None = None,
     dedupe_key: str | None = None,
     notify_actor: bool = False,
+    channels: frozenset[str] = ALL_CHANNELS,
 ) -> Published:
-    """Record one activity and notify its whole ``audience`` (see the module's docstring)."""
+    """Record one activity and notify its whole ``audience`` (see the module's docstring).
+
+    ``channels`` narrows how the audience is reached: ``{"email"}`` alone writes no
+    in-app row and no push (TWN-3: twinned communities get alerts by e-mail only).
+    SMS are never part of a publish: see :func:`schedule_sms`.
+    """
     definition = kinds.get(kind)  # raises for an unregistered kind
     rubric = kinds.rubric_of(kind)
     with transaction.atomic():
@@ -110,14 +119,18 @@ def publish(
         if actor is not None and not notify_actor:
             users = users.exclude(pk=actor.pk)
         user_ids = users.order_by().values("id")
-        recipients = _insert_notifications(event, user_ids, rubric)
-        event.audience_size = recipients
-        Event.objects.filter(pk=event.pk).update(audience_size=recipients)
+        recipients = 0
+        if "in_app" in channels:
+            recipients = _insert_notifications(event, user_ids, rubric)
+            event.audience_size = recipients
+            Event.objects.filter(pk=event.pk).update(audience_size=recipients)
 
-        emails = (
-            _insert_deliveries(event, user_ids, Channel.EMAIL, rubric) if definition.email else 0
-        )
-        pushes = _insert_deliveries(event, user_ids, Channel.PUSH, rubric)
+        emails = pushes = 0
+        if definition.email and "email" in channels:
+            with_email = users.exclude(email="").order_by().values("id")
+            emails = _insert_deliveries(event, with_email, Channel.EMAIL, rubric)
+        if "push" in channels:
+            pushes = _insert_deliveries(event, user_ids, Channel.PUSH, rubric)
         transaction.on_commit(lambda: queue_batches(event.pk, Channel.EMAIL, emails))
         transaction.on_commit(lambda: queue_batches(event.pk, Channel.PUSH, pushes))
     return Published(event, True, recipients, emails, pushes)
@@ -219,6 +232,76 @@ def queue_batches(event_id: int, channel: str, count: int) -> int:
             group=f"notifications-{channel}",
         )
     return tasks
+
+
+def schedule_sms(event: Event, audience: QuerySet, *, delay=None, unread_only: bool = True) -> int:
+    """SMS of an alert (ALR-3) to ``audience``: people with a mobile who accept SMS.
+
+    One pending SMS delivery per person is written now with ``not_before`` = now +
+    ``delay`` (one ``INSERT … SELECT``), and one django-q2 task is scheduled for that
+    moment. With ``unread_only`` the sender skips whoever has read the event by then
+    (on the site, the app, a push or an e-mail link); the deliveries' unique key makes a
+    second run send nothing. Only alerts: the SMS channel refuses any other kind.
+    """
+    from datetime import timedelta
+
+    if not kinds.rubric_of(event.kind).locked:
+        from notifications.sms import SmsNotAllowed
+
+        raise SmsNotAllowed(f"{event.kind} is not an alert: no SMS.")
+    delay = delay if delay is not None else timedelta(0)
+    due = timezone.now() + delay
+    users = (
+        audience_users(audience)
+        .filter(accepts_sms=True)
+        .exclude(mobile_index="")
+        .order_by()
+        .values("id")
+    )
+    audience_sql, params = _sql(users)
+    sql = (
+        f"INSERT INTO {Delivery._meta.db_table} (event_id, recipient_id, channel, status,"  # noqa: S608 - table names from model metadata, values bound
+        " attempts, provider_id, error, not_before)"
+        f" SELECT %s, a.id, %s, %s, 0, '', '', %s FROM ({audience_sql}) a"
+        f" WHERE a.id NOT IN (SELECT x.user_id FROM {UndeliverableAddress._meta.db_table} x"
+        " WHERE x.channel = %s) ON CONFLICT DO NOTHING"
+    )
+    with transaction.atomic():
+        if unread_only and not event.data.get("sms_unread_only"):
+            event.data = {**event.data, "sms_unread_only": True}
+            Event.objects.filter(pk=event.pk).update(data=event.data)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [
+                    event.pk,
+                    Channel.SMS.value,
+                    DeliveryStatus.PENDING.value,
+                    due,
+                    *params,
+                    Channel.SMS.value,
+                ],
+            )
+            count = max(cursor.rowcount, 0)
+        if count:
+            transaction.on_commit(lambda: _schedule_drain(event.pk, Channel.SMS, due))
+    return count
+
+
+def _schedule_drain(event_id: int, channel: str, due) -> None:
+    from django_q.conf import Conf
+    from django_q.models import Schedule
+
+    if Conf.SYNC:  # tests and the inline mode: the clock is the caller's to move
+        return
+    Schedule.objects.create(
+        func="notifications.delivery.drain",
+        args=f"{event_id},{channel!r}",
+        schedule_type=Schedule.ONCE,
+        next_run=due,
+        repeats=1,
+        name=f"notifications:{channel}:{event_id}:{due:%Y%m%d%H%M%S}",
+    )
 
 
 def add_delivery(event: Event, user, channel: str, *, not_before=None) -> bool:
