@@ -34,6 +34,7 @@ PLATFORM_APPS = [
 # core.modules.PlatformModule. The registry discovers them from here.
 MODULE_APPS = [
     "modules.classifieds",
+    "modules.twinning",
 ]
 
 INSTALLED_APPS = [
@@ -381,6 +382,7 @@ COMMUNITY_ESCALATION_DAYS = 15  # CTY-5: undecided requests go to platform staff
 COMMUNITY_INVITATIONS_PER_DAY = 20  # CTY-10: per sender, over any 24 hours
 COMMUNITY_INVITATION_MAX_AGE = 14 * 24 * 3600  # seconds a signed invitation link lasts
 COMMUNITY_NEAR_METERS = 2000  # "communities near me" on the map
+TWINNING_MAX_DISTANCE_M = 2000  # TWN-1: farthest community a référent may twin with
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Voisinage <ne-pas-repondre@localhost>")
 
 # --- Maps -------------------------------------------------------------------

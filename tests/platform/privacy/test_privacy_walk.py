@@ -28,6 +28,10 @@ from communes.services import staff_role_grant
 from communities.models import Community, Membership, MergeProposal
 from communities.services import membership_request
 from modules.classifieds.services import classified_create
+from modules.twinning.models import Twinning
+from modules.twinning.services import twinning_decide, twinning_propose
+from privacy.matrix import person_card
+from privacy.relations import Relation
 from tests.communities import SAINT_MALO, join, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory
 from tests.two_factor import verified_login
@@ -57,6 +61,8 @@ FORBIDDEN = {
     "referent": {"email", "birth_date"},
     # Asked to join the subject's community, not accepted yet: nothing (CTY-4).
     "pending_member": {"email", "phones", "address", "birth_date"},
+    # A member of a community twinned with the subject's (TWN-3): pseudonym and photo only.
+    "twinned": {"email", "phones", "address", "birth_date"},
     "self": set(),
 }
 
@@ -65,6 +71,7 @@ PARAMETER_MODELS = {
     "community_id": Community,
     "request_id": Membership,
     "proposal_id": MergeProposal,
+    "twinning_id": Twinning,
 }
 
 
@@ -89,7 +96,15 @@ def world(commune, other_commune):
     same_community = join(community, person_at(commune, offset(SAINT_MALO, -60, 10)))
     pending_member = person_at(commune, offset(SAINT_MALO, 70, 70))
     membership_request(user=pending_member, community=community)
-    make_community(commune, offset(SAINT_MALO, 900, 0), name="Saint-Servan", members=1)
+    servan = make_community(commune, offset(SAINT_MALO, 900, 0), name="Saint-Servan", members=1)
+    # Saint-Servan is twinned with the subject's community (TWN-1): its plain member is
+    # the "twinned" viewer.
+    twinning_decide(
+        by=referent_of(servan),
+        twinning=twinning_propose(by=referent_of(community), community=community, other=servan),
+        accept=True,
+    )
+    twinned = Membership.objects.members().filter(community=servan, is_referent=False).get().user
     classified_create(
         commune=commune,
         author=subject,
@@ -118,6 +133,7 @@ def world(commune, other_commune):
         "same_community": same_community,
         "referent": referent_of(community),
         "pending_member": pending_member,
+        "twinned": twinned,
         "self": subject,
         "_subject": subject,
         "_community": community,
@@ -141,7 +157,7 @@ def _api_paths(world) -> list[str]:
         {
             pk
             for model in apps.get_models()
-            if model._meta.app_label in {"accounts", "communes", "classifieds"}
+            if model._meta.app_label in {"accounts", "communes", "classifieds", "twinning"}
             for pk in model.objects.values_list("pk", flat=True)[:50]
             if isinstance(pk, int)
         }
@@ -221,10 +237,11 @@ def _crawl(client, start_paths: list[str]) -> tuple[int, list[str], dict[str, st
 @pytest.mark.parametrize("relation", list(FORBIDDEN))
 def test_no_page_leaks_forbidden_fields(client, world, relation):
     viewer = world[relation]
-    start = ["/", "/annonces/", "/compte/profil/", "/compte/communes/"]
+    start = ["/", "/annonces/", "/jumelages/", "/compte/profil/", "/compte/communes/"]
     # The subject's community's members-only pages, whether or not the viewer has a link.
     pk = world["_community"].pk
     start += [reverse(f"communities:{n}", args=[pk]) for n in ("directory", "history", "requests")]
+    start.append(reverse("twinning:community", args=[pk]))
     if viewer.is_authenticated:
         if relation in {"commune_staff", "other_commune_staff", "platform_staff"}:
             verified_login(client, viewer)
@@ -270,3 +287,16 @@ def test_a_fellow_member_sees_the_directory_the_walk_covers(world):
     assert "secret.subject@example.org" not in seen[0]
     client.force_authenticate(world["pending_member"])
     assert all(client.get(p, HTTP_HOST=HOST).status_code == 404 for p in paths)
+
+
+def test_a_twinned_member_is_seen_as_twinned(world):
+    """The walk's "twinned" viewer does hold the relation: a pseudonym, no contact."""
+    card = person_card(world["twinned"], world["_subject"])
+    assert card.relation == Relation.TWINNED
+    assert card.id == world["_subject"].pk
+    assert card.email is None and card.mobile is None and card.address is None
+    client = APIClient()
+    client.force_authenticate(world["twinned"])
+    # Twinned is not a member: the subject's directory stays closed (CTY-13).
+    members = f"/api/v1/communities/{world['_community'].pk}/members/"
+    assert client.get(members, HTTP_HOST=HOST).status_code == 404

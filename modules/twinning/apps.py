@@ -1,0 +1,38 @@
+from django.utils.translation import gettext_lazy as _
+
+from core.modules import PlatformModule
+from notifications.kinds import NotificationKind
+
+
+class TwinningConfig(PlatformModule):
+    default = True
+    name = "modules.twinning"
+    label = "twinning"
+    verbose_name = _("Twinnings")
+
+    module_label = "twinning"
+    description = _(
+        "Neighbouring communities twin: their members see each other and may write to "
+        "each other; a partner town hall can twin all its communities at once."
+    )
+    default_enabled = True
+    url_prefix = "jumelages"
+    site_urls = "modules.twinning.urls"
+    api_urls = "modules.twinning.api_urls"
+    notification_kinds = (
+        NotificationKind(
+            "twinning.proposed", "community", _("A community proposes to twin with yours")
+        ),
+        NotificationKind("twinning.accepted", "community", _("A twinning was accepted")),
+        NotificationKind("twinning.refused", "community", _("A twinning was declined")),
+        NotificationKind("twinning.ended", "community", _("A twinning ended")),
+        NotificationKind(
+            "twinning.town_hall", "community", _("The town hall twinned the communities")
+        ),
+    )
+
+    def ready(self):
+        super().ready()
+        from modules.twinning import privacy
+
+        privacy.register()

@@ -1,0 +1,83 @@
+"""Reads on twinnings (TWN-1, TWN-2), scoped to a community."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from communities.models import Community
+from communities.selectors import communities_near_community
+from modules.twinning.models import Twinning
+
+
+def twinnings_of(community: Community, *, statuses=Twinning.OPEN) -> QuerySet[Twinning]:
+    """The twinnings of ``community`` (active and pending by default), both sides fetched."""
+    qs = Twinning.objects.of(community).select_related(
+        "community_a__commune", "community_b__commune"
+    )
+    if statuses:
+        qs = qs.filter(status__in=list(statuses))
+    return qs.order_by("status", "-proposed_at", "-pk")
+
+
+def twinned_ids(community) -> QuerySet:
+    """Ids of the communities actively twinned with ``community`` (a subquery)."""
+    active = Twinning.objects.active()
+    return Community.objects.filter(
+        Q(pk__in=active.filter(community_a=community).values("community_b"))
+        | Q(pk__in=active.filter(community_b=community).values("community_a"))
+    ).values("pk")
+
+
+def twinned_communities(community: Community) -> QuerySet[Community]:
+    """The communities actively twinned with ``community``, by name."""
+    return (
+        Community.objects.filter(pk__in=twinned_ids(community))
+        .select_related("commune")
+        .order_by("name", "pk")
+    )
+
+
+def is_twinned(one: Community, other: Community) -> bool:
+    if one is None or other is None or one.pk == other.pk:
+        return False
+    return Twinning.objects.active().pair(one, other).exists()
+
+
+def pending_proposals(community: Community) -> QuerySet[Twinning]:
+    """Proposals waiting for ``community``'s answer (made by the other side)."""
+    return (
+        Twinning.objects.proposed()
+        .of(community)
+        .exclude(proposing_community=community)
+        .select_related("community_a__commune", "community_b__commune")
+        .order_by("-proposed_at", "-pk")
+    )
+
+
+def open_twinning(one: Community, other: Community) -> Twinning | None:
+    return Twinning.objects.open().pair(one, other).first()
+
+
+def twinning_candidates(community: Community) -> QuerySet[Community]:
+    """Communities close enough to be proposed a twinning, without an open one already."""
+    taken = Twinning.objects.open().of(community)
+    return (
+        communities_near_community(community, settings.TWINNING_MAX_DISTANCE_M)
+        .exclude(pk__in=taken.values("community_a"))
+        .exclude(pk__in=taken.values("community_b"))
+        .select_related("commune")
+    )
+
+
+def is_within_reach(community: Community, other: Community) -> bool:
+    return (
+        communities_near_community(community, settings.TWINNING_MAX_DISTANCE_M)
+        .filter(pk=other.pk)
+        .exists()
+    )
+
+
+def twinnings_of_commune(commune) -> QuerySet[Twinning]:
+    """Twinnings between two communities of ``commune``."""
+    return Twinning.objects.filter(community_a__commune=commune, community_b__commune=commune)
