@@ -35,6 +35,7 @@ from django.utils import timezone
 from notifications import emails
 from notifications.fanout import batch_size
 from notifications.kinds import kinds
+from notifications.links import absolute_url
 from notifications.models import (
     Channel,
     Delivery,
@@ -177,20 +178,20 @@ def _send_email(event: Event, deliveries: list[Delivery], now) -> int:
     return sent
 
 
-def _anymail_status(message, email: str) -> str:
+def _anymail_recipient(message, email: str):
+    """anymail's per-recipient status of a sent message, or None (other backends)."""
     status = getattr(message, "anymail_status", None)
     if status is None or not getattr(status, "recipients", None):
-        return ""
-    recipient = status.recipients.get(email.lower()) or status.recipients.get(email)
-    return getattr(recipient, "status", "") or ""
+        return None
+    return status.recipients.get(email.lower()) or status.recipients.get(email)
+
+
+def _anymail_status(message, email: str) -> str:
+    return getattr(_anymail_recipient(message, email), "status", "") or ""
 
 
 def _anymail_id(message, email: str) -> str:
-    status = getattr(message, "anymail_status", None)
-    if status is None or not getattr(status, "recipients", None):
-        return ""
-    recipient = status.recipients.get(email.lower()) or status.recipients.get(email)
-    return str(getattr(recipient, "message_id", "") or "")
+    return str(getattr(_anymail_recipient(message, email), "message_id", "") or "")
 
 
 def _send_email_merged(event: Event, deliveries: list[Delivery], now) -> int:
@@ -227,12 +228,10 @@ def _send_push(event: Event, deliveries: list[Delivery], now) -> int:
         _skip([d.id for d in by_user.values()], "no device")
         return 0
     definition = kinds.get(event.kind)
-    from notifications.links import _absolute
-
     payload = PushPayload(
         title=event.title,
         body=event.body[:240],
-        url=_absolute(event.commune, event.url or "/"),
+        url=absolute_url(event.commune, event.url or "/"),
         tag=f"event-{event.pk}",
         urgent=definition.urgent,
     )

@@ -52,7 +52,7 @@ def logo_url(commune) -> str:
     except Exception:  # a missing file must not stop the mail
         return ""
     url = rendition.url
-    return url if url.startswith("http") else links._absolute(commune, url)
+    return url if url.startswith("http") else links.absolute_url(commune, url)
 
 
 def _common_context(event, commune) -> dict:
@@ -64,7 +64,7 @@ def _common_context(event, commune) -> dict:
         "logo_url": logo_url(commune),
         "rubric": rubric,
         "locked": rubric.locked,
-        "preferences_url": links._absolute(commune, reverse("notifications:preferences")),
+        "preferences_url": links.absolute_url(commune, reverse("notifications:preferences")),
         "platform_name": settings.WAGTAIL_SITE_NAME,
     }
 
@@ -168,7 +168,7 @@ def digest_message(user, commune, frequency: str, items: list, *, context_extra=
             }
             for event, _ in items
         ],
-        "preferences_url": links._absolute(commune, reverse("notifications:preferences")),
+        "preferences_url": links.absolute_url(commune, reverse("notifications:preferences")),
         "unsubscribe_url": links.unsubscribe_url(commune, user.pk, "digest:" + frequency),
         "platform_name": settings.WAGTAIL_SITE_NAME,
         "rubrics": rubric_keys,

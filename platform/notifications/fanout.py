@@ -313,7 +313,3 @@ def add_delivery(event: Event, user, channel: str, *, not_before=None) -> bool:
         defaults={"not_before": not_before, "status": DeliveryStatus.PENDING},
     )
     return created
-
-
-def now():
-    return timezone.now()

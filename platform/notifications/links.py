@@ -25,7 +25,8 @@ LINK_SALT = "notifications.link"
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
-def _absolute(commune, path: str) -> str:
+def absolute_url(commune, path: str) -> str:
+    """``path`` on the commune's host (``communes.services.commune_url``), or the platform's."""
     from communes.services import commune_url
 
     if commune is None:
@@ -51,7 +52,7 @@ def link_token(user_id: int, path: str, event_id: int | None = None) -> str:
 
 def signed_url(commune, user_id: int, path: str, event_id: int | None = None) -> str:
     token = link_token(user_id, path, event_id)
-    return _absolute(commune, reverse("notifications:link", args=[token]))
+    return absolute_url(commune, reverse("notifications:link", args=[token]))
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def unsubscribe_token(user_id: int, rubric: str) -> str:
 
 def unsubscribe_url(commune, user_id: int, rubric: str) -> str:
     token = unsubscribe_token(user_id, rubric)
-    return _absolute(commune, reverse("notifications:unsubscribe", args=[token]))
+    return absolute_url(commune, reverse("notifications:unsubscribe", args=[token]))
 
 
 def read_unsubscribe(token: str) -> tuple[int, str] | None:

@@ -220,7 +220,7 @@ def sms_status(request, provider: str):
 
     from notifications.models import Delivery
     from notifications.sms_http import InvalidCallback, InvalidSignature
-    from notifications.undeliverable import mark_mobile
+    from notifications.undeliverable import mark_mobile, mark_undeliverable
 
     path = SMS_PROVIDERS.get(provider)
     if path is None:
@@ -241,7 +241,5 @@ def sms_status(request, provider: str):
             for delivery in Delivery.objects.filter(
                 channel="sms", provider_id=status.provider_id
             ).select_related("recipient"):
-                from notifications.undeliverable import mark_undeliverable
-
                 mark_undeliverable(delivery.recipient, "sms", reason)
     return HttpResponse(status=200)
