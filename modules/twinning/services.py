@@ -22,7 +22,7 @@ from communes.roles import MANAGE_STAFF
 from communes.selectors import commune_permission
 from communes.services import commune_url
 from communities.models import Community, HistoryEntry, Membership
-from communities.selectors import referents_of
+from communities.selectors import is_referent, referents_of
 from modules.twinning.models import Twinning
 from modules.twinning.selectors import is_within_reach, twinnings_of_commune
 from notifications.fanout import publish
@@ -30,20 +30,9 @@ from notifications.fanout import publish
 # --- helpers --------------------------------------------------------------------------
 
 
-def _open(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "closed_at", None) is None
-    )
-
-
 def is_referent_of(user, community_id: int | None) -> bool:
-    return (
-        community_id is not None
-        and _open(user)
-        and Membership.objects.referents().filter(community_id=community_id, user=user).exists()
-    )
+    """``communities.selectors.is_referent`` for a community known by its id."""
+    return community_id is not None and is_referent(user, community_id)
 
 
 def _lock_communities(*pks: int) -> dict[int, Community]:
