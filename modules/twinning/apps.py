@@ -19,6 +19,7 @@ class TwinningConfig(PlatformModule):
     url_prefix = "jumelages"
     site_urls = "modules.twinning.urls"
     api_urls = "modules.twinning.api_urls"
+    admin_viewsets = ("modules.twinning.admin.TwinningViewSet",)
     notification_kinds = (
         NotificationKind(
             "twinning.proposed", "community", _("A community proposes to twin with yours")
@@ -33,6 +34,17 @@ class TwinningConfig(PlatformModule):
 
     def ready(self):
         super().ready()
-        from modules.twinning import privacy
+        from wagtail.permissions import register_permission_policy
+
+        from accounts.signals import personal_data_export
+        from communities.services import community_merged
+        from modules.twinning import privacy, services
+        from modules.twinning.admin import TwinningStaffPolicy
+        from modules.twinning.models import Twinning
 
         privacy.register()
+        # Before anything asks Wagtail for the model's policy (the admin viewset does).
+        register_permission_policy(Twinning, TwinningStaffPolicy(Twinning))
+        # Connected here, so a merge moves twinnings only where the module is installed.
+        community_merged.connect(services.on_community_merged, dispatch_uid="twinning.merged")
+        personal_data_export.connect(services.personal_data, dispatch_uid="twinning.export")

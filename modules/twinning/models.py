@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TwinningQuerySet(models.QuerySet):
@@ -40,10 +41,12 @@ def _pk(community) -> int:
 
 class Twinning(models.Model):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        ACTIVE = "active", _("Active")
-        REFUSED = "refused", _("Refused")
-        ENDED = "ended", _("Ended")
+        # Contexts of their own: "Proposed" elsewhere is a date column ("Proposée le"),
+        # and in French a twinning ("jumelage") is masculine.
+        PROPOSED = "proposed", pgettext_lazy("twinning status", "Proposed")
+        ACTIVE = "active", pgettext_lazy("twinning status", "Active")
+        REFUSED = "refused", pgettext_lazy("twinning status", "Refused")
+        ENDED = "ended", pgettext_lazy("twinning status", "Ended")
 
     OPEN = (Status.PROPOSED, Status.ACTIVE)
 

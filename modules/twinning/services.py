@@ -5,6 +5,10 @@ locks both communities (in id order, so two référents proposing to each other
 at once cannot deadlock or create two rows); a decision or an end locks the
 twinning row. The other side's référents are notified through the engine
 (``notifications.fanout.publish``: in-app and e-mail), in the same transaction.
+
+Two receivers connected in ``apps.py`` live here too: a merge of communities hands
+the absorbed community's twinnings over to the survivor, and the GDPR export lists
+the twinnings a person proposed, decided or ended.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from itertools import combinations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -371,3 +376,86 @@ def commune_untwin_all(*, by, commune) -> int:
             communities=sorted(communities, key=lambda c: c.pk),
         )
     return len(rows)
+
+
+# --- a community merged away (CTY-12) -----------------------------------------------------
+
+
+@transaction.atomic
+def twinnings_absorb(survivor: Community, absorbed: Community) -> int:
+    """Hand the open twinnings of ``absorbed`` over to ``survivor``, before it is deleted.
+
+    The members of the absorbed community now live in the survivor: the communities they
+    were twinned with (or had a pending proposal with) keep that link, with the survivor.
+    A twinning with the survivor itself, or with a community the survivor already has an
+    open twinning with, is dropped (one open twinning per pair). Refused and ended ones go
+    with the absorbed community: they were that pair's past, not the survivor's.
+
+    No history entry is written: the absorbed community's entries (its "Twinned" ones
+    included) move to the survivor with the merge, and no kind says "taken over". Runs in
+    the merge's transaction, which holds both communities' locks. Returns how many
+    twinnings moved.
+    """
+    rows = list(Twinning.objects.open().of(absorbed).select_for_update(of=("self",)).order_by("pk"))
+    if not rows:
+        return 0
+    # Locked as well: the survivor's open pairs cannot be ended while we rely on them.
+    taken = {
+        t.other_side_id(survivor)
+        for t in Twinning.objects.open().of(survivor).select_for_update(of=("self",))
+    }
+    moved, dropped = [], []
+    for row in rows:
+        other_id = row.other_side_id(absorbed)
+        if other_id == survivor.pk or other_id in taken:
+            dropped.append(row.pk)
+            continue
+        row.community_a_id, row.community_b_id = sorted([survivor.pk, other_id])
+        if row.proposing_community_id == absorbed.pk:
+            row.proposing_community_id = survivor.pk
+        taken.add(other_id)
+        moved.append(row)
+    Twinning.objects.filter(pk__in=dropped).delete()
+    Twinning.objects.bulk_update(moved, ["community_a", "community_b", "proposing_community"])
+    return len(moved)
+
+
+def on_community_merged(sender, *, absorbed: Community, kept: Community, **kwargs) -> None:
+    """Receiver of ``communities.services.community_merged`` (connected in apps.py)."""
+    twinnings_absorb(kept, absorbed)
+
+
+# --- GDPR access (ACC-13) -----------------------------------------------------------------
+
+
+def personal_data(sender, user, **kwargs):
+    """The twinnings ``user`` proposed, decided or ended, in every commune.
+
+    Receiver of ``accounts.signals.personal_data_export``: the section is there even
+    where the module is off (its data is kept, so it is still the person's). Only the
+    communities' names and the dates: nobody else's name.
+    """
+    twinnings = (
+        Twinning.objects.filter(Q(proposed_by=user) | Q(decided_by=user) | Q(ended_by=user))
+        .select_related("community_a__commune", "community_b__commune")
+        .order_by("proposed_at", "pk")
+    )
+    entries = [
+        {
+            "communities": [
+                {"name": c.name, "commune": c.commune.name} for c in (t.community_a, t.community_b)
+            ],
+            "status": t.status,
+            "via_town_hall": t.via_town_hall,
+            "proposed_by_you": t.proposed_by_id == user.pk,
+            "proposed_at": t.proposed_at,
+            "decided_by_you": t.decided_by_id == user.pk,
+            "decided_at": t.decided_at,
+            "ended_by_you": t.ended_by_id == user.pk,
+            "ended_at": t.ended_at,
+        }
+        for t in twinnings
+    ]
+    if not entries:
+        return None
+    return ("twinning", {"twinnings": entries})

@@ -1,0 +1,168 @@
+"""Wagtail admin of twinnings: a read-only list for the platform's and partners' staff.
+
+Twinnings are the référents' and the town hall's decisions (``twinning.services``), so
+the admin only shows them: no add, edit, delete, history or usage view, not even a URL.
+Who sees what:
+
+* platform staff (and superusers): every twinning;
+* a hosting partner's staff: the twinnings with a community in one of their communes;
+* anyone else: nothing (the permission policy refuses, Wagtail answers 302/403).
+
+The core mounts this viewset behind the module guard (menu item hidden and views 404 on
+the host of a commune that has the module off). On a commune's host the list shows that
+commune's twinnings; on the platform's host, those of the communes with the module on.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
+from django.urls import path
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from accounts.staff import PLATFORM_STAFF_GROUP, is_platform_staff
+from communes.models import Commune
+from communes.selectors import is_partner_staff, partners_for_user
+from core.modules import registry
+from modules.twinning.models import Twinning
+
+MODULE_LABEL = "twinning"
+READ_ONLY_ACTIONS = frozenset({"view"})
+
+
+def can_list_twinnings(user) -> bool:
+    """Platform staff, or staff of a hosting partner (scoped by :func:`twinnings_for_staff`)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_platform_staff(user):
+        return True
+    cached = getattr(user, "_twinning_partner_staff", None)
+    if cached is None:  # the menu, the view and its buttons ask within one request
+        cached = user._twinning_partner_staff = is_partner_staff(user)
+    return cached
+
+
+def twinnings_for_staff(*, user, commune=None) -> QuerySet[Twinning]:
+    """What the list shows ``user``: twinnings with a community in a commune in scope.
+
+    The scope is the commune of the host, or the communes that have the module on; a
+    partner's staff only keep their partner's communes. A twinning between communities
+    of two communes is listed when either side is in scope.
+    """
+    if not can_list_twinnings(user):
+        return Twinning.objects.none()
+    communes = (
+        Commune.objects.filter(pk=commune.pk)
+        if commune is not None
+        else registry.enabled_communes(MODULE_LABEL)
+    )
+    if not is_platform_staff(user):
+        communes = communes.filter(hosting_partner__in=partners_for_user(user))
+    in_scope = communes.values("pk")
+    return Twinning.objects.filter(
+        Q(community_a__commune__in=in_scope) | Q(community_b__commune__in=in_scope)
+    ).select_related("community_a__commune", "community_b__commune")
+
+
+class TwinningStaffPolicy(BasePermissionPolicy):
+    """Staff may view; nobody may add, change or delete a twinning in the admin."""
+
+    def user_has_permission(self, user, action):
+        return action in READ_ONLY_ACTIONS and can_list_twinnings(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return (
+            self.user_has_permission(user, action)
+            and twinnings_for_staff(user=user).filter(pk=instance.pk).exists()
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not READ_ONLY_ACTIONS.intersection(actions):
+            return Twinning.objects.none()
+        return twinnings_for_staff(user=user)
+
+    def users_with_any_permission(self, actions):
+        if not READ_ONLY_ACTIONS.intersection(actions):
+            return get_user_model().objects.none()
+        return (
+            get_user_model()
+            .objects.filter(
+                Q(is_superuser=True)
+                | Q(groups__name=PLATFORM_STAFF_GROUP)
+                | Q(hosting_partners__isnull=False),
+                is_active=True,
+            )
+            .distinct()
+        )
+
+
+def _communes(twinning: Twinning) -> str:
+    a, b = twinning.community_a.commune, twinning.community_b.commune
+    return a.name if a.pk == b.pk else f"{a.name} / {b.name}"
+
+
+class TwinningIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return twinnings_for_staff(
+            user=self.request.user, commune=getattr(self.request, "commune", None)
+        )
+
+
+class TwinningViewSet(ModelViewSet):
+    model = Twinning
+    name = "twinnings"
+    url_namespace = "twinning_admin"
+    icon = "link"
+    menu_label = _("Twinnings")
+    add_to_admin_menu = True
+    menu_order = 410
+    add_to_reference_index = False
+
+    index_view_class = TwinningIndexView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    list_display = [
+        "community_a",
+        "community_b",
+        Column("commune", label=_("Commune"), accessor=_communes),
+        "status",
+        "proposed_at",
+        "decided_at",
+        BooleanColumn("via_town_hall", label=capfirst(_("twinned by the town hall"))),
+    ]
+    list_filter = ["status"]
+    ordering = ["-proposed_at", "-pk"]
+
+    def get_urlpatterns(self):
+        """The list only: without a URL, no write can reach a twinning from the admin."""
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )
+
+    def get_permissions_to_register(self):
+        # Groups get nothing to tick: the policy above decides, not Django permissions.
+        return Permission.objects.none()
+
+    def register_admin_url_finder(self):
+        # No edit view to send anyone to.
+        return None
