@@ -38,6 +38,14 @@ urlpatterns += [
     if module.site_urls
 ]
 
+# Providers' webhooks of modules: one address for every commune, so not guarded by a
+# commune's switch; the module answers for a commune that has it off.
+urlpatterns += [
+    path(f"webhooks/{module.module_label}/", include(module.webhook_urls))
+    for module in registry
+    if module.webhook_urls
+]
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

@@ -46,6 +46,10 @@ class PlatformModule(AppConfig):
     * ``default_enabled``: whether a commune without a row has it on;
     * ``url_prefix``: the site path on a commune's host (``"annonces"``);
     * ``site_urls`` / ``api_urls``: dotted paths of URL modules, or ``None``;
+    * ``webhook_urls``: dotted path of URL patterns served on every host under
+      ``/webhooks/<module_label>/`` *without* the guard, for providers that call one
+      address for every commune (an inbound SMS): the module finds the commune
+      from the request and answers for a switched-off commune itself;
     * ``admin_viewsets``: dotted paths of Wagtail admin ViewSet classes;
     * ``notification_kinds``: ``notifications.kinds.NotificationKind`` entries it emits;
     * ``periodic_tasks``: :class:`PeriodicTask` entries;
@@ -58,6 +62,7 @@ class PlatformModule(AppConfig):
     url_prefix: str = ""
     site_urls: str | None = None
     api_urls: str | None = None
+    webhook_urls: str | None = None
     admin_viewsets: tuple[str, ...] = ()
     notification_kinds: tuple = ()  # of notifications.kinds.NotificationKind
     periodic_tasks: tuple[PeriodicTask, ...] = ()

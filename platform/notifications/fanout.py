@@ -125,15 +125,37 @@ def publish(
             event.audience_size = recipients
             Event.objects.filter(pk=event.pk).update(audience_size=recipients)
 
-        emails = pushes = 0
-        if definition.email and "email" in channels:
-            with_email = users.exclude(email="").order_by().values("id")
-            emails = _insert_deliveries(event, with_email, Channel.EMAIL, rubric)
-        if "push" in channels:
-            pushes = _insert_deliveries(event, user_ids, Channel.PUSH, rubric)
-        transaction.on_commit(lambda: queue_batches(event.pk, Channel.EMAIL, emails))
-        transaction.on_commit(lambda: queue_batches(event.pk, Channel.PUSH, pushes))
+        emails, pushes = _deliver(event, users, channels)
     return Published(event, True, recipients, emails, pushes)
+
+
+def deliver(event: Event, audience: QuerySet, *, channels=frozenset({"email", "push"})):
+    """The e-mail and push deliveries of an event published with ``channels={"in_app"}``.
+
+    For large urgent audiences (alerts): the in-app rows commit first, so that they are
+    visible at once, and the deliveries follow in a transaction of their own. Returns
+    ``(emails, pushes)``. Not idempotent by itself: the caller records that it ran (an
+    alert's ``dispatched_at``), since the deliveries' insert has no ``ON CONFLICT``.
+    """
+    users = audience_users(audience)
+    if event.actor_id is not None:
+        users = users.exclude(pk=event.actor_id)
+    with transaction.atomic():
+        return _deliver(event, users, channels)
+
+
+def _deliver(event: Event, users: QuerySet, channels) -> tuple[int, int]:
+    definition = kinds.get(event.kind)
+    rubric = kinds.rubric_of(event.kind)
+    emails = pushes = 0
+    if definition.email and "email" in channels:
+        with_email = users.exclude(email="").order_by().values("id")
+        emails = _insert_deliveries(event, with_email, Channel.EMAIL, rubric)
+    if "push" in channels:
+        pushes = _insert_deliveries(event, users.order_by().values("id"), Channel.PUSH, rubric)
+    transaction.on_commit(lambda: queue_batches(event.pk, Channel.EMAIL, emails))
+    transaction.on_commit(lambda: queue_batches(event.pk, Channel.PUSH, pushes))
+    return emails, pushes
 
 
 def _insert_notifications(event: Event, user_ids: QuerySet, rubric) -> int:

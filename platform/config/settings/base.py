@@ -35,6 +35,7 @@ PLATFORM_APPS = [
 MODULE_APPS = [
     "modules.classifieds",
     "modules.twinning",
+    "modules.alerts",
 ]
 
 INSTALLED_APPS = [
@@ -335,6 +336,20 @@ if os.environ.get("REDIS_URL"):
 else:
     Q_CLUSTER["orm"] = "default"
 
+# --- Cache --------------------------------------------------------------------
+# What several processes must agree on lives in the cache: the inbound SMS throttle and
+# duplicate check (alerts), SMS providers' OAuth tokens, login lockouts. With REDIS_URL
+# it is Redis, shared by every web and task process (production); without, each process
+# has its own memory (the demo: one web process and one worker).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "voisinage",
+        }
+    }
+
 # --- Email and SMS ----------------------------------------------------------
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -434,3 +449,16 @@ LOGGING = {
 # one address, and an IP lock would shut all of them out. Per-address rate
 # limiting belongs to the reverse proxy (docs/deploy.md).
 SILENCED_SYSTEM_CHECKS = ["gis.W001", "axes.W006"]
+
+# Alerts (ALR-1…ALR-5). An alert is at most ALERTS_MAX_LENGTH characters; a member
+# sends at most ALERTS_PER_MEMBER_PER_HOUR alerts an hour and a community receives at
+# most ALERTS_PER_COMMUNITY_PER_HOUR (0 turns a limit off). The SMS of a community
+# alert leave ALERTS_SMS_DELAY_SECONDS after it, to those who have not read it (ALR-3).
+# An inbound SMS number may send ALERTS_INBOUND_SMS_PER_NUMBER messages every
+# ALERTS_INBOUND_SMS_WINDOW_SECONDS; beyond, its messages are dropped without reply.
+ALERTS_MAX_LENGTH = 1000
+ALERTS_PER_MEMBER_PER_HOUR = 3
+ALERTS_PER_COMMUNITY_PER_HOUR = 10
+ALERTS_SMS_DELAY_SECONDS = 240
+ALERTS_INBOUND_SMS_PER_NUMBER = 5
+ALERTS_INBOUND_SMS_WINDOW_SECONDS = 600

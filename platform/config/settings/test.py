@@ -29,6 +29,8 @@ MAP_TILES_URL = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 Q_CLUSTER.pop("redis", None)
 Q_CLUSTER["orm"] = "default"
+# Each test process its own cache, whatever REDIS_URL says (tests clear it freely).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,
