@@ -12,13 +12,15 @@ DEMO_PACKAGES := gdal-bin libsqlite3-mod-spatialite gettext python3-venv
 TEST_PACKAGES := $(DEMO_PACKAGES) postgresql-15-postgis-3 chromium
 export DATABASE_URL_TEST ?= postgis://postgres@127.0.0.1:5432/voisinage
 export DATABASE_URL_BENCH ?= postgis://postgres@127.0.0.1:5432/voisinage_bench
+export DATABASE_URL_BENCH_ALERTS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_alerts
 
-.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout lint format messages compilemessages clean
+.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout bench-alerts lint format messages compilemessages clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, run site + worker (SQLite/SpatiaLite)"
 	@echo "make test   lint + the whole suite on PostgreSQL/PostGIS and headless Chromium"
 	@echo "make bench-fanout   the notification fan-out benchmark (PostgreSQL)"
+	@echo "make bench-alerts   the alerts benchmark: town hall to 100,000, 20 twins (PostgreSQL)"
 	@echo "make lint | format | messages | clean"
 
 # Installs Debian packages only when one is missing (apt-get, with sudo when not root).
@@ -67,6 +69,9 @@ test: setup-test lint compilemessages
 
 bench-fanout: setup-test
 	DATABASE_URL=$(DATABASE_URL_BENCH) $(VENV)/bin/python bench/fanout.py
+
+bench-alerts: setup-test
+	DATABASE_URL=$(DATABASE_URL_BENCH_ALERTS) $(VENV)/bin/python bench/alerts.py
 
 messages:
 	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --no-location

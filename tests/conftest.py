@@ -4,7 +4,12 @@ from rest_framework.test import APIClient
 from tests.factories import HostingPartnerFactory, UserFactory, make_commune
 
 # fake_geocoder: a local stand-in for BAN and Nominatim (tests never reach the internet).
-pytest_plugins = ["tests.fakes.geocoder", "tests.notifications", "tests.twinning"]
+pytest_plugins = [
+    "tests.fakes.geocoder",
+    "tests.notifications",
+    "tests.twinning",
+    "tests.alerts",
+]
 
 
 @pytest.fixture

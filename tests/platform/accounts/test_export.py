@@ -228,7 +228,7 @@ def test_a_receiver_with_nothing_to_add_returns_none(marie):
     finally:
         personal_data_export.disconnect(dispatch_uid="test.export.nothing")
         personal_data_export.disconnect(dispatch_uid="test.export.extra")
-    assert set(sections) == {"classifieds", "test_app"}
+    assert set(sections) == {"classifieds", "alerts", "test_app"}
     assert sections["test_app"]["user"] == marie.pk
     assert isinstance(sections["test_app"]["since"], str)
 

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from wagtail.models import Site
 
 from communes.models import Commune, NewsPage, PortalPage
+from modules.alerts.models import Alert
 from modules.classifieds.models import Classified
 
 
@@ -23,6 +24,12 @@ def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
     assert PortalPage.objects.count() == 1
     assert Classified.objects.filter(commune__slug="cocody").count() == 2
     assert Classified.objects.count() == 4
+    # Per commune: a town-hall alert, a community alert and its correction (run twice).
+    for slug in ("saint-malo", "cocody"):
+        alerts = Alert.objects.filter(commune__slug=slug)
+        assert alerts.filter(community__isnull=True).count() == 1
+        assert alerts.filter(community__isnull=False, corrects__isnull=True).count() == 1
+        assert alerts.filter(corrects__isnull=False).count() == 1
     assert Site.objects.get(is_default_site=True).root_page.specific_class is PortalPage
     printed = out.getvalue()
     assert "http://saint-malo.localhost:8000/" in printed

@@ -1,0 +1,169 @@
+"""Wagtail admin of alerts: town-hall staff send the commune's alerts (ALR-5) and read
+every alert they may see, which nobody can change or delete (ALR-4).
+
+The core mounts this viewset behind the module guard. "Add" is the town-hall send
+form: saving it calls ``send_town_hall_alert`` (its errors become French form errors).
+Editing and deleting are refused by the permission policy to everyone, superusers
+included; a correction is a new alert that names the one it corrects.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from core.forms import add_service_errors
+from modules.alerts.models import Alert
+from modules.alerts.selectors import alerts_for_staff, communes_alerted_by
+from modules.alerts.services import send_town_hall_alert
+from privacy.matrix import alert_author_name
+
+
+class TownHallAlertForm(WagtailAdminModelForm):
+    class Meta:
+        model = Alert
+        fields = ["commune", "category", "text", "corrects"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, for_user=None, commune=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        communes = communes_alerted_by(for_user, commune)
+        self.fields["commune"].queryset = communes
+        self.fields["commune"].help_text = _("Every validated resident of the commune is alerted.")
+        if communes.count() == 1:
+            self.fields["commune"].initial = communes.first()
+        self.fields["corrects"].queryset = Alert.objects.filter(
+            commune__in=communes, community__isnull=True
+        ).order_by("-created_at")
+        self.fields["corrects"].required = False
+        self.fields["corrects"].help_text = _(
+            "Sending a correction? Choose the alert it corrects: both are shown together."
+        )
+        self.fields["text"].help_text = _(
+            "Sent by e-mail, push and SMS (to residents who accept SMS), and shown in a red "
+            "banner until read. It cannot be changed or deleted afterwards."
+        )
+
+
+class ScopedMixin:
+    def scoped_queryset(self):
+        return alerts_for_staff(
+            user=self.request.user, commune=getattr(self.request, "commune", None)
+        )
+
+
+class AlertIndexView(ScopedMixin, generic.IndexView):
+    def get_base_queryset(self):
+        return self.scoped_queryset()
+
+
+class AlertCreateView(generic.CreateView):
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["commune"] = getattr(self.request, "commune", None)
+        return kwargs
+
+    def get_initial(self):
+        initial = super().get_initial()
+        corrects = self.request.GET.get("corrects", "")
+        if corrects.isdigit():
+            initial["corrects"] = corrects
+        return initial
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return send_town_hall_alert(
+            by=self.request.user,
+            commune=data["commune"],
+            category=data["category"],
+            text=data["text"],
+            corrects=data.get("corrects"),
+            source=Alert.Source.ADMIN,
+        )
+
+    def form_valid(self, form):
+        self.form = form
+        try:
+            self.object = self.save_instance()
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.service_refused(form)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return self.service_refused(form)
+        return self.save_action()
+
+    def service_refused(self, form):
+        # What Wagtail's is_valid() sets for an invalid form, which form_invalid() shows.
+        self.produced_error_code = "validation_error"
+        self.produced_error_message = self.get_error_message()
+        return self.form_invalid(form)
+
+    def get_success_message(self, instance):
+        return _("The alert was sent to %(count)d residents.") % {"count": instance.recipients}
+
+    def get_success_buttons(self):
+        return []
+
+
+class AlertInspectView(ScopedMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.scoped_queryset(), pk=self.pk)
+
+    def get_author_display_value(self):
+        return alert_author_name(self.object.author)
+
+    def get_community_display_value(self):
+        return self.object.community.name if self.object.community_id else _("Town hall")
+
+
+def _where(alert: Alert) -> str:
+    return alert.community.name if alert.community_id else str(_("Town hall"))
+
+
+class AlertViewSet(ModelViewSet):
+    model = Alert
+    name = "alerts"
+    url_namespace = "alerts_admin"
+    icon = "warning"
+    menu_label = _("Alerts")
+    add_to_admin_menu = True
+    menu_order = 350
+
+    index_view_class = AlertIndexView
+    add_view_class = AlertCreateView
+    inspect_view_class = AlertInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = ["commune", "category", "text", "corrects"]
+
+    list_display = [
+        "text",
+        "category",
+        Column("where", label=_("from"), accessor=_where),
+        Column("author", label=_("sent by"), accessor=lambda a: alert_author_name(a.author)),
+        "recipients",
+        "created_at",
+    ]
+    list_filter = ["category", "source"]
+    ordering = ["-created_at", "-pk"]
+    inspect_view_fields = [
+        "commune",
+        "community",
+        "category",
+        "text",
+        "author",
+        "corrects",
+        "source",
+        "recipients",
+        "created_at",
+    ]
+
+    def get_form_class(self, for_update=False):
+        return TownHallAlertForm

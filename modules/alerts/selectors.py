@@ -1,0 +1,203 @@
+"""Who sees which alert, and the unread alerts of the red banners (the home page's:
+the town hall's and the person's community's; the API's: the town hall's).
+
+Visibility (PRODUCT.md, ALR-2 and the FAQ: "only the members of your community and
+of the twinned communities know the content of its alerts"):
+
+* a community alert: the community's members; the members of the communities
+  twinned with it (while the twinning module is on for the commune); the staff of
+  a partner town hall (COM-2); platform staff;
+* a town-hall alert: the commune's validated residents and its staff; platform staff.
+
+A correction is visible to whoever sees the alert it corrects (same community).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+
+from accounts.staff import is_platform_staff
+from communes.models import Commune
+from communes.selectors import communes_of_staff, is_validated_resident
+from communities.models import Membership
+from core.modules import registry
+from modules.alerts.models import Alert
+from notifications.models import Notification
+
+
+def _active(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and getattr(user, "closed_at", None) is None
+    )
+
+
+def is_town_hall_staff(user, commune: Commune) -> bool:
+    """The commune's team, its hosting partner's staff and superusers."""
+    return _active(user) and communes_of_staff(user).filter(pk=commune.pk).exists()
+
+
+def _my_community_ids(user):
+    return Membership.objects.members().filter(user=user).values("community_id")
+
+
+def _twinned_community_ids(user, commune: Commune):
+    if not registry.is_enabled(commune, "twinning"):
+        return None
+    from modules.twinning.models import Twinning
+
+    mine = _my_community_ids(user)
+    active = Twinning.objects.active()
+    return active.filter(community_a__in=mine).values("community_b"), active.filter(
+        community_b__in=mine
+    ).values("community_a")
+
+
+def visibility_filter(user, commune: Commune) -> Q | None:
+    """A ``Q`` over ``Alert`` of what ``user`` may read in ``commune``; None: everything."""
+    if not _active(user):
+        return Q(pk__in=[])
+    if is_platform_staff(user):
+        return None
+    staff = is_town_hall_staff(user, commune)
+    condition = Q(community__in=_my_community_ids(user))
+    twinned = _twinned_community_ids(user, commune)
+    if twinned is not None:
+        condition |= Q(community__in=twinned[0]) | Q(community__in=twinned[1])
+    if staff and commune.is_partner:
+        condition |= Q(community__isnull=False)
+    if staff or is_validated_resident(user, commune):
+        condition |= Q(community__isnull=True)
+    return condition
+
+
+def alerts_visible_to(user, commune: Commune) -> QuerySet[Alert]:
+    """Alerts of ``commune`` that ``user`` may read, newest first, with their corrections."""
+    alerts = Alert.objects.filter(commune=commune)
+    condition = visibility_filter(user, commune)
+    if condition is not None:
+        alerts = alerts.filter(condition)
+    return alerts.select_related("author", "community", "corrects").prefetch_related(
+        Prefetch(
+            "corrections",
+            queryset=Alert.objects.select_related("author", "community").order_by(
+                "created_at", "pk"
+            ),
+        )
+    )
+
+
+def threads_visible_to(user, commune: Commune) -> QuerySet[Alert]:
+    """Original alerts (not corrections) visible to ``user``: each shows its corrections."""
+    return alerts_visible_to(user, commune).filter(corrects__isnull=True)
+
+
+def can_see(user, alert: Alert) -> bool:
+    return alerts_visible_to(user, alert.commune).filter(pk=alert.pk).exists()
+
+
+def can_correct(user, alert: Alert) -> bool:
+    """A community alert: its author (still a member) or a référent of the community.
+    A town-hall alert: whoever may send the commune's alerts."""
+    if not _active(user):
+        return False
+    if alert.community_id is None:
+        from communes.roles import SEND_ALERTS
+        from communes.selectors import commune_permission
+
+        return commune_permission(user, alert.commune, SEND_ALERTS)
+    membership = Membership.objects.members().filter(user=user, community_id=alert.community_id)
+    if alert.author_id == user.pk:
+        return membership.exists()
+    return membership.filter(is_referent=True).exists()
+
+
+def unread_town_hall_alerts(user, commune: Commune) -> list[Alert]:
+    """The red banner (ALR-5): town-hall alerts ``user`` has not read yet; one query.
+
+    Read from the person's notifications (their primary key starts with the
+    recipient), so reading the alert anywhere (site, app, push, e-mail link)
+    removes it from the banner.
+    """
+    if not _active(user) or commune is None:
+        return []
+    unread = Notification.objects.filter(
+        recipient_id=user.pk,
+        read_at__isnull=True,
+        event__kind="alerts.town_hall",
+        event__commune=commune,
+    ).values("event_id")
+    return list(
+        Alert.objects.filter(event_id__in=unread, commune=commune)
+        .select_related("corrects")
+        .order_by("-created_at", "-pk")[:5]
+    )
+
+
+# Kinds of the red banner on the home page: the town hall's alerts (ALR-5), and the
+# alerts of the person's community (ALR-2: they must be seen at once too). Never
+# ``alerts.twinned``: twinned communities hear of an alert by e-mail only (TWN-3).
+BANNER_KINDS = ("alerts.town_hall", "alerts.community")
+BANNER_SIZE = 5
+
+
+def unread_alerts_for_banner(user, commune: Commune) -> list[Alert]:
+    """The red banner of the home page: the alerts ``user`` was sent and has not read.
+
+    The town hall's first (ALR-5), then those of the person's community (ALR-2: kind
+    ``alerts.community``, which the partner town hall's staff receive too), newest first
+    in each group; at most ``BANNER_SIZE``; one query. Like
+    :func:`unread_town_hall_alerts`, read from the person's notifications, so reading
+    an alert anywhere removes it from the banner.
+    """
+    if not _active(user) or commune is None:
+        return []
+    unread = Notification.objects.filter(
+        recipient_id=user.pk,
+        read_at__isnull=True,
+        event__kind__in=BANNER_KINDS,
+        event__commune=commune,
+    ).values("event_id")
+    town_hall_first = Case(When(community__isnull=True, then=Value(0)), default=Value(1))
+    return list(
+        Alert.objects.filter(event_id__in=unread, commune=commune)
+        .select_related("community", "author")
+        .order_by(town_hall_first, "-created_at", "-pk")[:BANNER_SIZE]
+    )
+
+
+def alerts_sent_by(user) -> QuerySet[Alert]:
+    return Alert.objects.filter(author=user).select_related("commune", "community")
+
+
+def alerts_for_staff(*, user, commune: Commune | None = None) -> QuerySet[Alert]:
+    """What the Wagtail admin lists: the host's commune, or every commune with the module on.
+
+    Town halls see their own alerts and, when they are partners (COM-2), their
+    communities' alerts; platform staff and superusers see every alert.
+    """
+    alerts = Alert.objects.select_related("commune", "community", "author", "corrects")
+    if commune is not None:
+        alerts = alerts.filter(commune=commune)
+    else:
+        alerts = alerts.filter(commune__in=registry.enabled_communes("alerts"))
+    if is_platform_staff(user):
+        return alerts
+    staff_of = communes_of_staff(user).values("pk")
+    return alerts.filter(
+        Q(commune__in=staff_of) & (Q(community__isnull=True) | Q(commune__is_partner=True))
+    )
+
+
+def communes_alerted_by(user, commune: Commune | None = None) -> QuerySet[Commune]:
+    """Communes whose town-hall alerts ``user`` may send (in the host's commune only)."""
+    from communes.roles import SEND_ALERTS
+    from communes.selectors import communes_with_permission
+
+    communes = communes_with_permission(user, SEND_ALERTS).filter(
+        pk__in=registry.enabled_communes("alerts").values("pk")
+    )
+    if commune is not None:
+        communes = communes.filter(pk=commune.pk)
+    return communes.order_by("name")
