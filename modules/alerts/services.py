@@ -54,6 +54,7 @@ from communities.models import Community, Membership
 from communities.selectors import community_of
 from core.modules import registry
 from modules.alerts.models import Alert
+from modules.alerts.selectors import can_correct
 from notifications.fanout import deliver, publish, schedule_sms
 from privacy.matrix import alert_author_name
 
@@ -227,7 +228,12 @@ def send_community_alert(
         )
         if not registry.is_enabled(community.commune, "alerts"):
             raise PermissionDenied(_("Alerts are not available in this commune."))
+        named = corrects
         corrects = _check_corrects(corrects, community=community, commune=community.commune)
+        if named is not None and not can_correct(author, named):
+            raise PermissionDenied(
+                _("Only its author or a référent of the community can correct this alert.")
+            )
         now = timezone.now()
         _check_rate(author, community, now)
         alert = Alert.objects.create(

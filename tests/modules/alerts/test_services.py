@@ -270,6 +270,15 @@ def test_a_correction_is_a_new_alert_linked_to_the_original(alert_world):
     assert list(original.corrections.order_by("pk")) == [correction, again]
 
 
+def test_only_the_author_or_a_referent_corrects(alert_world):
+    w = alert_world
+    original = send(w)
+    with pytest.raises(PermissionDenied):  # a neighbour who did not write it
+        send(w, author=w.sms_member, text="Ce n'est pas vrai", corrects=original)
+    assert not original.corrections.exists()
+    send(w, author=w.referent, text="Précision du référent", corrects=original)
+
+
 def test_cannot_correct_another_communitys_alert(alert_world):
     w = alert_world
     theirs = services.send_community_alert(author=w.near_member, text="Alerte à Saint-Servan")
