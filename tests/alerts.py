@@ -80,3 +80,14 @@ def build_alert_world(commune) -> SimpleNamespace:
         resident=resident,
         communication=communication,
     )
+
+
+def switch(commune, module: str, enabled: bool) -> None:
+    """Switch ``module`` on or off for ``commune`` (its row, and the cached answer)."""
+    from communes.models import CommuneModule
+    from core.modules import forget_enabled_cache
+
+    CommuneModule.objects.update_or_create(
+        commune=commune, module=module, defaults={"enabled": enabled}
+    )
+    forget_enabled_cache(commune)

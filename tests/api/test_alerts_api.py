@@ -7,11 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from communes.models import CommuneModule
-from core.modules import forget_enabled_cache
 from modules.alerts import services
 from modules.alerts.models import Alert
 from notifications.models import Notification
+from tests.alerts import switch
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +42,6 @@ def send(w, author=None, text="Démarcheur suspect rue des Lilas.", **kwargs) ->
 def town_hall(w, text="Pont Saint-Vincent fermé.", **kwargs) -> Alert:
     kwargs.setdefault("category", "roads")
     return services.send_town_hall_alert(by=w.communication, commune=w.commune, text=text, **kwargs)
-
-
-def switch(commune, module: str, enabled: bool) -> None:
-    CommuneModule.objects.update_or_create(
-        commune=commune, module=module, defaults={"enabled": enabled}
-    )
-    forget_enabled_cache(commune)
 
 
 def ids(response) -> list[int]:

@@ -9,25 +9,17 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from communes.models import CommuneModule
-from core.modules import forget_enabled_cache
 from modules.alerts import services
 from modules.alerts.models import Alert
 from modules.alerts.selectors import alerts_visible_to, can_see, unread_town_hall_alerts
 from notifications import delivery, sms
 from notifications.models import Channel, Delivery, Event, Notification
 from notifications.services import mark_read, set_preference
+from tests.alerts import switch
 from tests.factories import UserFactory
 from tests.notifications import residents
 
 pytestmark = pytest.mark.django_db
-
-
-def switch(commune, module: str, enabled: bool) -> None:
-    CommuneModule.objects.update_or_create(
-        commune=commune, module=module, defaults={"enabled": enabled}
-    )
-    forget_enabled_cache(commune)
 
 
 def recipients(event) -> set[int]:

@@ -16,13 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from communes.models import CommuneModule
-from core.modules import forget_enabled_cache
 from modules.alerts import services
 from modules.alerts.models import Alert
 from modules.alerts.selectors import unread_alerts_for_banner
 from notifications import delivery, sms
 from notifications.models import Channel, Notification
+from tests.alerts import switch
 from tests.factories import UserFactory
 from tests.two_factor import verified_login
 
@@ -56,13 +55,6 @@ def send(w, author=None, text="Démarcheur suspect rue des Lilas.", **kwargs) ->
 def town_hall(w, text="Pont Saint-Vincent fermé à la circulation.", **kwargs) -> Alert:
     kwargs.setdefault("category", "roads")
     return services.send_town_hall_alert(by=w.communication, commune=w.commune, text=text, **kwargs)
-
-
-def switch(commune, module: str, enabled: bool) -> None:
-    CommuneModule.objects.update_or_create(
-        commune=commune, module=module, defaults={"enabled": enabled}
-    )
-    forget_enabled_cache(commune)
 
 
 def shown(body: str) -> set[int]:
