@@ -9,7 +9,10 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_PACKAGES := gdal-bin libsqlite3-mod-spatialite gettext python3-venv
-TEST_PACKAGES := $(DEMO_PACKAGES) postgresql-15-postgis-3 chromium
+# Node and npm bring axe-core (package-lock.json) for the accessibility test; Debian's
+# packages only when npm is missing (a machine may have Node from elsewhere).
+NODE_PACKAGES := $(shell command -v npm >/dev/null 2>&1 || echo nodejs npm)
+TEST_PACKAGES := $(DEMO_PACKAGES) postgresql-15-postgis-3 chromium $(NODE_PACKAGES)
 export DATABASE_URL_TEST ?= postgis://postgres@127.0.0.1:5432/voisinage
 export DATABASE_URL_BENCH ?= postgis://postgres@127.0.0.1:5432/voisinage_bench
 export DATABASE_URL_BENCH_ALERTS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_alerts
@@ -44,6 +47,12 @@ setup:
 setup-test:
 	@$(MAKE) --no-print-directory system-packages PACKAGES="$(TEST_PACKAGES)"
 	@$(MAKE) --no-print-directory $(VENV)/.installed
+	@$(MAKE) --no-print-directory node_modules/.package-lock.json
+
+# npm's own record of what it installed: reinstalled when package-lock.json is newer.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 compilemessages:
 	$(MANAGE) compilemessages --ignore "$(VENV)" -v 0
@@ -74,8 +83,8 @@ bench-alerts: setup-test
 	DATABASE_URL=$(DATABASE_URL_BENCH_ALERTS) $(VENV)/bin/python bench/alerts.py
 
 messages:
-	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --no-location
-	$(MANAGE) makemessages -d djangojs -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "static_collected/*" --no-location
+	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "node_modules/*" --no-location
+	$(MANAGE) makemessages -d djangojs -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "static_collected/*" --ignore "node_modules/*" --no-location
 
 clean:
 	rm -rf var/demo.sqlite3 var/media var/static
