@@ -24,12 +24,16 @@ def sync_schedules(**kwargs) -> int:
     ]
     for module in declaring:
         for task in module.periodic_tasks:
+            # Plain literals only: django-q2's scheduler reads args and kwargs with
+            # ast.literal_eval. A periodic task takes none; stale ones are cleared.
             Schedule.objects.update_or_create(
-                name=task.name,
+                name=str(task.name),
                 defaults={
-                    "func": task.func,
+                    "func": str(task.func),
+                    "args": None,
+                    "kwargs": None,
                     "schedule_type": Schedule.MINUTES,
-                    "minutes": task.minutes,
+                    "minutes": int(task.minutes),
                     "repeats": -1,
                 },
             )

@@ -332,7 +332,8 @@ def drain(event_id: int, channel: str, *, now=None, budget: float | None = None)
         if time.monotonic() - started > budget:
             from django_q.tasks import async_task
 
-            async_task("notifications.delivery.drain", event_id, channel)
+            # Plain literals only (a caller may pass a Channel member).
+            async_task("notifications.delivery.drain", int(event_id), str(channel))
             return sent
 
 

@@ -153,8 +153,8 @@ def _deliver(event: Event, users: QuerySet, channels) -> tuple[int, int]:
         emails = _insert_deliveries(event, with_email, Channel.EMAIL, rubric)
     if "push" in channels:
         pushes = _insert_deliveries(event, users.order_by().values("id"), Channel.PUSH, rubric)
-    transaction.on_commit(lambda: queue_batches(event.pk, Channel.EMAIL, emails))
-    transaction.on_commit(lambda: queue_batches(event.pk, Channel.PUSH, pushes))
+    transaction.on_commit(lambda: queue_batches(event.pk, Channel.EMAIL.value, emails))
+    transaction.on_commit(lambda: queue_batches(event.pk, Channel.PUSH.value, pushes))
     return emails, pushes
 
 
@@ -238,11 +238,15 @@ def queue_batches(event_id: int, channel: str, count: int) -> int:
     ORM broker), which made queuing 200 batches slower than writing 100,000 rows. At most
     ``NOTIFICATIONS_PARALLEL_SENDS`` tasks are queued; each drains batches until none is
     left or its time budget ends, then queues its successor (``delivery.drain``).
+
+    A task carries plain literals only (see :func:`_schedule_drain`): the channel's
+    value, never the ``Channel`` member.
     """
     if count <= 0:
         return 0
     from django_q.tasks import async_task
 
+    event_id, channel = int(event_id), str(channel)
     batches = math.ceil(count / batch_size(channel))
     tasks = min(batches, settings.NOTIFICATIONS_PARALLEL_SENDS)
     for _ in range(tasks):
@@ -306,8 +310,19 @@ def schedule_sms(event: Event, audience: QuerySet, *, delay=None, unread_only: b
             )
             count = max(cursor.rowcount, 0)
         if count:
-            transaction.on_commit(lambda: _schedule_drain(event.pk, Channel.SMS, due))
+            transaction.on_commit(lambda: _schedule_drain(event.pk, Channel.SMS.value, due))
     return count
+
+
+def drain_schedule_args(event_id: int, channel: str) -> str:
+    """The ``args`` of a drain's schedule: a tuple literal such as ``(39, 'sms')``.
+
+    django-q2's scheduler reads ``Schedule.args`` with ``ast.literal_eval``: only
+    Python literals survive it. ``Channel.SMS`` (or its ``repr``,
+    ``<Channel.SMS: 'sms'>``) made every run fail with "malformed node" and no SMS
+    ever left; hence ``int``/``str`` here, whatever the caller passes.
+    """
+    return repr((int(event_id), str(channel)))
 
 
 def _schedule_drain(event_id: int, channel: str, due) -> None:
@@ -316,9 +331,10 @@ def _schedule_drain(event_id: int, channel: str, due) -> None:
 
     if Conf.SYNC:  # tests and the inline mode: the clock is the caller's to move
         return
+    channel = str(channel)
     Schedule.objects.create(
         func="notifications.delivery.drain",
-        args=f"{event_id},{channel!r}",
+        args=drain_schedule_args(event_id, channel),
         schedule_type=Schedule.ONCE,
         next_run=due,
         repeats=1,
