@@ -8,11 +8,12 @@ sends to a neighbour (CTY-10) and replies to an inbound SMS (ALR-1); an
 reminder can never go out by SMS, whatever a caller asks.
 
 Backends follow Django's email backends: ``console`` (demo), ``locmem``
-(tests, ``notifications.sms.outbox``) and the HTTP providers of
+(tests, ``notifications.sms.outbox``), ``file`` (tests with a real worker process:
+one JSON line per message in ``SMS_FILE_PATH``) and the HTTP providers of
 ``notifications.sms_http`` (Orange, OVHcloud, Twilio, and a router choosing one
 by the number's country code). Only settings with ``REAL_SENDING`` (production)
 may name a backend that reaches a provider: elsewhere ``get_backend`` accepts
-console and locmem alone.
+console, locmem and file alone.
 
 A backend's primary method is ``send_batch``: one ``SmsResult`` per message, in
 the order given, saying whether the provider accepted it and, when it did not,
@@ -141,6 +142,40 @@ class LocmemSmsBackend(SmsBackend):
         return [SmsResult(message, ok=True) for message in messages]
 
 
+class FileSmsBackend(SmsBackend):
+    """Appends one JSON line per message to ``SMS_FILE_PATH`` (tests with a real worker).
+
+    The worker is another process than the test, so ``outbox`` cannot be read: the test
+    reads the file instead. Each line is ``{"to": …, "body": …, "purpose": …}``,
+    written under an exclusive lock so that several workers never interleave lines.
+    Sends nothing: allowed wherever console and locmem are.
+    """
+
+    max_batch_size = 1000
+
+    def __init__(self, path=None):
+        self.path = path or getattr(settings, "SMS_FILE_PATH", "")
+        if not self.path:
+            raise ImproperlyConfigured("FileSmsBackend needs SMS_FILE_PATH.")
+
+    def send_batch(self, messages: Sequence[SmsMessage]) -> list[SmsResult]:
+        import fcntl
+        import json
+
+        lines = "".join(
+            json.dumps({"to": m.to, "body": m.body, "purpose": str(m.purpose)}) + "\n"
+            for m in messages
+        )
+        with open(self.path, "a", encoding="utf-8") as stream:
+            fcntl.flock(stream, fcntl.LOCK_EX)
+            try:
+                stream.write(lines)
+                stream.flush()
+            finally:
+                fcntl.flock(stream, fcntl.LOCK_UN)
+        return [SmsResult(message, ok=True) for message in messages]
+
+
 _DIGIT = re.compile(r"\d")
 
 
@@ -166,7 +201,11 @@ def mask_number(number: str) -> str:
 
 # The only backends settings other than production's may use: they send nothing.
 NON_SENDING_BACKENDS = frozenset(
-    {"notifications.sms.ConsoleSmsBackend", "notifications.sms.LocmemSmsBackend"}
+    {
+        "notifications.sms.ConsoleSmsBackend",
+        "notifications.sms.LocmemSmsBackend",
+        "notifications.sms.FileSmsBackend",
+    }
 )
 
 

@@ -29,6 +29,23 @@ MAP_TILES_URL = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 Q_CLUSTER.pop("redis", None)
 Q_CLUSTER["orm"] = "default"
+# A real worker (tests/e2e/test_worker_sms.py starts
+# `manage.py qcluster` with these settings): Q_SYNC=0 queues tasks on a broker, the
+# ORM one or Redis when Q_REDIS_URL names it; Q_GUARD_CYCLE sets how often (seconds)
+# the cluster's guard loop runs, and so how soon its scheduler first runs (it runs
+# when the cycles add up to 30 s); SMS_FILE_PATH makes SMS lines of JSON in that file.
+if os.environ.get("Q_SYNC") == "0":
+    Q_CLUSTER.update(
+        sync=False,
+        workers=int(os.environ.get("Q_WORKERS", "1")),
+        guard_cycle=float(os.environ.get("Q_GUARD_CYCLE", "0.5")),
+    )
+    if os.environ.get("Q_REDIS_URL"):
+        Q_CLUSTER.pop("orm")
+        Q_CLUSTER["redis"] = os.environ["Q_REDIS_URL"]
+if os.environ.get("SMS_FILE_PATH"):
+    SMS_FILE_PATH = os.environ["SMS_FILE_PATH"]
+    SMS_BACKEND = "notifications.sms.FileSmsBackend"
 # Each test process its own cache, whatever REDIS_URL says (tests clear it freely).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
