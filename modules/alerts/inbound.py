@@ -89,9 +89,9 @@ from notifications.sms import SmsPurpose, mask_number, send_sms
 from notifications.sms_http import (
     InvalidCallback,
     InvalidSignature,
-    _json_body,
-    _url_variants,
+    json_body,
     twilio_signature,
+    url_variants,
     verify_callback_token,
 )
 
@@ -177,7 +177,7 @@ def _check_twilio_signature(request) -> None:
         raise InvalidSignature("missing Twilio signature or AUTH_TOKEN")
     expected = [
         twilio_signature(auth_token, candidate, request.POST)
-        for candidate in _url_variants(request.build_absolute_uri())
+        for candidate in url_variants(request.build_absolute_uri())
     ]
     given_bytes = given.encode("utf-8", "replace")
     # Every candidate compared, whatever the first outcome: no timing difference.
@@ -190,7 +190,7 @@ def _parse_orange(request) -> InboundSms:
     if request.method != "POST":
         raise InvalidCallback("Orange posts inbound messages")
     verify_callback_token(request)
-    notification = _json_body(request).get("inboundSMSMessageNotification")
+    notification = json_body(request).get("inboundSMSMessageNotification")
     message = notification.get("inboundSMSMessage") if isinstance(notification, dict) else None
     if not isinstance(message, dict):
         raise InvalidCallback("no inboundSMSMessageNotification.inboundSMSMessage")
