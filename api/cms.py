@@ -1,7 +1,7 @@
 """Wagtail's headless API v2 for CMS pages, images and documents (API-2).
 
-The project's DRF settings version /api/v1/ by URL namespace; Wagtail's
-endpoints live outside it, so they opt out of versioning.
+Wagtail's own viewsets, unchanged: the project's versioning (api/versioning.py)
+applies to /api/v1/ only, so these endpoints need no override.
 """
 
 from wagtail.api.v2.router import WagtailAPIRouter
@@ -9,20 +9,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
-
-class CmsPages(PagesAPIViewSet):
-    versioning_class = None
-
-
-class CmsImages(ImagesAPIViewSet):
-    versioning_class = None
-
-
-class CmsDocuments(DocumentsAPIViewSet):
-    versioning_class = None
-
-
 cms_router = WagtailAPIRouter("wagtailapi")
-cms_router.register_endpoint("pages", CmsPages)
-cms_router.register_endpoint("images", CmsImages)
-cms_router.register_endpoint("documents", CmsDocuments)
+cms_router.register_endpoint("pages", PagesAPIViewSet)
+cms_router.register_endpoint("images", ImagesAPIViewSet)
+cms_router.register_endpoint("documents", DocumentsAPIViewSet)

@@ -287,9 +287,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
-    "ALLOWED_VERSIONS": ["v1"],
-    "DEFAULT_VERSION": "v1",
+    # Versions /api/v1/ by its URL namespace and leaves other DRF views (Wagtail's admin
+    # and headless APIs) unversioned: api/versioning.py.
+    "DEFAULT_VERSIONING_CLASS": "api.versioning.ApiNamespaceVersioning",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "token_create": "10/minute",
