@@ -23,9 +23,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.selectors import community_of
+from core.access import explained
 from core.forms import add_service_errors
 from modules.alerts import selectors, services
 from modules.alerts.forms import CommunityAlertForm
@@ -67,6 +69,13 @@ def _unread_event_ids(user, alerts) -> set[int]:
     )
 
 
+@explained(
+    gettext_lazy("Alerts"),
+    gettext_lazy(
+        "The alerts of your neighbourhood community and of the town hall: a burglary, a "
+        "closed road, a storm. Members of a community alert their neighbours in one message."
+    ),
+)
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def index(request):
@@ -86,6 +95,13 @@ def index(request):
     )
 
 
+@explained(
+    gettext_lazy("Send an alert"),
+    gettext_lazy(
+        "Members of a neighbourhood community alert all their neighbours at once, by the site, "
+        "the app or SMS."
+    ),
+)
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def send(request):
@@ -139,6 +155,13 @@ def _visible_alert(request, pk: int) -> Alert:
     return get_object_or_404(selectors.alerts_visible_to(request.user, commune), pk=pk)
 
 
+@explained(
+    gettext_lazy("An alert"),
+    gettext_lazy(
+        "Alerts are read by the members of the community that sent them and by the residents the "
+        "town hall alerts."
+    ),
+)
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def detail(request, pk: int):

@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communes.permissions import validated_resident_required
+from core.access import explained
 from core.forms import add_service_errors
 from modules.classifieds.forms import ClassifiedForm
 from modules.classifieds.models import Classified
@@ -38,6 +40,13 @@ def _kind_filter(request) -> str:
     return kind if kind in Classified.Kind.values else ""
 
 
+@explained(
+    gettext_lazy("Classifieds"),
+    gettext_lazy(
+        "Residents of the commune offer or ask for a service: babysitting, gardening, a lift to "
+        "the market."
+    ),
+)
 @resident_view
 @require_http_methods(["GET", "HEAD"])
 def classified_list(request):
@@ -58,6 +67,10 @@ def classified_list(request):
     )
 
 
+@explained(
+    gettext_lazy("A classified"),
+    gettext_lazy("Classifieds are read by the residents of the commune."),
+)
 @resident_view
 @require_http_methods(["GET", "HEAD"])
 def classified_detail(request, pk: int):
@@ -70,6 +83,13 @@ def classified_detail(request, pk: int):
     )
 
 
+@explained(
+    gettext_lazy("Post a classified"),
+    gettext_lazy(
+        "Residents of the commune offer or ask for a service: babysitting, gardening, a lift to "
+        "the market."
+    ),
+)
 @resident_view
 @require_http_methods(["GET", "HEAD", "POST"])
 def classified_publish(request):
@@ -94,6 +114,10 @@ def classified_publish(request):
     return render(request, "classifieds/form.html", {"form": form})
 
 
+@explained(
+    gettext_lazy("My classifieds"),
+    gettext_lazy("The classifieds you posted, to edit or close them."),
+)
 @resident_view
 @require_http_methods(["GET", "HEAD"])
 def classified_mine(request):

@@ -19,11 +19,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from communities.models import Community
 from communities.selectors import access_community_as_member, community_of, is_referent
 from communities.views import community_view
+from core.access import explained
 from core.forms import add_service_errors
 from modules.twinning import services
 from modules.twinning.forms import ProposeForm
@@ -40,6 +42,13 @@ def _error_text(error: Exception) -> str:
     return str(error) or _("You cannot do this.")
 
 
+@explained(
+    gettext_lazy("Twinnings"),
+    gettext_lazy(
+        "Neighbouring communities twin to receive each other's alerts by e-mail and exchange "
+        "messages."
+    ),
+)
 @login_required
 @require_http_methods(GET)
 def index(request):

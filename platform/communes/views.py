@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.models import Commune, Follow
 from communes.selectors import communes_to_follow, follows_of
 from communes.services import follow_end, follow_request
+from core.access import explained
 
 PAGE_SIZE = 20
 
@@ -42,6 +43,13 @@ def _next_url(request, default: str) -> str:
     return default
 
 
+@explained(
+    gettext_lazy("My communes"),
+    gettext_lazy(
+        "Follow your commune (and a second one if you wish) to read its residents' news, "
+        "receive its alerts and take part once its town hall has validated you."
+    ),
+)
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def follow_list(request):

@@ -39,10 +39,13 @@ class CommunitiesConfig(AppConfig):
         from accounts import services as account_services
         from accounts.signals import account_closed, personal_data_export
         from communities import services
+        from communities.panels import home_panel
         from communities.privacy import register
+        from core.signals import commune_home_panels
 
         register()
         if services.check_home_inside_community not in account_services.home_location_validators:
             account_services.home_location_validators.append(services.check_home_inside_community)
         account_closed.connect(services.on_account_closed, dispatch_uid="communities.closed")
         personal_data_export.connect(services.personal_data, dispatch_uid="communities.export")
+        commune_home_panels.connect(home_panel, dispatch_uid="communities.home_panel")

@@ -478,9 +478,24 @@ class CommunityPage(Page):
         )
         cards = [showcase_card(m.user, show_photo=m.show_photo_publicly) for m in referents]
         photo = next((card.photo_url for card in cards if card.photo_url), None)
+        join_offer = None
+        if request.user.is_authenticated:
+            from communities.services import join_refusal
+
+            refusal = join_refusal(request.user, community)
+            current = Membership.objects.filter(
+                user=request.user, community=community, status__in=Membership.CURRENT
+            ).first()
+            join_offer = {
+                "refusal": " ".join(getattr(refusal, "messages", [str(refusal)]))
+                if refusal
+                else "",
+                "current": current.status if current else "",
+            }
         context.update(
             community=community,
             referents=cards,
+            join_offer=join_offer,
             canonical_url=self.get_full_url(request),
             og_image=request.build_absolute_uri(photo) if photo else None,
         )

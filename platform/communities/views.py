@@ -38,6 +38,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.staff import is_platform_staff
@@ -55,6 +56,7 @@ from communities.forms import (
     SettingsForm,
 )
 from communities.models import Community, HistoryEntry, Membership, MergeProposal
+from core.access import explained
 from core.countries import COUNTRY_CHOICES
 from core.forms import add_service_errors
 from privacy.matrix import (
@@ -107,6 +109,11 @@ def _service_error_text(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or _("You cannot do this.")
+
+
+def _refusal_text(refusal: Exception | None) -> str:
+    """What the page says instead of offering an action the service would refuse."""
+    return _service_error_text(refusal) if refusal is not None else ""
 
 
 def _resident_required(request, commune: Commune):
@@ -216,9 +223,17 @@ def community_list(request):
     items = list(page.object_list)
     for community in items:
         community.showcase_url = _showcase_url(request, community)
+    commune = getattr(request, "commune", None)
+    create_refusal = ""
+    membership = None
+    if commune is not None and request.user.is_authenticated:
+        create_refusal = _refusal_text(services.create_refusal(request.user, commune))
+        membership = selectors.current_membership(request.user)
     context = {
         "page_obj": page,
         "communities": items,
+        "create_refusal": create_refusal,
+        "membership": membership,
         "boundaries_url": reverse("communities:boundaries"),
         "tiles_url": settings.MAP_TILES_URL,
         "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
@@ -273,6 +288,8 @@ def invitation(request, token: str):
     context = {"community": community}
     if community is not None:
         join_url = _url_for(request, community, "join")
+        if request.user.is_authenticated:
+            context["join_refusal"] = _refusal_text(services.join_refusal(request.user, community))
         context.update(
             join_url=join_url,
             register_url=reverse("accounts:register") + "?" + urlencode({"next": join_url}),
@@ -284,6 +301,13 @@ def invitation(request, token: str):
 # --- one's own community (CTY-1, CTY-4, CTY-6) -----------------------------------------------
 
 
+@explained(
+    gettext_lazy("My community"),
+    gettext_lazy(
+        "Neighbours of a street or a quarter form a community: they help each other, share "
+        "news and alert each other. Join the one around your home, or create it."
+    ),
+)
 @require_http_methods(GET)
 @login_required
 def mine(request):
@@ -306,16 +330,21 @@ def mine(request):
         context["covering"] = covering
         if covering is not None:
             context["join_url"] = _url_for(request, covering, "join")
+            context["join_refusal"] = _refusal_text(services.join_refusal(user, covering))
         commune = getattr(request, "commune", None)
-        context["can_create"] = (
-            covering is None
-            and user.location is not None
-            and commune is not None
-            and is_validated_resident(user, commune)
-        )
+        if covering is None and user.location is not None and commune is not None:
+            context["create_refusal"] = _refusal_text(services.create_refusal(user, commune))
+            context["can_create"] = not context["create_refusal"]
     return render(request, "communities/mine.html", context)
 
 
+@explained(
+    gettext_lazy("Create a community"),
+    gettext_lazy(
+        "Draw on the map the street or quarter around your home and invite your neighbours: you "
+        "become its référent."
+    ),
+)
 @require_http_methods(GET_POST)
 @login_required
 def create(request):
@@ -326,10 +355,9 @@ def create(request):
     user = request.user
     if not is_validated_resident(user, commune):
         return _resident_required(request, commune)
-    if selectors.current_membership(user) is not None:
-        messages.info(
-            request, _("You already belong to a community (or asked to join one): leave it first.")
-        )
+    refusal = services.create_refusal(user, commune)
+    if refusal is not None and selectors.current_membership(user) is not None:
+        messages.info(request, _refusal_text(refusal))
         return redirect("communities:mine")
     context = {"home": user.location}
     if user.location is None:
@@ -367,6 +395,12 @@ def create(request):
     return render(request, "communities/create.html", context)
 
 
+@explained(
+    gettext_lazy("Join a community"),
+    gettext_lazy(
+        "Residents whose home is inside a community ask to join it; its référents answer."
+    ),
+)
 @require_http_methods(GET_POST)
 @login_required
 def join(request, pk: int):
@@ -408,7 +442,7 @@ def join(request, pk: int):
         "community": community,
         "error": error,
         "current": current,
-        "home_inside": user.location is not None and community.area.contains(user.location),
+        "refusal": "" if error else _refusal_text(services.join_refusal(user, community)),
     }
     return render(request, "communities/join.html", context)
 

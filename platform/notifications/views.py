@@ -15,10 +15,12 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.access import explained
 from notifications import links, selectors, services
 from notifications.forms import PreferencesForm
 from notifications.models import PushDevice
@@ -27,6 +29,14 @@ from notifications.undeliverable import problems_of
 PAGE_SIZE = 20
 
 
+@explained(
+    gettext_lazy("Notifications"),
+    gettext_lazy(
+        "Everything that happens in your commune and your community, in one place: "
+        "alerts, news, requests, messages. You choose what reaches you by e-mail or on "
+        "your phone."
+    ),
+)
 @login_required
 @never_cache
 def centre(request):
@@ -130,6 +140,13 @@ def _label(key: str) -> str:
     return str(rubric.label) if rubric else key
 
 
+@explained(
+    gettext_lazy("Notification preferences"),
+    gettext_lazy(
+        "Choose, rubric by rubric, what reaches you at once, in a daily or weekly digest, or not "
+        "at all."
+    ),
+)
 @login_required
 @never_cache
 def preferences(request):
