@@ -40,6 +40,7 @@ from communes.forms import (
 from communes.models import Commune, HostingPartner, Plan
 from communes.selectors import communes_managed_by, is_partner_staff, plans_for_user
 from communes.services import CommuneIdentity, commune_create, commune_update, module_set_enabled
+from communes.territory import territory_update
 from core.forms import add_service_errors
 
 PARTNER_STAFF_GROUP = "Hébergeurs"
@@ -228,7 +229,12 @@ class CommuneEditView(ServiceErrorsMixin, ScopedEditView):
         fields = {name: self.form.cleaned_data[name] for name in COMMUNE_EDIT_FIELDS}
         # COM-2: the partner flag is the hosting partner's; saved (and logged) with the rest.
         self.object.is_partner = self.form.cleaned_data["is_partner"]
-        return commune_update(by=self.request.user, commune=self.object, **fields)
+        with transaction.atomic():
+            commune = commune_update(by=self.request.user, commune=self.object, **fields)
+            # COM-5: boundary, centre and radius (communes.territory).
+            return territory_update(
+                by=self.request.user, commune=commune, **self.form.territory_values()
+            )
 
     def get_header_more_buttons(self):
         buttons = super().get_header_more_buttons()

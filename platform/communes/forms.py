@@ -8,6 +8,8 @@ whose partner the form limits to the user's own).
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -84,11 +86,122 @@ class CommuneCreateForm(_CommuneForm):
         return self.cleaned_data["hostname"].strip().lower()
 
 
-class CommuneEditForm(_CommuneForm):
+class TerritoryMapWidget(forms.Textarea):
+    """The boundary as GeoJSON in a text area, drawn and edited on a Leaflet map.
+
+    ``communes/admin/territory.js`` shows the boundary (Leaflet.draw: draw, edit,
+    remove polygons) and the centre (a marker written to the centre fields); without
+    JavaScript the text area takes GeoJSON or WKT.
+    """
+
+    template_name = "communes/admin/territory_widget.html"
+
+    class Media:
+        css = {"all": ("leaflet/leaflet.css", "leaflet/draw/leaflet.draw.css")}
+        js = (
+            "leaflet/leaflet.js",
+            "leaflet/draw/leaflet.draw.js",
+            "communes/admin/territory.js",
+        )
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"rows": 3, "data-territory-boundary": "", **(attrs or {})})
+        self.map = {}
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["map"] = self.map
+        return context
+
+
+class TerritoryFieldsMixin(forms.Form):
+    """COM-5: the commune's boundary, centre and radius (``communes.territory``)."""
+
+    boundary = forms.CharField(
+        label=_("Boundary of the commune"),
+        required=False,
+        widget=TerritoryMapWidget,
+        help_text=_(
+            "Draw the territory on the map (several shapes for islands), or paste GeoJSON "
+            "or WKT. Residents' homes and communities must lie inside it. Empty: a radius "
+            "around the centre."
+        ),
+    )
+    center_latitude = forms.FloatField(
+        label=_("Latitude of the centre"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "data-territory-latitude": ""}),
+    )
+    center_longitude = forms.FloatField(
+        label=_("Longitude of the centre"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "data-territory-longitude": ""}),
+        help_text=_("The marker on the map: maps of the site open there without a boundary."),
+    )
+    territory_radius_km = forms.FloatField(
+        label=_("Radius (km)"),
+        required=False,
+        min_value=0.5,
+        max_value=200,
+    )
+
+    def init_territory(self, commune: Commune | None) -> None:
+        from communes.territory import map_view
+
+        if commune is not None and commune.pk:
+            if commune.boundary is not None:
+                self.initial.setdefault("boundary", commune.boundary.geojson)
+            if commune.center is not None:
+                self.initial.setdefault("center_latitude", commune.center.y)
+                self.initial.setdefault("center_longitude", commune.center.x)
+            self.initial.setdefault("territory_radius_km", commune.radius_km)
+        self.fields["territory_radius_km"].help_text = _(
+            "Without a boundary, homes must lie within this distance of the centre. "
+            "Empty: %(default)s km."
+        ) % {"default": f"{settings.COMMUNE_DEFAULT_RADIUS_KM:g}"}
+        view = map_view(commune)
+        self.fields["boundary"].widget.map = {
+            "tiles_url": settings.MAP_TILES_URL,
+            "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+            "center": view.center_attr,
+            "zoom": view.zoom,
+        }
+
+    def clean_boundary(self):
+        from communes.territory import parse_boundary
+
+        return parse_boundary(self.cleaned_data.get("boundary"))
+
+    def clean(self):
+        data = super().clean()
+        latitude, longitude = data.get("center_latitude"), data.get("center_longitude")
+        if (latitude is None) != (longitude is None):
+            self.add_error("center_longitude", _("Give both the latitude and the longitude."))
+        both = latitude is not None and longitude is not None
+        data["center"] = Point(longitude, latitude, srid=4326) if both else None
+        return data
+
+    def territory_values(self) -> dict:
+        return {
+            "boundary": self.cleaned_data.get("boundary"),
+            "center": self.cleaned_data.get("center"),
+            "radius_km": self.cleaned_data.get("territory_radius_km"),
+        }
+
+
+class CommuneEditForm(TerritoryFieldsMixin, _CommuneForm):
     class Meta:
         model = Commune
         # COM-2: the hosting partner flags a partner town hall.
         fields = [*COMMUNE_EDIT_FIELDS, "is_partner"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_territory(self.instance)
 
 
 class ModuleSwitchesForm(forms.Form):

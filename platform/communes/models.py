@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings as django_settings
+from django.contrib.gis.db import models as gis_models
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -210,6 +211,34 @@ class Commune(models.Model):
     police_name = models.CharField(_("police contact"), max_length=200, blank=True)
     police_email = models.EmailField(_("police email"), blank=True)
     police_phone = PhoneNumberField(_("police phone"), blank=True)
+
+    # COM-5: the commune's territory (communes.territory). Residents' homes, community
+    # boundaries and reports must lie inside the boundary or, without one, within a
+    # radius of the centre.
+    boundary = gis_models.MultiPolygonField(
+        _("boundary"),
+        srid=4326,
+        null=True,
+        blank=True,
+        help_text=_("The commune's territory. Homes and communities must lie inside it."),
+    )
+    center = gis_models.PointField(
+        _("centre"),
+        srid=4326,
+        null=True,
+        blank=True,
+        help_text=_("The town centre: maps open there when there is no boundary."),
+    )
+    radius_km = models.FloatField(
+        _("radius (km)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.5), MaxValueValidator(200)],
+        help_text=_(
+            "Without a boundary, homes must lie within this distance of the centre. "
+            "Empty: the platform's default."
+        ),
+    )
 
     class Meta:
         verbose_name = _("commune")

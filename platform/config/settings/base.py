@@ -247,6 +247,8 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Production's web server serves MEDIA_ROOT; the demo sets SERVE_MEDIA (config/urls.py).
+SERVE_MEDIA = False
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
@@ -424,6 +426,14 @@ GEOCODER_USER_AGENT = os.environ.get(
 )
 GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "4"))  # seconds
 GEOCODER_CACHE_TIMEOUT = int(os.environ.get("GEOCODER_CACHE_TIMEOUT", 7 * 24 * 3600))
+# Registration never waits for the geocoder: an address it could not locate is kept
+# and located later by accounts.tasks.locate_home, after these delays (seconds, one
+# per attempt: the number of retries is bounded by their count).
+GEOCODER_RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 12 * 3600, 24 * 3600)
+
+# COM-5: without a boundary, a commune's territory is this radius around its centre
+# (each commune may set its own).
+COMMUNE_DEFAULT_RADIUS_KM = float(os.environ.get("COMMUNE_DEFAULT_RADIUS_KM", "15"))
 
 # --- Platform ---------------------------------------------------------------
 

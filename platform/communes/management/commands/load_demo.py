@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from wagtail.models import Page, Site
 
+from communes import demo as communes_demo
 from communes.models import (
     Commune,
     CommunePage,
@@ -206,6 +207,7 @@ class Command(BaseCommand):
                     port=DEMO_PORT,
                     plan=plans[spec["plan"]],
                 )
+            communes_demo.load(commune, admin)  # its territory (COM-5)
             staff = self.person(*spec["staff"])
             staff.groups.add(commune.editors_group)
             if not StaffRole.objects.filter(commune=commune, user=staff).exists():
