@@ -47,7 +47,10 @@ class AddressInput(serializers.Serializer):
     commune = serializers.SlugField(
         required=False,
         max_length=80,
-        help_text=_("The commune of the address (its slug): its country chooses the geocoder."),
+        help_text=_(
+            "The commune of the address (its slug): its country chooses the geocoder and "
+            "the point must lie in its territory."
+        ),
     )
 
     def validate_commune(self, slug: str) -> Commune:
@@ -67,11 +70,14 @@ class AddressInput(serializers.Serializer):
             latitude=latitude,
             longitude=longitude,
             commune=attrs.get("commune"),
+            defer_unavailable=True,
         )
         return attrs
 
 
 class RegistrationInput(AddressInput):
+    """With ``commune``, the new account follows that commune, pending its validation."""
+
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, trim_whitespace=False)
     first_name = serializers.CharField(max_length=150)
@@ -108,6 +114,12 @@ class ProfileOutput(serializers.Serializer):
     accepts_sms = serializers.BooleanField()
     email_verified = serializers.BooleanField()
     location = PointOutput(allow_null=True, help_text=_("Your home, as a GeoJSON point."))
+    location_pending = serializers.BooleanField(
+        help_text=_(
+            "True while your address waits to be placed on the map: the address service "
+            "was unavailable and we are trying again. Tell the person, or send a point."
+        )
+    )
 
     def to_representation(self, user):
         location = None
@@ -121,6 +133,7 @@ class ProfileOutput(serializers.Serializer):
                 "accepts_sms": user.accepts_sms,
                 "email_verified": user.email_verified,
                 "location": location,
+                "location_pending": location is None and services.location_pending(user),
             }
         )
 
@@ -191,6 +204,14 @@ class RegisterApi(APIView):
         tags=TAGS,
         operation_id="accounts_register",
         summary="Create an account (its email address must then be confirmed)",
+        description=(
+            "With `commune` (a commune's slug), the point must lie in that commune's "
+            "territory (else 400 on `address`) and the new account follows the commune, "
+            "pending validation by its town hall, as registering on the commune's site "
+            "does. When the address service is unavailable the account is still created: "
+            "the address is kept, `location` is null, `location_pending` true, and the "
+            "point is found later."
+        ),
         request=RegistrationInput,
         responses={201: ProfileOutput},
     )
@@ -211,6 +232,7 @@ class RegisterApi(APIView):
             pseudonym=values.get("pseudonym", ""),
             presentation=values.get("presentation", ""),
             accepts_sms=values.get("accepts_sms", False),
+            commune=values.get("commune"),
             request=request,
         )
         response = _profile(user, request)
@@ -324,6 +346,11 @@ class AddressApi(APIView):
         tags=TAGS,
         operation_id="me_address_update",
         summary="Set your postal address (geocoded), or its GPS point",
+        description=(
+            "With `commune`, the point must lie in its territory (else 400 on `address`). "
+            "When the address service is unavailable the address is kept without a point "
+            "(`location_pending` true) and located later."
+        ),
         request=AddressInput,
         responses=ProfileOutput,
     )
@@ -334,6 +361,7 @@ class AddressApi(APIView):
             user=request.user,
             address=data.validated_data["address"],
             location=data.validated_data["location"],
+            commune=data.validated_data.get("commune"),
         )
         return _profile(request.user, request)
 
@@ -462,6 +490,7 @@ class NeighbourApi(APIView):
             last_name=values["last_name"],
             address=values["address"],
             location=values["location"],
+            commune=values.get("commune"),
             request=request,
         )
         return Response({"email": neighbour.email}, status=status.HTTP_201_CREATED)

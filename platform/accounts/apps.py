@@ -1,11 +1,22 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.modules import PeriodicTask
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    # Addresses the geocoder could not locate at registration (accounts.tasks).
+    periodic_tasks = (
+        PeriodicTask(
+            func="accounts.tasks.locate_pending_homes",
+            minutes=5,
+            name="accounts: locate addresses the geocoder could not locate yet",
+        ),
+    )
 
     def ready(self):
         from accounts import audit, sessions

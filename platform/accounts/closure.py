@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.models import DeviceToken
+from accounts.models import DeviceToken, PendingLocation
 from accounts.services import password_confirm, send_account_email
 from accounts.signals import account_closed
 
@@ -141,6 +141,7 @@ def _end_links(user, old_email: str) -> None:
     from communes.models import Follow
 
     DeviceToken.objects.filter(user=user).delete()
+    PendingLocation.objects.filter(user=user).delete()
     Follow.objects.filter(user=user).delete()
     _end_staff_roles(user)
     user.groups.clear()

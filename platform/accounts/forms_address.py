@@ -4,7 +4,10 @@
 Coordinates (an autocomplete choice, the marker moved on the map, the phone's GPS)
 win; without them the typed address is geocoded on the server, so the form works
 without JavaScript. After ``is_valid()``: ``cleaned_data["address"]`` (the label) and
-``cleaned_data["location"]`` (a ``Point``, WGS 84).
+``cleaned_data["location"]`` (a ``Point``, WGS 84). When the geocoder is unavailable
+the form stays valid with the typed address and no point (``location`` ``None``,
+``location_pending`` True): ``accounts.services`` keeps it and locates it later.
+The map opens on the commune (``communes.territory.map_view``).
 
 Render it with ``{% include "includes/address_field.html" with form=form %}``.
 """
@@ -22,17 +25,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.geocoding import Geocoder, geocoder_for_commune, locate_address
+from communes.territory import map_view
 
 if TYPE_CHECKING:
     from communes.models import Commune
 
 BAD_POINT = _("The point on the map is not valid. Place it again or type the address.")
-
-# Where the map opens when there is no point yet: (latitude, longitude), zoom.
-COUNTRY_VIEWS = {
-    "FR": (settings.LEAFLET_CONFIG["DEFAULT_CENTER"], settings.LEAFLET_CONFIG["DEFAULT_ZOOM"]),
-    "CI": ((7.54, -5.55), 7),
-}
 
 
 def address_initial(address: str | None, location: Point | None) -> dict[str, Any]:
@@ -84,14 +82,16 @@ class AddressFieldsMixin:
         search_url = reverse("accounts:address_search")
         if self.commune is not None:
             search_url += "?" + urlencode({"commune": self.commune.slug})
-        center, zoom = COUNTRY_VIEWS.get(self.address_country, COUNTRY_VIEWS["FR"])
+        view = map_view(self.commune, country=self.address_country)
         return {
             "search_url": search_url,
             "autocomplete": self.geocoder.supports_autocomplete,
             "tiles_url": settings.MAP_TILES_URL,
             "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
-            "center": f"{center[0]},{center[1]}",
-            "zoom": zoom,
+            "center": view.center_attr,
+            "zoom": view.zoom,
+            "bounds": view.bounds_attr,
+            "outline": view.outline_attr,
         }
 
     def clean(self) -> dict[str, Any]:
@@ -107,6 +107,7 @@ class AddressFieldsMixin:
                 latitude=cleaned.get("latitude"),
                 longitude=cleaned.get("longitude"),
                 commune=self.commune,
+                defer_unavailable=True,
             )
         except ValidationError as error:
             if "address" in error.message_dict:
@@ -114,6 +115,8 @@ class AddressFieldsMixin:
             else:
                 self.add_error("address", BAD_POINT)
             return
-        cleaned.update(address=address, location=location)
+        cleaned.update(
+            address=address, location=location, location_pending=bool(address) and location is None
+        )
         if location is not None:
             cleaned.update(latitude=location.y, longitude=location.x)

@@ -408,6 +408,7 @@ def locate_address(
     latitude: float | None = None,
     longitude: float | None = None,
     commune: Commune | None = None,
+    defer_unavailable: bool = False,
 ) -> tuple[str, Point | None]:
     """The address to keep and its point (ACC-7), for forms and the API alike.
 
@@ -417,6 +418,10 @@ def locate_address(
     are kept. No address and no coordinates: ``("", None)``. Raises ``ValidationError``
     by field: ``latitude``/``longitude`` out of range, ``address`` not found
     (code ``not_found``) or the provider unavailable (code ``unavailable``).
+
+    With ``defer_unavailable``, an unavailable provider is no error: the typed address
+    comes back without a point (``(address, None)``), for ``accounts.services`` to keep
+    and locate later (registration never depends on the geocoder).
     """
     address = (address or "").strip()
     if latitude is not None and longitude is not None:
@@ -426,6 +431,8 @@ def locate_address(
     try:
         results = geocoder_for_commune(commune).search(address, limit=1, near=commune)
     except GeocodingUnavailable as exc:
+        if defer_unavailable:
+            return address, None
         raise ValidationError(
             {"address": ValidationError(exc.message, code="unavailable")}
         ) from exc

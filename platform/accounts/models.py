@@ -208,3 +208,38 @@ class DeviceToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class PendingLocation(models.Model):
+    """An address kept without its point because the geocoder was unavailable.
+
+    ``accounts.tasks.locate_home`` tries again after ``GEOCODER_RETRY_DELAYS``; the row
+    goes once the point is found, or when the attempts run out (the person is told
+    to place the point on the map). ``commune`` is the one the address belongs to: its
+    country picks the geocoder and its territory bounds the point.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pending_location",
+        verbose_name=_("user"),
+    )
+    commune = models.ForeignKey(
+        "communes.Commune",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commune"),
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("address to locate")
+        verbose_name_plural = _("addresses to locate")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.attempts})"

@@ -8,8 +8,9 @@ French errors. Emails leave after the transaction commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.gis.geos import Point
@@ -26,6 +27,7 @@ from accounts import audit
 from accounts.images import clean_photo
 from accounts.links import email_change_token, email_verification_token, uid_for
 from accounts.security import keyed_hash
+from communes import territory
 
 User = get_user_model()
 
@@ -81,11 +83,81 @@ def _check_email_free(email: str, *, exclude_pk: int | None = None) -> None:
         )
 
 
-def _check_home(user, location: Point | None) -> None:
+def _check_home(user, location: Point | None, commune=None) -> None:
+    """COM-5 (inside the commune's territory), then the apps' rules (ACC-7)."""
     if location is None:
         return
+    territory.check_point(commune, location)
     for validator in home_location_validators:
         validator(user, location)
+
+
+# --- an address the geocoder could not locate yet ------------------------------------
+
+
+def retry_delay(attempt: int) -> timedelta | None:
+    """Wait before attempt ``attempt + 1`` (0: the first retry); None: no attempt left."""
+    delays = settings.GEOCODER_RETRY_DELAYS
+    return timedelta(seconds=delays[attempt]) if attempt < len(delays) else None
+
+
+def schedule_locate(user_id: int, when) -> None:
+    """A django-q2 one-off run of ``accounts.tasks.locate_home`` at ``when``.
+
+    Not in the synchronous mode (tests, inline): there the clock is the caller's to
+    move, and the periodic sweep (``locate_pending_homes``) stands for the schedule.
+    """
+    from django_q.conf import Conf
+    from django_q.models import Schedule
+
+    if Conf.SYNC:
+        return
+    Schedule.objects.create(
+        func="accounts.tasks.locate_home",
+        args=str(int(user_id)),
+        schedule_type=Schedule.ONCE,
+        next_run=when,
+        repeats=1,
+        name=f"accounts:locate:{user_id}:{when:%Y%m%d%H%M%S}",
+    )
+
+
+def locate_later(*, user, commune=None):
+    """Keep the address without a point and try the geocoder again later (with back-off)."""
+    from accounts.models import PendingLocation
+
+    when = timezone.now() + retry_delay(0)
+    pending, _created = PendingLocation.objects.update_or_create(
+        user=user, defaults={"commune": commune, "attempts": 0, "next_attempt_at": when}
+    )
+    transaction.on_commit(lambda: schedule_locate(user.pk, when))
+    return pending
+
+
+def _forget_pending_location(user) -> None:
+    from accounts.models import PendingLocation
+
+    PendingLocation.objects.filter(user=user).delete()
+
+
+def location_pending(user) -> bool:
+    """Whether the person's address waits for the geocoder (they are told so)."""
+    from accounts.models import PendingLocation
+
+    return PendingLocation.objects.filter(user=user).exists()
+
+
+@transaction.atomic
+def pending_location_resolve(*, user, location: Point, commune=None) -> bool:
+    """The task found the point: kept when it is inside the commune and the apps agree.
+
+    ``ValidationError`` when it is not (the task then asks the person to place it).
+    False when the person set their address in the meantime (nothing changes).
+    """
+    _check_home(user, location, commune)
+    updated = User.objects.filter(pk=user.pk, location__isnull=True).update(location=location)
+    _forget_pending_location(user)
+    return bool(updated)
 
 
 def _check_birth_date(birth_date: date | None) -> None:
@@ -141,6 +213,7 @@ def account_register(
     accepts_sms: bool = False,
     photo=None,
     registered_by=None,
+    commune=None,
     request=None,
 ):
     """Create an account whose email is not yet verified (ACC-1/2, ACC-11).
@@ -148,10 +221,17 @@ def account_register(
     With ``registered_by`` (a resident registering a neighbour without internet),
     no password is set: the neighbour receives a link to choose their own, which
     also proves the address is theirs.
+
+    With ``commune`` (registration on a commune's site, or an app naming one), the
+    point must lie in its territory (COM-5) and the account follows it, pending the
+    town hall's validation (ACC-9, ACC-10). An address without a point (the geocoder
+    was unavailable) is kept and located later (``locate_later``): registration
+    never depends on the geocoder.
     """
     email = User.objects.normalize_email(email).strip().lower()
     _check_email_free(email)
     _check_birth_date(birth_date)
+    territory.check_point(commune, location)
     user = User(
         email=email,
         first_name=first_name.strip(),
@@ -179,6 +259,12 @@ def account_register(
     if photo is not None:
         user.photo.save("photo.jpg", clean_photo(photo), save=False)
     user.save()
+    if user.address and location is None:
+        locate_later(user=user, commune=commune)
+    if commune is not None:
+        from communes.services import follow_request
+
+        follow_request(user=user, commune=commune)
     if registered_by is None:
         send_verification_email(user=user, request=request)
     else:
@@ -238,14 +324,22 @@ def profile_update(*, user, photo=None, remove_photo: bool = False, **fields) ->
 
 
 @transaction.atomic
-def address_update(*, user, address: str, location: Point | None) -> object:
-    """ACC-7: one postal address per account and its point (geocoded, moved or GPS)."""
+def address_update(*, user, address: str, location: Point | None, commune=None) -> object:
+    """ACC-7: one postal address per account and its point (geocoded, moved or GPS).
+
+    The point must lie in ``commune``'s territory when one is given (COM-5). Without a
+    point (the geocoder was unavailable) the address is kept and located later.
+    """
     if not address.strip():
         raise ValidationError({"address": _("Give your postal address.")})
-    _check_home(user, location)
+    _check_home(user, location, commune)
     user.address = address.strip()
     user.location = location
     user.save(update_fields=["address", "location"])
+    if location is None:
+        locate_later(user=user, commune=commune)
+    else:
+        _forget_pending_location(user)
     return user
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import audit, forms, services
@@ -22,6 +23,12 @@ from core.forms import add_service_errors
 from privacy.matrix import person_card
 
 User = get_user_model()
+
+LOCATION_PENDING_MESSAGE = gettext_lazy(
+    "Your address is saved, but we could not place it on the map for now; we will try "
+    "again in a few minutes. Your neighbourhood community is found from this point: "
+    "you can also place it yourself on the map of your address."
+)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -85,12 +92,14 @@ def register(request):
                 presentation=data.get("presentation", ""),
                 accepts_sms=data.get("accepts_sms", False),
                 photo=data.get("photo"),
+                commune=_commune(request),
                 request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             request.session["registered_email"] = data["email"]
+            request.session["registered_location_pending"] = data.get("location_pending", False)
             return redirect("accounts:register_done")
     return render(request, "accounts/register.html", {"form": form})
 
@@ -98,7 +107,12 @@ def register(request):
 @require_http_methods(["GET", "HEAD"])
 def register_done(request):
     return render(
-        request, "accounts/register_done.html", {"email": request.session.get("registered_email")}
+        request,
+        "accounts/register_done.html",
+        {
+            "email": request.session.get("registered_email"),
+            "location_pending": request.session.get("registered_location_pending", False),
+        },
     )
 
 
@@ -174,13 +188,21 @@ def address(request):
                 user=user,
                 address=form.cleaned_data["address"],
                 location=form.cleaned_data["location"],
+                commune=_commune(request),
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Your address is saved."))
+            if form.cleaned_data["location"] is None:
+                messages.warning(request, LOCATION_PENDING_MESSAGE)
+            else:
+                messages.success(request, _("Your address is saved."))
             return redirect("accounts:profile")
-    return render(request, "accounts/address.html", {"form": form})
+    return render(
+        request,
+        "accounts/address.html",
+        {"form": form, "location_pending": services.location_pending(user)},
+    )
 
 
 @login_required
@@ -294,6 +316,7 @@ def register_neighbour(request):
                 last_name=data["last_name"],
                 address=data["address"],
                 location=data["location"],
+                commune=_commune(request),
                 request=request,
             )
         except ValidationError as error:

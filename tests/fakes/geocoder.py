@@ -4,7 +4,9 @@
 that answers like the Base adresse nationale (``/ban/search/``, ``/ban/reverse/``) and
 like Nominatim (``/nominatim/search``, ``/nominatim/reverse``, format jsonv2), with the
 JSON bodies those services send. It records every request (path, parameters, headers)
-and can be told to fail (timeout, an HTTP status, a body that is not JSON).
+and can be told to fail (timeout, an HTTP status, a body that is not JSON) or to be
+down (``down()``: every connection is closed without an answer, as an unreachable
+service; ``recover()`` brings it back).
 
 The ``fake_geocoder`` fixture starts it, points the settings at it
 (``GEOCODER_BAN_URL``, ``GEOCODER_NOMINATIM_URL``, a short ``GEOCODER_TIMEOUT``,
@@ -173,6 +175,7 @@ class Failure:
     status: int = 0  # an HTTP status to answer with
     body: bytes = b""
     delay: float = 0.0  # seconds to wait before answering (a timeout when > the setting)
+    drop: bool = False  # close the connection without answering (the service is down)
 
 
 @dataclass
@@ -226,6 +229,10 @@ class FakeGeocoderServer:
     def fail(self, status: int = 0, *, body: bytes = b"", delay: float = 0.0) -> None:
         """Answer every request with ``status`` (and ``body``), after ``delay`` seconds."""
         self.failure = Failure(status=status, body=body, delay=delay)
+
+    def down(self) -> None:
+        """Every request gets its connection closed without an answer, until ``recover()``."""
+        self.failure = Failure(drop=True)
 
     def recover(self) -> None:
         self.failure = None
@@ -293,6 +300,11 @@ def _handler_for(server: FakeGeocoderServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append(RecordedRequest(url.path, params, headers))
             failure = server.failure
             if failure is not None:
+                if failure.drop:
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(2)  # SHUT_RDWR: the client reads nothing
+                    return
                 if failure.delay:
                     server._released.wait(failure.delay)
                 self._send(failure.status or 200, failure.body, "application/json")

@@ -478,12 +478,14 @@ def test_an_address_nobody_knows_is_a_french_field_error(fake_geocoder, commune)
     assert "location" not in form.cleaned_data
 
 
-def test_a_provider_down_is_a_field_error_not_a_crash(fake_geocoder, commune):
+def test_a_provider_down_keeps_the_typed_address_without_a_point(fake_geocoder, commune):
     fake_geocoder.fail(500)
-    form = AddressForm({"address": "12 rue de l'église"}, commune=commune)
+    form = AddressForm({"address": " 12 rue de l'église "}, commune=commune)
 
-    assert not form.is_valid()
-    assert form.errors["address"] == [str(GeocodingUnavailable.message)]
+    assert form.is_valid(), form.errors  # the geocoder is never a reason to refuse
+    assert form.cleaned_data["address"] == "12 rue de l'église"
+    assert form.cleaned_data["location"] is None
+    assert form.cleaned_data["location_pending"] is True
 
 
 def test_coordinates_out_of_range_are_refused(fake_geocoder, commune):

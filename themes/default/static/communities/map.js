@@ -11,6 +11,10 @@
  * ([data-area-input]), which is hidden. Without this script the text area
  * stays and accepts GeoJSON or WKT.
  *
+ * On a commune's site both maps draw the commune's outline (data-outline, GeoJSON);
+ * the public map opens on the commune (data-bounds: south,west,north,east, else
+ * data-center and data-zoom) even before any community exists.
+ *
  * Words come from data-msg-* attributes, translated by the template; Leaflet.draw's
  * own words from django-leaflet's catalogue (leaflet.draw.i18n.js). Plain
  * JavaScript, no build step; Leaflet and Leaflet.draw are django-leaflet's static files.
@@ -83,6 +87,35 @@
     });
   }
 
+  /* The commune's outline, not interactive (clicks reach the map and the communities). */
+  function addOutline(root, map) {
+    if (!root.dataset.outline) {
+      return;
+    }
+    try {
+      window.L.geoJSON(JSON.parse(root.dataset.outline), {
+        interactive: false,
+        style: { color: cssColor("--color-border-strong", "#6a6a75"), weight: 2, fill: false },
+      }).addTo(map);
+    } catch (error) {
+      // No outline: the map still works.
+    }
+  }
+
+  /* Open on the commune: its boundary's extent, else its centre. */
+  function viewCommune(root, map) {
+    var bounds = (root.dataset.bounds || "").split(",").map(Number);
+    if (bounds.length === 4 && bounds.every(isFinite)) {
+      map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { padding: [8, 8] });
+      return true;
+    }
+    if (root.dataset.center) {
+      map.setView(root.dataset.center.split(",").map(Number), Number(root.dataset.zoom) || 13);
+      return true;
+    }
+    return false;
+  }
+
   /* The public map of the list page. */
   function setupMap(root) {
     var element = root.querySelector("[data-map]");
@@ -90,14 +123,26 @@
     if (!window.L || !element) {
       return;
     }
+    var map = null;
+    if (root.dataset.center) {
+      // A commune's site: the map shows the commune, communities or not.
+      root.hidden = false;
+      map = baseMap(root, element);
+      viewCommune(root, map);
+      addOutline(root, map);
+    }
     loadBoundaries(root, function () {
       return { color: cssColor("--color-primary", "#000091"), weight: 2, fillOpacity: 0.15 };
     }).then(function (layer) {
+      if (map !== null) {
+        layer.addTo(map);
+        return;
+      }
       if (!layer.getLayers().length) {
         return;
       }
       root.hidden = false;
-      var map = baseMap(root, element);
+      map = baseMap(root, element);
       layer.addTo(map);
       map.fitBounds(layer.getBounds(), { padding: [16, 16], maxZoom: HOME_ZOOM });
     }).catch(function () {
@@ -132,6 +177,7 @@
     var homeTitle = message(root, "Home");
     window.L.marker(home, { title: homeTitle, alt: homeTitle, keyboard: false, interactive: false })
       .addTo(map);
+    addOutline(root, map);
 
     loadBoundaries(root, function () {
       return {

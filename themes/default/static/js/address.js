@@ -7,7 +7,9 @@
  * latitude/longitude inputs, and "use my position" (navigator.geolocation).
  * Where the provider forbids autocomplete (Nominatim), suggestions come only from
  * the "Search" button. Plain JavaScript, no build step; Leaflet comes from
- * django-leaflet's static files.
+ * django-leaflet's static files. The map opens on the commune: its outline
+ * (data-outline, GeoJSON) and extent (data-bounds: south,west,north,east) when it has
+ * a boundary, else its centre (data-center, data-zoom).
  */
 (function () {
   "use strict";
@@ -23,15 +25,28 @@
       return null;
     }
     block.hidden = false;
-    var center = root.dataset.center.split(",").map(Number);
-    var map = window.L.map(element, { scrollWheelZoom: false }).setView(
-      center,
-      Number(root.dataset.zoom) || 6
-    );
+    var map = window.L.map(element, { scrollWheelZoom: false });
+    var bounds = (root.dataset.bounds || "").split(",").map(Number);
+    if (bounds.length === 4 && bounds.every(isFinite)) {
+      map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { padding: [8, 8] });
+    } else {
+      map.setView(root.dataset.center.split(",").map(Number), Number(root.dataset.zoom) || 6);
+    }
     window.L.tileLayer(root.dataset.tilesUrl, {
       attribution: root.dataset.tilesAttribution,
       maxZoom: 19,
     }).addTo(map);
+    if (root.dataset.outline) {
+      try {
+        window.L.geoJSON(JSON.parse(root.dataset.outline), {
+          interactive: false,
+          style: { color: "#555", weight: 2, dashArray: "6 4", fill: false },
+        }).addTo(map);
+      } catch (error) {
+        // No outline: the map still works.
+      }
+    }
+    element.addressMap = map;
     var marker = null;
 
     function place(lat, lon) {
