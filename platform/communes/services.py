@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -447,10 +448,20 @@ def notify_follow_request(follow: Follow) -> None:
 
     One email per person, sent over one connection; the recipients come in one
     query. The email names nobody: the request is read in the admin.
+
+    Runs once the request commits: a request decided in the same transaction (the
+    demo's data) waits for nobody, so nothing is sent, never "0 requests are waiting".
     """
     commune = follow.commune
     from communes.notifications import follow_requested
 
+    pending = (
+        Follow.objects.pending()
+        .filter(commune=commune)
+        .aggregate(count=Count("pk"), this=Count("pk", filter=Q(pk=follow.pk)))
+    )
+    if not pending["this"]:
+        return
     follow_requested(follow)
     recipients = list(
         holders_of_permission(commune, VALIDATE_RESIDENTS)
@@ -464,7 +475,7 @@ def notify_follow_request(follow: Follow) -> None:
         "follow_request",
         {
             "commune": commune,
-            "pending_count": Follow.objects.pending().filter(commune=commune).count(),
+            "pending_count": pending["count"],  # this request among them
             "admin_url": commune_url(commune, reverse("residents_to_validate")),
         },
     )
