@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers
+from rest_framework.response import Response
 
 from communes.models import Commune, CommuneModule
 from core.modules import registry
@@ -93,3 +94,91 @@ urlpatterns = [
     path("", CommuneList.as_view(), name="commune-list"),
     path("<slug:commune_slug>/", CommuneDetail.as_view(), name="commune-detail"),
 ]
+
+
+# --- the app's feed: banners on top, then the town hall's news ---------------------------
+
+FEED_NEWS = 20
+
+
+class FeedBannerEntrySerializer(serializers.Serializer):
+    module = serializers.CharField(help_text="The module that shows it (`alerts`).")
+    kind = serializers.CharField(
+        help_text="`alert.town_hall` or `alert.community` for the alerts module."
+    )
+    id = serializers.IntegerField(help_text="The item's id in its module's API.")
+    title = serializers.CharField()
+    text = serializers.CharField()
+    url = serializers.URLField(help_text="The item on the commune's site.")
+    created_at = serializers.DateTimeField()
+
+
+class FeedNewsSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The page's id in the CMS API.")
+    title = serializers.CharField()
+    date = serializers.DateField()
+    intro = serializers.CharField()
+    url = serializers.URLField(allow_null=True)
+
+
+class FeedSerializer(serializers.Serializer):
+    banners = FeedBannerEntrySerializer(
+        many=True,
+        help_text="Show these first, in red, until read: the town hall's alerts you have not "
+        "read, then your community's (module `alerts`). Empty for visitors.",
+    )
+    news = FeedNewsSerializer(many=True, help_text="The latest news, newest first.")
+
+
+class CommuneFeed(generics.GenericAPIView):
+    serializer_class = FeedSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        tags=["communes"],
+        operation_id="communes_feed",
+        summary="The commune's feed: banners on top, then the latest news",
+        description=(
+            "What the app shows on a commune's home screen. `banners` come from the modules "
+            "switched on for the commune (today the red banner of unread alerts: call the alerts "
+            "API's `POST {id}/read/` when the person has read one); the same list the site shows "
+            f"above every page. `news`: the {FEED_NEWS} latest news (full pages through the CMS "
+            "API). Anyone may read the news; banners need a signed-in person."
+        ),
+        responses={200: FeedSerializer},
+    )
+    def get(self, request, commune_slug: str):
+        from django.shortcuts import get_object_or_404
+
+        from communes.models import NewsPage
+        from core.signals import site_banners
+
+        commune = get_object_or_404(Commune.objects.select_related("site"), slug=commune_slug)
+        banners = [
+            {"module": banner.module, **entry}
+            for banner in site_banners(commune, request)
+            for entry in banner.entries
+        ]
+        news = []
+        root = commune.site.root_page if commune.site_id else None
+        if root is not None:
+            pages = (
+                NewsPage.objects.live()
+                .public()
+                .child_of(root)
+                .order_by("-date", "-first_published_at")[:FEED_NEWS]
+            )
+            news = [
+                {
+                    "id": page.pk,
+                    "title": page.title,
+                    "date": page.date,
+                    "intro": page.intro,
+                    "url": page.get_full_url(request),
+                }
+                for page in pages
+            ]
+        return Response(FeedSerializer({"banners": banners, "news": news}).data)
+
+
+urlpatterns.append(path("<slug:commune_slug>/feed/", CommuneFeed.as_view(), name="commune-feed"))

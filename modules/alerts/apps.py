@@ -45,14 +45,14 @@ class AlertsConfig(PlatformModule):
 
         from accounts.signals import personal_data_export
         from communities.services import community_merged
-        from core.signals import commune_home_panels
+        from core.signals import commune_site_banners
         from modules.alerts.models import Alert
         from modules.alerts.permissions import AlertPermissionPolicy
-        from modules.alerts.receivers import home_banner, on_community_merged, personal_data
+        from modules.alerts.receivers import on_community_merged, personal_data, site_banner
 
         register_permission_policy(Alert, AlertPermissionPolicy(Alert))
 
-        commune_home_panels.connect(home_banner, dispatch_uid="alerts.home_banner")
+        commune_site_banners.connect(site_banner, dispatch_uid="alerts.site_banner")
         personal_data_export.connect(personal_data, dispatch_uid="alerts.personal_data")
         # Connected here, so a merge keeps alerts only where the module is installed.
         community_merged.connect(on_community_merged, dispatch_uid="alerts.merged")

@@ -1,35 +1,53 @@
 """Receivers of the core's extension points.
 
-``home_banner`` is called by the core only when the module is on for the commune;
+``site_banner`` is called by the core only when the module is on for the commune;
 ``personal_data`` answers for every commune (GDPR access, ACC-13).
 """
 
 from __future__ import annotations
 
-from modules.alerts.selectors import alerts_sent_by, unread_alerts_for_banner
+from django.urls import reverse
 
-# Panels with a negative order are banners: the home page shows them above the news.
+from core.signals import SiteBanner
+from modules.alerts.selectors import alerts_sent_by, unread_alerts_for_banner
+from notifications.links import absolute_url
+
+# Above anything else a module may put in the banner area.
 BANNER_ORDER = -100
 
 
-def home_banner(sender, request=None, **kwargs):
-    """A red banner above the feed until read: the town hall's unread alerts (ALR-5),
-    then the unread alerts of the person's community (ALR-2)."""
-    if request is None:
+def site_banner(sender, request=None, **kwargs):
+    """A red banner above every page of the commune's site and on top of the app's
+    feed until read: the town hall's unread alerts (ALR-5), then the unread alerts of
+    the person's community (ALR-2). One query."""
+    user = getattr(request, "user", None)
+    if user is None:
         return None
-    alerts = unread_alerts_for_banner(request.user, sender)
+    alerts = unread_alerts_for_banner(user, sender)
     if not alerts:
         return None
     town_hall = sum(1 for alert in alerts if alert.is_town_hall)
-    return (
-        BANNER_ORDER,
-        "alerts/banner.html",
-        {
+    return SiteBanner(
+        order=BANNER_ORDER,
+        template="alerts/banner.html",
+        context={
             "alerts": alerts,
             "town_hall_count": town_hall,
             "community_count": len(alerts) - town_hall,
         },
+        entries=tuple(_entry(sender, alert) for alert in alerts),
     )
+
+
+def _entry(commune, alert) -> dict:
+    return {
+        "kind": "alert.town_hall" if alert.is_town_hall else "alert.community",
+        "id": alert.pk,
+        "title": str(alert.get_category_display()),
+        "text": alert.text,
+        "url": absolute_url(commune, reverse("alerts:detail", args=[alert.pk])),
+        "created_at": alert.created_at,
+    }
 
 
 def personal_data(sender, user, **kwargs):
