@@ -152,6 +152,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+elif DATABASES["default"]["ENGINE"].endswith(("sqlite3", "spatialite")):
+    # The demo's web process and its task workers write to one file: transactions take
+    # the write lock when they begin (IMMEDIATE) and wait for it up to 20 s instead of
+    # failing with "database is locked" halfway; WAL lets readers go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if os.environ.get("SPATIALITE_LIBRARY_PATH"):
