@@ -368,7 +368,7 @@ if os.environ.get("REDIS_URL"):
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
 # Only production settings may hand a message to a real provider: elsewhere
-# notifications.sms.get_backend refuses any backend but console and locmem, and
+# notifications.sms.get_backend refuses any backend but console, locmem and file, and
 # the demo and test settings force console/locmem e-mail whatever the environment says.
 REAL_SENDING = False
 
