@@ -58,6 +58,7 @@ compilemessages:
 	$(MANAGE) compilemessages --ignore "$(VENV)" -v 0
 
 demo-data: setup compilemessages
+	env -u DATABASE_URL $(MANAGE) collectstatic --no-input -v 0
 	env -u DATABASE_URL $(MANAGE) migrate --no-input -v 0
 	env -u DATABASE_URL $(MANAGE) load_demo
 

@@ -1,11 +1,15 @@
 import logging
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+
+from core.themes import current_theme
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,18 @@ def healthz(request):
         {"status": "ok" if healthy else "error", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@cache_control(max_age=24 * 3600, public=True)
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page says:
+    the current theme's icon, or the default theme's."""
+    for theme in dict.fromkeys((current_theme(), settings.DEFAULT_THEME)):
+        found = finders.find(f"themes/{theme}/favicon.ico")
+        if found:
+            return FileResponse(open(found, "rb"), content_type="image/x-icon")
+    raise Http404
 
 
 def _wants_json(request) -> bool:

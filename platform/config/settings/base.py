@@ -287,6 +287,9 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "docx", "xlsx", "txt", "csv", "pn
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
 WAGTAILAPI_LIMIT_MAX = 100
+# No Gravatar: staff e-mail hashes never leave for a third party; the admin shows its
+# default avatar (and works offline).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- REST API ---------------------------------------------------------------
 
