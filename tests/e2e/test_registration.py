@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,3 +54,54 @@ def test_register_with_autocomplete_confirm_and_log_in(
     page.wait_for_url(re.compile(r"^(?!.*connexion).*$"))
     page.goto(site_url(HOST, "/compte/profil/"))
     assert "12 Rue de l'Église" in page.content()
+
+
+def test_register_with_the_geocoder_down_then_the_point_is_found_later(
+    page, site_url, live_server, commune, fake_geocoder
+):
+    """The address service is unreachable: the form is not lost, the account is made, the
+    person is told, and the retrying task places the point once the service is back."""
+    from django.contrib.gis.geos import Point
+
+    from accounts import tasks
+    from accounts.models import PendingLocation
+    from communes import demo
+
+    commune.boundary = demo.boundary("saint-malo")
+    commune.center = Point(-2.0253, 48.6493, srid=4326)
+    commune.save()
+    fake_geocoder.down()
+
+    page.goto(site_url(HOST, "/compte/inscription/"))
+    # The map opens on Saint-Malo, not on the whole of France.
+    page.locator("[data-address-map] .leaflet-tile-pane").wait_for(state="attached")
+    lat, lon, zoom = page.evaluate(
+        "() => { const m = document.querySelector('[data-address-map]').addressMap;"
+        " const c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]; }"
+    )
+    assert 48.6 < lat < 48.68 and -2.05 < lon < -1.93 and zoom >= 11
+
+    page.locator("input[name=first_name]").fill("Yvonne")
+    page.locator("input[name=last_name]").fill("Le Goff")
+    page.locator("input[name=email]").fill("yvonne@example.org")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password_confirm]").fill(PASSWORD)
+    address = page.get_by_role("combobox", name="Adresse postale")
+    address.press_sequentially("12 rue de l'église saint-malo", delay=10)
+    status = page.locator("[data-address-status]")
+    status.filter(has_text="pas disponible").wait_for()  # the search answers 503
+
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url(re.compile(r"/compte/inscription/envoyee/$"))
+    notice = page.locator("[data-location-pending]")
+    assert "nous réessaierons dans quelques minutes" in notice.inner_text()
+
+    user = get_user_model().objects.get(email="yvonne@example.org")
+    assert (user.address, user.location) == ("12 rue de l'église saint-malo", None)
+    assert user.follows.get().commune == commune  # pending validation by the town hall
+
+    fake_geocoder.recover()
+    PendingLocation.objects.update(next_attempt_at=timezone.now())
+    assert tasks.locate_home(user.pk) == "located"
+    user.refresh_from_db()
+    assert user.location.coords == (-2.025674, 48.649337)

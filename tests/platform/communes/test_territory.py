@@ -203,3 +203,63 @@ def test_demo_territories_match_the_real_extent():
     west, south, east, north = demo.boundary("cocody").extent
     assert 5.31 <= south < north <= 5.43 and -4.03 <= west < east <= -3.91
     assert demo.boundary("cocody").covers(Point(-3.9953315, 5.3640927))  # Bd Latrille
+
+
+# --- the Wagtail admin ------------------------------------------------------------------
+
+
+@pytest.fixture
+def partner_client(client, partner):
+    from tests.platform.communes.test_admin import admin_user
+    from tests.two_factor import verified_login
+
+    staff = admin_user()
+    partner.staff.add(staff)
+    verified_login(client, staff)
+    return client
+
+
+def edit_data(partner, **territory):
+    from tests.platform.communes.test_admin import create_form_data
+
+    data = create_form_data(partner, name="Saint-Malo", official_code="35288", postal_codes="35400")
+    data.update(territory)
+    return data
+
+
+def test_the_hosting_partner_draws_the_boundary_in_the_admin(partner_client, partner, commune):
+    from django.urls import reverse
+
+    url = reverse("commune:edit", args=[commune.pk])
+    page = partner_client.get(url).content.decode()
+    assert "data-territory-editor" in page and "communes/admin/territory.js" in page
+
+    response = partner_client.post(
+        url,
+        edit_data(
+            partner,
+            boundary=demo.boundary("saint-malo").geojson,
+            center_latitude="48.6493",
+            center_longitude="-2.0253",
+            territory_radius_km="",
+        ),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    commune.refresh_from_db()
+    assert commune.boundary.equals_exact(demo.boundary("saint-malo"), tolerance=1e-9)
+    assert commune.center.coords == (-2.0253, 48.6493)
+    assert commune.radius_km is None
+
+
+def test_a_bad_boundary_is_a_form_error_and_changes_nothing(partner_client, partner, commune):
+    from django.urls import reverse
+
+    response = partner_client.post(
+        reverse("commune:edit", args=[commune.pk]),
+        edit_data(partner, boundary="POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))", population="9999"),
+    )
+    assert response.status_code == 200
+    assert "Les limites ne sont pas valides" in response.context["form"].errors["boundary"][0]
+    commune.refresh_from_db()
+    assert (commune.boundary, commune.population) == (None, 5000)
