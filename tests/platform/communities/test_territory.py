@@ -58,3 +58,13 @@ def test_staff_cannot_redraw_a_community_outside_the_commune(bounded):
             by=staff, community=community, area=square(offset(GRAND_BE, -700))
         )
     assert "sort de Saint-Malo" in error.value.message_dict["area"][0]
+
+
+def test_my_community_page_says_the_address_waits_for_its_point(client, commune):
+    user = UserFactory(address="12 rue de l'Église", location=None)
+    client.force_login(user)
+    page = client.get("/communautes/ma-communaute/", HTTP_HOST="saint-malo.localhost")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Votre adresse n’est pas encore placée sur la carte" in text
+    assert "Indiquez d’abord votre adresse" not in text
