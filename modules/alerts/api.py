@@ -41,6 +41,7 @@ from communes.roles import SEND_ALERTS
 from communes.selectors import commune_permission
 from communities.selectors import community_of
 from modules.alerts import selectors, services
+from modules.alerts.forms import CONFIRM_REQUIRED
 from modules.alerts.models import Alert
 from notifications.models import Notification
 from notifications.services import mark_read
@@ -111,7 +112,28 @@ class AlertSerializer(CorrectionSerializer):
         return CorrectionSerializer(alert.corrections.all(), many=True, context=self.context).data
 
 
+class ConfirmField(serializers.BooleanField):
+    """``confirm: true`` is required: an alert cannot be taken back (ALR-4)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=True,
+            help_text="Must be `true`: the person confirmed sending (an alert is sent at "
+            "once and can be neither changed nor deleted). Missing or `false`: 400 on "
+            "`confirm`, nothing is sent.",
+            error_messages={"required": CONFIRM_REQUIRED},
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value is not True:
+            raise serializers.ValidationError(str(CONFIRM_REQUIRED))
+        return value
+
+
 class CommunityAlertInputSerializer(serializers.Serializer):
+    confirm = ConfirmField()
     text = serializers.CharField(help_text="What, where, when (at most 1,000 characters).")
     category = serializers.ChoiceField(
         choices=Alert.Category.choices, default=Alert.Category.SECURITY, required=False
@@ -126,6 +148,7 @@ class CommunityAlertInputSerializer(serializers.Serializer):
 
 
 class TownHallAlertInputSerializer(serializers.Serializer):
+    confirm = ConfirmField()
     text = serializers.CharField()
     category = serializers.ChoiceField(choices=Alert.Category.choices)
     corrects = serializers.IntegerField(

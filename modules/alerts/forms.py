@@ -4,6 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.alerts.models import Alert
 
+# An alert cannot be taken back (ALR-4): the site and the API ask for an explicit yes.
+CONFIRM_REQUIRED = _(
+    "Tick the box to confirm: an alert is sent at once and can be neither changed nor deleted."
+)
+
 
 class CommunityAlertForm(forms.Form):
     """ALR-1: a member alerts their community (or corrects one of its alerts, ALR-4)."""
@@ -22,3 +27,10 @@ class CommunityAlertForm(forms.Form):
         ),
     )
     corrects = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm: my neighbours receive this alert at once, and it can be neither "
+            "changed nor deleted."
+        ),
+        error_messages={"required": CONFIRM_REQUIRED},
+    )

@@ -195,11 +195,13 @@ def test_an_alert_is_never_changed_nor_deleted(alert_world, alerts, method):
     w = alert_world
     for person in (w.member, w.communication):
         response = getattr(api(person), method)(
-            one(alerts["here"]), {"text": "Autre chose"}, format="json"
+            one(alerts["here"]), {"confirm": True, "text": "Autre chose"}, format="json"
         )
         assert response.status_code == 405
     for path in (BASE, BANNER, TOWN_HALL, read(alerts["here"])):
-        response = getattr(api(w.member), method)(path, {"text": "x"}, format="json")
+        response = getattr(api(w.member), method)(
+            path, {"confirm": True, "text": "x"}, format="json"
+        )
         assert response.status_code == 405, path
     assert Alert.objects.get(pk=alerts["here"].pk).text == "Démarcheur suspect rue des Lilas."
     assert Alert.objects.count() == 4
@@ -211,7 +213,9 @@ def test_an_alert_is_never_changed_nor_deleted(alert_world, alerts, method):
 def test_a_member_sends_an_alert(alert_world):
     w = alert_world
     response = api(w.member).post(
-        BASE, {"text": "  Arbre tombé rue de la Pie.  ", "category": "roads"}, format="json"
+        BASE,
+        {"confirm": True, "text": "  Arbre tombé rue de la Pie.  ", "category": "roads"},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     alert = Alert.objects.get()
@@ -224,14 +228,18 @@ def test_a_member_sends_an_alert(alert_world):
 
 
 def test_the_category_defaults_to_security(alert_world):
-    response = api(alert_world.member).post(BASE, {"text": "Alerte"}, format="json")
+    response = api(alert_world.member).post(
+        BASE, {"confirm": True, "text": "Alerte"}, format="json"
+    )
     assert response.status_code == 201 and response.json()["category"] == "security"
 
 
 def test_a_correction_through_the_api(alert_world, alerts):
     w = alert_world
     response = api(w.member).post(
-        BASE, {"text": "C’était le facteur.", "corrects": alerts["here"].pk}, format="json"
+        BASE,
+        {"confirm": True, "text": "C’était le facteur.", "corrects": alerts["here"].pk},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     assert response.json()["corrects"] == alerts["here"].pk
@@ -241,13 +249,15 @@ def test_a_correction_through_the_api(alert_world, alerts):
 def test_someone_outside_the_communities_of_the_commune_gets_403(alert_world, other_commune):
     w = alert_world
     for person in (w.resident, w.communication, UserFactory()):
-        response = api(person).post(BASE, {"text": "Alerte"}, format="json")
+        response = api(person).post(BASE, {"confirm": True, "text": "Alerte"}, format="json")
         assert response.status_code == 403, response.json()
         # Even with bad input: who may send is answered first.
-        assert api(person).post(BASE, {"text": ""}, format="json").status_code == 403
+        assert (
+            api(person).post(BASE, {"confirm": True, "text": ""}, format="json").status_code == 403
+        )
     # A member of Saint-Malo on Cocody's path.
     response = api(w.member).post(
-        "/api/v1/communes/cocody/alerts/", {"text": "Alerte"}, format="json"
+        "/api/v1/communes/cocody/alerts/", {"confirm": True, "text": "Alerte"}, format="json"
     )
     assert response.status_code == 403
     assert not Alert.objects.exists()
@@ -256,13 +266,13 @@ def test_someone_outside_the_communities_of_the_commune_gets_403(alert_world, ot
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"text": ""}, "text"),
-        ({"text": "   "}, "text"),
+        ({"confirm": True, "text": ""}, "text"),
+        ({"confirm": True, "text": "   "}, "text"),
         ({}, "text"),
-        ({"text": "x" * 1001}, "text"),
-        ({"text": "Au feu", "category": "fire"}, "category"),
-        ({"text": "Alerte", "corrects": 999_999}, "corrects"),
-        ({"text": "Alerte", "corrects": "abc"}, "corrects"),
+        ({"confirm": True, "text": "x" * 1001}, "text"),
+        ({"confirm": True, "text": "Au feu", "category": "fire"}, "category"),
+        ({"confirm": True, "text": "Alerte", "corrects": 999_999}, "corrects"),
+        ({"confirm": True, "text": "Alerte", "corrects": "abc"}, "corrects"),
     ],
     ids=["empty", "blank", "missing", "too-long", "unknown-category", "unknown-id", "not-an-id"],
 )
@@ -275,7 +285,9 @@ def test_bad_input_is_a_400_with_field_messages(alert_world, data, field):
 
 
 def test_too_long_says_how_long(alert_world):
-    response = api(alert_world.member).post(BASE, {"text": "x" * 1001}, format="json")
+    response = api(alert_world.member).post(
+        BASE, {"confirm": True, "text": "x" * 1001}, format="json"
+    )
     assert "1000" in response.json()["text"][0] and "1001" in response.json()["text"][0]
 
 
@@ -283,7 +295,7 @@ def test_too_long_says_how_long(alert_world):
 def test_cannot_correct_an_alert_of_elsewhere(alert_world, alerts, place):
     """Twinned (visible), Paramé (invisible), the town hall's: all 400 on ``corrects``."""
     response = api(alert_world.member).post(
-        BASE, {"text": "Alerte", "corrects": alerts[place].pk}, format="json"
+        BASE, {"confirm": True, "text": "Alerte", "corrects": alerts[place].pk}, format="json"
     )
     assert response.status_code == 400
     assert response.json()["corrects"]
@@ -293,12 +305,12 @@ def test_cannot_correct_an_alert_of_elsewhere(alert_world, alerts, place):
 def test_another_member_cannot_correct_but_a_referent_can(alert_world, alerts):
     w = alert_world
     response = api(w.sms_member).post(
-        BASE, {"text": "Faux", "corrects": alerts["here"].pk}, format="json"
+        BASE, {"confirm": True, "text": "Faux", "corrects": alerts["here"].pk}, format="json"
     )
     assert response.status_code == 403  # neither its author nor a référent
     assert not Alert.objects.filter(text="Faux").exists()
     response = api(w.referent).post(
-        BASE, {"text": "Confirmé", "corrects": alerts["here"].pk}, format="json"
+        BASE, {"confirm": True, "text": "Confirmé", "corrects": alerts["here"].pk}, format="json"
     )
     assert response.status_code == 201
 
@@ -307,8 +319,10 @@ def test_the_rate_limit_is_a_400_on_text(alert_world, settings):
     w = alert_world
     settings.ALERTS_PER_MEMBER_PER_HOUR = 1
     client = api(w.member)
-    assert client.post(BASE, {"text": "Première"}, format="json").status_code == 201
-    response = client.post(BASE, {"text": "Deuxième"}, format="json")
+    assert (
+        client.post(BASE, {"confirm": True, "text": "Première"}, format="json").status_code == 201
+    )
+    response = client.post(BASE, {"confirm": True, "text": "Deuxième"}, format="json")
     assert response.status_code == 400
     [message] = response.json()["text"]
     assert "112" in message
@@ -321,7 +335,9 @@ def test_the_rate_limit_is_a_400_on_text(alert_world, settings):
 def test_the_communication_officer_alerts_every_resident(alert_world):
     w = alert_world
     response = api(w.communication).post(
-        TOWN_HALL, {"text": "Vigilance orange orages.", "category": "weather"}, format="json"
+        TOWN_HALL,
+        {"confirm": True, "text": "Vigilance orange orages.", "category": "weather"},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     data = response.json()
@@ -338,14 +354,19 @@ def test_a_town_hall_correction(alert_world, alerts):
     w = alert_world
     response = api(w.communication).post(
         TOWN_HALL,
-        {"text": "Réouvert.", "category": "roads", "corrects": alerts["town_hall"].pk},
+        {
+            "confirm": True,
+            "text": "Réouvert.",
+            "category": "roads",
+            "corrects": alerts["town_hall"].pk,
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
     assert response.json()["corrects"] == alerts["town_hall"].pk
     response = api(w.communication).post(
         TOWN_HALL,
-        {"text": "Réouvert.", "category": "roads", "corrects": alerts["here"].pk},
+        {"confirm": True, "text": "Réouvert.", "category": "roads", "corrects": alerts["here"].pk},
         format="json",
     )
     assert response.status_code == 400 and response.json()["corrects"]
@@ -355,8 +376,8 @@ def test_members_and_residents_cannot_alert_the_commune(alert_world, alerts):
     w = alert_world
     for person in (w.member, w.referent, w.resident, UserFactory()):
         for data in (
-            {"text": "Alerte", "category": "security"},
-            {"text": "", "category": "fire", "corrects": alerts["town_hall"].pk},
+            {"confirm": True, "text": "Alerte", "category": "security"},
+            {"confirm": True, "text": "", "category": "fire", "corrects": alerts["town_hall"].pk},
         ):
             response = api(person).post(TOWN_HALL, data, format="json")
             assert response.status_code == 403, (person, response.json())
@@ -366,9 +387,15 @@ def test_members_and_residents_cannot_alert_the_commune(alert_world, alerts):
 def test_town_hall_bad_input_is_a_400(alert_world):
     w = alert_world
     client = api(w.communication)
-    assert client.post(TOWN_HALL, {"text": "Alerte"}, format="json").json()["category"]
-    assert client.post(TOWN_HALL, {"text": " ", "category": "roads"}, format="json").json()["text"]
-    response = client.post(TOWN_HALL, {"text": "x" * 1001, "category": "roads"}, format="json")
+    assert client.post(TOWN_HALL, {"confirm": True, "text": "Alerte"}, format="json").json()[
+        "category"
+    ]
+    assert client.post(
+        TOWN_HALL, {"confirm": True, "text": " ", "category": "roads"}, format="json"
+    ).json()["text"]
+    response = client.post(
+        TOWN_HALL, {"confirm": True, "text": "x" * 1001, "category": "roads"}, format="json"
+    )
     assert response.status_code == 400 and response.json()["text"]
     assert not Alert.objects.exists()
 
@@ -420,10 +447,10 @@ def test_module_off_is_a_404_everywhere_and_keeps_data(alert_world, alerts):
     client = api(w.member)
     for path in (BASE, BANNER, one(alerts["here"])):
         assert client.get(path).status_code == 404
-    assert client.post(BASE, {"text": "Alerte"}, format="json").status_code == 404
+    assert client.post(BASE, {"confirm": True, "text": "Alerte"}, format="json").status_code == 404
     assert client.post(read(alerts["here"])).status_code == 404
     response = api(w.communication).post(
-        TOWN_HALL, {"text": "Alerte", "category": "roads"}, format="json"
+        TOWN_HALL, {"confirm": True, "text": "Alerte", "category": "roads"}, format="json"
     )
     assert response.status_code == 404
     assert Alert.objects.count() == 4
@@ -433,3 +460,27 @@ def test_module_off_is_a_404_everywhere_and_keeps_data(alert_world, alerts):
 
 def test_an_unknown_commune_is_a_404(alert_world):
     assert api(alert_world.member).get("/api/v1/communes/nulle-part/alerts/").status_code == 404
+
+
+# --- sending asks for confirmation (it cannot be undone) -----------------------------------
+
+
+@pytest.mark.parametrize("confirm", [None, False, "non"], ids=["missing", "false", "not-a-bool"])
+def test_sending_needs_confirm_true(alert_world, confirm):
+    w = alert_world
+    data = {"text": "Arbre tombé rue de la Pie.", "category": "roads"}
+    if confirm is not None:
+        data["confirm"] = confirm
+    for client, path in ((api(w.member), BASE), (api(w.communication), TOWN_HALL)):
+        response = client.post(path, data, format="json")
+        assert response.status_code == 400, path
+        assert list(response.json()) == ["confirm"]
+    assert not Alert.objects.exists()
+
+
+def test_the_schema_documents_confirm_as_required(alert_world):
+    schema = APIClient().get("/api/v1/schema/?format=json").json()
+    for name in ("CommunityAlertInputRequest", "TownHallAlertInputRequest"):
+        component = schema["components"]["schemas"][name]
+        assert "confirm" in component["required"], name
+        assert component["properties"]["confirm"]["type"] == "boolean"

@@ -50,6 +50,7 @@ def test_a_member_alerts_and_a_neighbour_sees_the_red_banner(
     page.goto(site_url(HOST, "/alertes/envoyer/"))
     page.locator("select[name=category]").select_option("security")
     page.locator("textarea[name=text]").fill(TEXT)
+    page.locator("input[name=confirm]").check()  # it cannot be taken back
     page.locator("[data-alert-send]").click()
     page.wait_for_url(re.compile(r"/alertes/\d+/$"))
     alert = Alert.objects.get()
@@ -76,9 +77,10 @@ def test_a_member_alerts_and_a_neighbour_sees_the_red_banner(
         assert banner.bounding_box()["y"] < other.locator("h1").bounding_box()["y"]
         other.screenshot(path="/tmp/voisinage-alert-banner-community.png", full_page=True)
 
-        # The list of alerts shows it too.
+        # The list of alerts shows it too, and the banner is still above it (every page).
         other.goto(site_url(HOST, "/alertes/"))
-        assert TEXT in other.locator(f'[data-alert="{alert.pk}"]').inner_text()
+        assert TEXT in other.locator(f'article[data-alert="{alert.pk}"]').inner_text()
+        assert other.locator(f'.alert-banner [data-alert="{alert.pk}"]').is_visible()
 
         # "I have read it": back on the home page, the banner is gone.
         other.goto(site_url(HOST, "/"))

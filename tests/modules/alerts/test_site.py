@@ -190,7 +190,9 @@ def test_a_member_sends_an_alert_from_the_site(alert_world):
     form = client.get(SEND)
     assert form.status_code == 200
     assert 'name="text"' in form.content.decode()
-    response = client.post(SEND, {"category": "roads", "text": "Arbre tombé rue de la Pie."})
+    response = client.post(
+        SEND, {"confirm": "on", "category": "roads", "text": "Arbre tombé rue de la Pie."}
+    )
     alert = Alert.objects.get()
     assert response.status_code == 302 and response["Location"] == detail(alert)
     assert (alert.community, alert.author, alert.source) == (w.here, w.member, "site")
@@ -203,10 +205,10 @@ def test_a_member_sends_an_alert_from_the_site(alert_world):
 @pytest.mark.parametrize(
     "data",
     [
-        {"category": "security", "text": "   "},
-        {"category": "security", "text": ""},
-        {"category": "fire", "text": "Au feu"},
-        {"category": "security", "text": "x" * 1001},
+        {"confirm": "on", "category": "security", "text": "   "},
+        {"confirm": "on", "category": "security", "text": ""},
+        {"confirm": "on", "category": "fire", "text": "Au feu"},
+        {"confirm": "on", "category": "security", "text": "x" * 1001},
     ],
     ids=["blank", "empty", "unknown-category", "too-long"],
 )
@@ -225,7 +227,12 @@ def test_someone_outside_any_community_gets_the_403_page(alert_world):
         assert response.status_code == 403
         assert "alerts/no_community.html" in [t.name for t in response.templates]
         assert reverse("communities:mine") in response.content.decode()
-        assert client.post(SEND, {"category": "security", "text": "Alerte"}).status_code == 403
+        assert (
+            client.post(
+                SEND, {"confirm": "on", "category": "security", "text": "Alerte"}
+            ).status_code
+            == 403
+        )
     assert not Alert.objects.exists()
 
 
@@ -233,7 +240,9 @@ def test_the_rate_limit_becomes_a_form_error(alert_world, settings):
     w = alert_world
     settings.ALERTS_PER_MEMBER_PER_HOUR = 1
     send(w)
-    response = client_for(w.member).post(SEND, {"category": "security", "text": "Encore une."})
+    response = client_for(w.member).post(
+        SEND, {"confirm": "on", "category": "security", "text": "Encore une."}
+    )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["text"])
     assert "112" in errors and "1" in errors
@@ -248,14 +257,21 @@ def test_the_author_and_a_referent_send_corrections(alert_world, alerts):
     assert form.status_code == 200
     assert original.pk in shown(form.content.decode())  # the alert being corrected
     response = client.post(
-        SEND, {"category": "security", "text": "C’était le facteur.", "corrects": original.pk}
+        SEND,
+        {
+            "confirm": "on",
+            "category": "security",
+            "text": "C’était le facteur.",
+            "corrects": original.pk,
+        },
     )
     correction = Alert.objects.get(text="C’était le facteur.")
     assert correction.corrects == original
     assert response["Location"] == detail(correction)
     # A référent may correct any alert of the community.
     response = client_for(w.referent).post(
-        SEND, {"category": "security", "text": "Confirmé.", "corrects": original.pk}
+        SEND,
+        {"confirm": "on", "category": "security", "text": "Confirmé.", "corrects": original.pk},
     )
     assert response.status_code == 302
     assert Alert.objects.get(text="Confirmé.").corrects == original
@@ -265,7 +281,7 @@ def test_other_members_cannot_correct(alert_world, alerts):
     w = alert_world
     original = alerts["here"]
     assert client_for(w.sms_member).get(SEND, {"corrige": original.pk}).status_code == 404
-    post = {"category": "security", "text": "Faux.", "corrects": original.pk}
+    post = {"confirm": "on", "category": "security", "text": "Faux.", "corrects": original.pk}
     assert client_for(w.sms_member).post(SEND, post).status_code == 404
     # Another community's alert, even a twinned one: 404 too.
     assert client_for(w.member).get(SEND, {"corrige": alerts["near"].pk}).status_code == 404
@@ -441,7 +457,10 @@ def test_module_off_hides_pages_and_banner_and_keeps_data(alert_world, alerts):
     for path in (INDEX, SEND, detail(alerts["here"])):
         assert client.get(path).status_code == 404
     assert client.post(read_url(alerts["town_hall"]), {"next": "/"}).status_code == 404
-    assert client.post(SEND, {"category": "security", "text": "Alerte"}).status_code == 404
+    assert (
+        client.post(SEND, {"confirm": "on", "category": "security", "text": "Alerte"}).status_code
+        == 404
+    )
     home = client.get("/")
     assert home.status_code == 200 and banner(home.content.decode()) is None
     assert f'href="{INDEX}"' not in community_nav(client.get(community_page))
@@ -450,3 +469,21 @@ def test_module_off_hides_pages_and_banner_and_keeps_data(alert_world, alerts):
     switch(w.commune, "alerts", True)
     assert client.get(INDEX).status_code == 200
     assert banner(client.get("/").content.decode()) is not None
+
+
+# --- sending asks for confirmation (it cannot be undone) -----------------------------------
+
+
+def test_sending_without_confirming_is_a_french_form_error_and_sends_nothing(alert_world):
+    client = client_for(alert_world.member)
+    form = client.get(SEND).content.decode()
+    assert 'name="confirm"' in form and 'type="checkbox"' in form
+    response = client.post(SEND, {"category": "roads", "text": "Arbre tombé rue de la Pie."})
+    assert response.status_code == 200
+    assert response.context["form"].errors["confirm"] == [
+        "Cochez la case pour confirmer : une alerte part aussitôt et ne peut être ni "
+        "modifiée ni supprimée."
+    ]
+    assert not Alert.objects.exists()
+    # The text typed is kept for the second try.
+    assert "Arbre tombé rue de la Pie." in response.content.decode()
