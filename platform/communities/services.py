@@ -23,7 +23,8 @@ from accounts.crypto import blind_index
 from accounts.selectors import normalise_phone
 from accounts.staff import is_platform_staff
 from communes import territory
-from communes.selectors import is_validated_resident
+from communes.models import Follow
+from communes.selectors import follow_of, is_validated_resident
 from communities import notify
 from communities.geo import check_polygon, parse_polygon
 from communities.models import (
@@ -179,19 +180,120 @@ def showcase_page_sync(community: Community) -> CommunityPage | None:
     return page
 
 
+# --- what may be offered (the services' own checks, for pages and the API) --------------
+
+
+def _resident_refusal(user, commune) -> PermissionDenied | None:
+    """ACC-10: only residents the town hall validated create or join a community."""
+    if is_validated_resident(user, commune):
+        return None
+    follow = follow_of(user, commune)
+    if follow is not None and follow.status == Follow.Status.PENDING:
+        return PermissionDenied(
+            _(
+                "Your registration must first be validated by the town hall of %(commune)s: "
+                "you will receive an email."
+            )
+            % {"commune": commune.name}
+        )
+    return PermissionDenied(
+        _("The town hall must validate you as a resident of %(commune)s first.")
+        % {"commune": commune.name}
+    )
+
+
+def _current_refusal(current: Membership, *, creating: bool) -> ValidationError:
+    """CTY-6: one community per account; says which one and what to do."""
+    name = current.community.name
+    if current.status == Membership.Status.PENDING:
+        return ValidationError(
+            _("Your request to join “%(name)s” is waiting for a decision: withdraw it first.")
+            % {"name": name}
+        )
+    if creating:
+        text = _("You are already a member of “%(name)s”: leave it to create another one.")
+    else:
+        text = _("You are already a member of “%(name)s”: leave it to join another one.")
+    return ValidationError(text % {"name": name})
+
+
+def join_refusal(user, community: Community) -> Exception | None:
+    """Why ``user`` may not ask to join ``community`` now, or None when they may.
+
+    The checks of :func:`membership_request`, in its order, without writing: pages
+    and the API offer "Ask to join" only when this is None, and say why otherwise.
+    Someone whose request or membership is already this community's gets None
+    (the request is theirs already).
+    """
+    if not _open(user):
+        return PermissionDenied(_("Log in to join a community."))
+    refusal = _resident_refusal(user, community.commune)
+    if refusal is not None:
+        return refusal
+    current = (
+        Membership.objects.filter(user=user, status__in=Membership.CURRENT)
+        .select_related("community")
+        .first()
+    )
+    if current is not None:
+        return (
+            None
+            if current.community_id == community.pk
+            else _current_refusal(current, creating=False)
+        )
+    if Exclusion.objects.filter(
+        community=community,
+        member=user,
+        status=Exclusion.Status.EXECUTED,
+        lifted_at__isnull=True,
+    ).exists():
+        return PermissionDenied(
+            _(
+                "You were excluded from this community: only the platform's staff "
+                "can let you ask again."
+            )
+        )
+    if user.location is None or not community.area.contains(user.location):
+        return ValidationError(
+            _("Your home is outside this community: you can join only the community around it.")
+        )
+    return None
+
+
+def create_refusal(user, commune) -> Exception | None:
+    """Why ``user`` may not create a community in ``commune`` now, or None when they may.
+
+    The person-side checks of :func:`community_create` (the drawing's own checks,
+    shape, area and overlap, come with the drawing).
+    """
+    if not _open(user):
+        return PermissionDenied(_("Log in to create a community."))
+    refusal = _resident_refusal(user, commune)
+    if refusal is not None:
+        return refusal
+    current = (
+        Membership.objects.filter(user=user, status__in=Membership.CURRENT)
+        .select_related("community")
+        .first()
+    )
+    if current is not None:
+        return _current_refusal(current, creating=True)
+    if user.location is None:
+        return ValidationError(
+            {"area": _("Give your postal address first: the community must contain your home.")}
+        )
+    return None
+
+
 # --- creation, boundary, name (CTY-1, CTY-2, CTY-12) ---------------------------------------
 
 
 @transaction.atomic
 def community_create(*, user, commune, name: str, area) -> Community:
     """A resident whose home no community covers draws one; they become its référent."""
-    if not _open(user):
-        raise PermissionDenied(_("Log in to create a community."))
-    if not is_validated_resident(user, commune):
-        raise PermissionDenied(
-            _("The town hall must validate you as a resident of %(commune)s first.")
-            % {"commune": commune.name}
-        )
+    refusal = create_refusal(user, commune)
+    if refusal is not None:
+        raise refusal
     name = _clean_name(name)
     polygon = parse_polygon(area)
     area_m2 = check_polygon(polygon)
@@ -206,10 +308,9 @@ def community_create(*, user, commune, name: str, area) -> Community:
     # overlap check. The advisory lock is PostgreSQL's; SQLite serialises writes.
     _serialise_boundaries()
     _check_no_overlap(polygon)
-    if Membership.objects.filter(user=user, status__in=Membership.CURRENT).exists():
-        raise ValidationError(
-            _("You already belong to a community (or asked to join one): leave it first.")
-        )
+    current = Membership.objects.filter(user=user, status__in=Membership.CURRENT).first()
+    if current is not None:  # a request sent while this one was drawing
+        raise _current_refusal(current, creating=True)
     community = Community.objects.create(
         commune=commune, name=name, area=polygon, area_m2=area_m2, created_by=user
     )
@@ -345,34 +446,14 @@ def membership_request(*, user, community: Community) -> Membership:
     if not _open(user):
         raise PermissionDenied(_("Log in to join a community."))
     community = _lock(community)
-    if not is_validated_resident(user, community.commune):
-        raise PermissionDenied(
-            _("The town hall must validate you as a resident of %(commune)s first.")
-            % {"commune": community.commune.name}
-        )
-    current = Membership.objects.filter(user=user, status__in=Membership.CURRENT).first()
-    if current is not None:
-        if current.community_id == community.pk:
-            return current
-        raise ValidationError(
-            _("You already belong to a community (or asked to join one): leave it first.")
-        )
-    if Exclusion.objects.filter(
-        community=community,
-        member=user,
-        status=Exclusion.Status.EXECUTED,
-        lifted_at__isnull=True,
-    ).exists():
-        raise PermissionDenied(
-            _(
-                "You were excluded from this community: only the platform's staff "
-                "can let you ask again."
-            )
-        )
-    if user.location is None or not community.area.contains(user.location):
-        raise ValidationError(
-            _("Your home is outside this community: you can join only the community around it.")
-        )
+    refusal = join_refusal(user, community)
+    if refusal is not None:
+        raise refusal
+    current = Membership.objects.filter(
+        user=user, community=community, status__in=Membership.CURRENT
+    ).first()
+    if current is not None:  # asked already: the same request
+        return current
     try:
         with transaction.atomic():
             membership = Membership.objects.create(community=community, user=user)
