@@ -26,6 +26,15 @@ from privacy.matrix import alert_author_name
 
 
 class TownHallAlertForm(WagtailAdminModelForm):
+    # Sending cannot be undone (ALR-4): the person confirms it, and the server checks.
+    confirm = forms.BooleanField(
+        label=_("I confirm: the alert leaves at once and cannot be changed or deleted."),
+        required=True,
+        error_messages={
+            "required": _("Tick the box to confirm: a sent alert cannot be taken back.")
+        },
+    )
+
     class Meta:
         model = Alert
         fields = ["commune", "category", "text", "corrects"]
@@ -64,6 +73,9 @@ class AlertIndexView(ScopedMixin, generic.IndexView):
 
 
 class AlertCreateView(generic.CreateView):
+    submit_button_label = _("Send the alert")
+    submit_button_active_label = _("Sending…")
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["commune"] = getattr(self.request, "commune", None)
@@ -167,3 +179,7 @@ class AlertViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return TownHallAlertForm
+
+    def get_index_view_kwargs(self, **kwargs):
+        # "Add" sends: the button says so.
+        return super().get_index_view_kwargs(add_item_label=_("Send an alert"), **kwargs)

@@ -41,7 +41,9 @@ from communes.models import Commune, HostingPartner, Plan
 from communes.selectors import communes_managed_by, is_partner_staff, plans_for_user
 from communes.services import CommuneIdentity, commune_create, commune_update, module_set_enabled
 from communes.territory import territory_update
+from core.admin_labels import FEMININE, MASCULINE, FrenchGenderMixin
 from core.forms import add_service_errors
+from core.modules import registry
 
 PARTNER_STAFF_GROUP = "Hébergeurs"
 
@@ -165,8 +167,16 @@ class NoDeleteModelViewSet(ModelViewSet):
 # --- communes -----------------------------------------------------------------------
 
 
+def module_name(label: str) -> str:
+    """A module's name for people ("Annonces"), its label when it is not installed."""
+    try:
+        return str(registry.get(label).verbose_name)
+    except LookupError:
+        return label
+
+
 def enabled_modules_label(commune: Commune) -> str:
-    return ", ".join(commune.enabled_modules()) or "—"
+    return ", ".join(sorted(module_name(label) for label in commune.enabled_modules())) or "—"
 
 
 class CommuneIndexView(ScopedIndexView):
@@ -308,7 +318,8 @@ class CommuneModulesView(WagtailAdminTemplateMixin, FormView):
         return redirect("commune:modules", pk=self.commune.pk)
 
 
-class CommuneViewSet(NoDeleteModelViewSet):
+class CommuneViewSet(FrenchGenderMixin, NoDeleteModelViewSet):
+    model_gender = FEMININE
     model = Commune
     icon = "site"
     menu_label = _("Communes")
@@ -343,7 +354,8 @@ class CommuneViewSet(NoDeleteModelViewSet):
 # --- plans --------------------------------------------------------------------------
 
 
-class PlanViewSet(NoDeleteModelViewSet):
+class PlanViewSet(FrenchGenderMixin, NoDeleteModelViewSet):
+    model_gender = FEMININE  # une formule
     model = Plan
     icon = "tag"
     menu_label = _("Subscription plans")
@@ -403,7 +415,8 @@ class HostingPartnerEditView(HostingPartnerSaveMixin, generic.EditView):
     pass
 
 
-class HostingPartnerViewSet(NoDeleteModelViewSet):
+class HostingPartnerViewSet(FrenchGenderMixin, NoDeleteModelViewSet):
+    model_gender = MASCULINE  # un hébergeur
     model = HostingPartner
     icon = "group"
     menu_label = _("Hosting partners")

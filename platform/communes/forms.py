@@ -7,10 +7,14 @@ whose partner the form limits to the user's own).
 
 from __future__ import annotations
 
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from communes.models import Commune, HostingPartner, Plan
@@ -36,6 +40,39 @@ def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         (rules.name, [(zone, zone) for zone in rules.time_zones]) for rules in COUNTRIES.values()
     ]
+
+
+class NationalPhoneWidget(RegionalPhoneNumberWidget):
+    """A number of the form's country in its national format; Ivorian numbers in pairs
+    of digits, as written in Côte d'Ivoire ("27 22 44 10 10": libphonenumber's own
+    national format splits them "27 22 4 41010")."""
+
+    def format_value(self, value):
+        shown = super().format_value(value)
+        if self.region == "CI" and isinstance(value, PhoneNumber) and shown == value.as_national:
+            digits = phonenumbers.national_significant_number(value)
+            return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+        return shown
+
+
+def read_phones_in(form: forms.Form, country: str | None, *names: str) -> None:
+    """Phone fields of ``form`` read a number typed without +33/+225 in ``country``
+    (as accounts read a resident's numbers in their commune's), store it in E.164 and
+    show it back in that country's national format ("02 99 40 71 11")."""
+    region = country if country in COUNTRIES else "FR"
+    for name in names:
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        national = PhoneNumberField(
+            region=region,
+            widget=NationalPhoneWidget(region=region),
+            label=field.label,
+            required=field.required,
+            help_text=field.help_text,
+        )
+        national.widget.attrs.update(autocomplete="tel", inputmode="tel")
+        form.fields[name] = national
 
 
 class _CommuneForm(WagtailAdminModelForm):
@@ -81,6 +118,9 @@ class CommuneCreateForm(_CommuneForm):
         )
         if self.initial.get("hosting_partner") is None and len(partners) == 1:
             self.initial["hosting_partner"] = partners[0].pk
+        # The number is read in the country chosen on the same form.
+        country = self.data.get(self.add_prefix("country")) if self.is_bound else None
+        read_phones_in(self, country or self.initial.get("country"), "contact_phone")
 
     def clean_hostname(self) -> str:
         return self.cleaned_data["hostname"].strip().lower()
@@ -202,6 +242,7 @@ class CommuneEditForm(TerritoryFieldsMixin, _CommuneForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.init_territory(self.instance)
+        read_phones_in(self, self.instance.country, "contact_phone")
 
 
 class ModuleSwitchesForm(forms.Form):

@@ -13,6 +13,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from communes.forms import read_phones_in
 from communes.models import Commune
 from communes.selectors import communes_of_staff
 from communes.services import TOWN_HALL_FIELDS, commune_update_details
@@ -23,6 +24,10 @@ class TownHallDetailsForm(WagtailAdminModelForm):
     class Meta:
         model = Commune
         fields = TOWN_HALL_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        read_phones_in(self, self.instance.country, "contact_phone")
 
 
 class TownHallDetailsView(WagtailAdminTemplateMixin, FormView):

@@ -10,6 +10,7 @@ from communes.admin_views import (
     PlanViewSet,
     commune_policy,
     hosting_partner_policy,
+    module_name,
     plan_policy,
 )
 from communes.models import Commune, HostingPartner, Plan
@@ -36,14 +37,18 @@ def register_module_switch_actions(actions):
         label = _("Module switched on")
 
         def format_message(self, log_entry):
-            return _("Module '%(module)s' switched on") % {"module": log_entry.data.get("module")}
+            return _("Module '%(module)s' switched on") % {
+                "module": module_name(log_entry.data.get("module", ""))
+            }
 
     @actions.register_action("communes.module_off")
     class ModuleOff(LogFormatter):
         label = _("Module switched off")
 
         def format_message(self, log_entry):
-            return _("Module '%(module)s' switched off") % {"module": log_entry.data.get("module")}
+            return _("Module '%(module)s' switched off") % {
+                "module": module_name(log_entry.data.get("module", ""))
+            }
 
 
 @hooks.register("register_admin_urls")

@@ -140,7 +140,13 @@ def test_the_communication_officer_sends_a_town_hall_alert(alert_world):
     assert form.status_code == 200
     assert 'name="text"' in form.text and 'name="category"' in form.text
     response = client.post(
-        ADD, {"commune": w.commune.pk, "category": "weather", "text": "Vigilance orange."}
+        ADD,
+        {
+            "commune": w.commune.pk,
+            "category": "weather",
+            "text": "Vigilance orange.",
+            "confirm": "on",
+        },
     )
     assert response.status_code == 302, response.context["form"].errors
     assert response["Location"] == INDEX
@@ -174,6 +180,7 @@ def test_a_correction_through_the_admin(alert_world, alerts):
             "category": "roads",
             "text": "Réouvert.",
             "corrects": original.pk,
+            "confirm": "on",
         },
     )
     assert response.status_code == 302
@@ -186,10 +193,33 @@ def test_a_correction_through_the_admin(alert_world, alerts):
             "category": "roads",
             "text": "Faux.",
             "corrects": alerts["community"].pk,
+            "confirm": "on",
         },
     )
     assert response.status_code == 200 and response.context["form"].errors["corrects"]
     assert not Alert.objects.filter(text="Faux.").exists()
+
+
+def test_sending_asks_for_a_confirmation_the_server_enforces(alert_world):
+    """Issue 14: the button says what it does, and an alert cannot be undone, so the form
+    needs its box ticked; without it nothing is sent, whatever the browser did."""
+    w = alert_world
+    client = admin_client(w.communication)
+    form = client.get(ADD)
+    assert form.status_code == 200
+    assert "Envoyer l’alerte" in form.text or "Envoyer l'alerte" in form.text
+    assert 'type="checkbox" name="confirm"' in form.text and " required" in form.text
+    assert ">Créer<" not in form.text
+    data = {"commune": w.commune.pk, "category": "roads", "text": "Pont fermé."}
+    response = client.post(ADD, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["confirm"] == [
+        "Cochez la case pour confirmer : une alerte envoyée ne peut pas être reprise."
+    ]
+    assert not Alert.objects.exists()
+    response = client.post(ADD, {**data, "confirm": "on"})
+    assert response.status_code == 302
+    assert Alert.objects.get().text == "Pont fermé."
 
 
 @pytest.mark.parametrize(
@@ -205,7 +235,7 @@ def test_a_correction_through_the_admin(alert_world, alerts):
 )
 def test_errors_are_form_errors_and_send_nothing(alert_world, data, field):
     w = alert_world
-    data = {"commune": w.commune.pk, **data}
+    data = {"commune": w.commune.pk, "confirm": "on", **data}
     response = admin_client(w.communication).post(ADD, data)
     assert response.status_code == 200
     assert response.context["form"].errors[field]
@@ -217,7 +247,7 @@ def test_cannot_send_for_another_commune(alert_world):
     dinard = make_commune(HostingPartnerFactory(), name="Dinard", hostname="dinard.localhost")
     validated(UserFactory(), dinard)
     response = admin_client(w.communication, PLATFORM).post(
-        ADD, {"commune": dinard.pk, "category": "roads", "text": "Alerte"}
+        ADD, {"commune": dinard.pk, "category": "roads", "text": "Alerte", "confirm": "on"}
     )
     assert response.status_code == 200 and response.context["form"].errors["commune"]
     assert not Alert.objects.exists()
