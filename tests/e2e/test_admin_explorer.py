@@ -9,6 +9,7 @@ go through the explorer to the commune's listing and open a news page's edit vie
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -117,3 +118,33 @@ def test_the_platform_admin_explores_every_commune(
     page.wait_for_url(site_url(HOST, f"/admin/pages/{news.pk}/edit/"))
     assert page.locator("input[name=title]").input_value() == NEWS
     assert not [url for url in page.api_errors if "/admin/api/" in url]
+
+
+def test_the_town_hall_confirms_before_sending_an_alert(admin_page, site_url, live_server, commune):
+    """The dashboard lists the week's alerts; the send form asks for a confirmation
+    (the browser requires the box, the server checks it too) and says "Envoyer l'alerte"."""
+    from modules.alerts.models import Alert
+    from tests.follows import validated
+
+    person = UserFactory(email="alertes@saint-malo.example.org")
+    root = get_user_model().objects.get(email="root@example.org")
+    staff_role_grant(commune=commune, user=person, role=StaffRole.Role.COMMUNICATION, by=root)
+    validated(UserFactory(), commune)
+    page = admin_page
+    browser_log_in(page, site_url, HOST, person.email, PASSWORD, user=person, then="/admin/")
+    assert page.locator("[data-alerts-week]").get_attribute("data-alerts-week") == "0"
+
+    page.goto(site_url(HOST, "/admin/alerts/new/"))
+    page.locator("select[name=category]").select_option("roads")
+    page.locator("textarea[name=text]").fill("Pont Saint-Vincent fermé jusqu'à 18 h.")
+    send = page.get_by_role("button", name=re.compile("^Envoyer l.alerte$"))
+    send.click()  # the box is not ticked: the browser keeps the form
+    assert page.url == site_url(HOST, "/admin/alerts/new/")
+    assert not Alert.objects.exists()
+    page.locator("input[name=confirm]").check()
+    send.click()
+    page.wait_for_url(site_url(HOST, "/admin/alerts/"))
+    assert Alert.objects.get().text == "Pont Saint-Vincent fermé jusqu'à 18 h."
+    page.goto(site_url(HOST, "/admin/"))
+    assert page.locator("[data-alerts-week]").get_attribute("data-alerts-week") == "1"
+    page.screenshot(path="/tmp/voisinage-admin-dashboard.png", full_page=True)
