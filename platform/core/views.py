@@ -3,7 +3,7 @@ import logging
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import cache_control, never_cache
@@ -54,7 +54,8 @@ def favicon(request):
     for theme in dict.fromkeys((current_theme(), settings.DEFAULT_THEME)):
         found = finders.find(f"themes/{theme}/favicon.ico")
         if found:
-            return FileResponse(open(found, "rb"), content_type="image/x-icon")
+            with open(found, "rb") as icon:  # a few kilobytes
+                return HttpResponse(icon.read(), content_type="image/x-icon")
     raise Http404
 
 

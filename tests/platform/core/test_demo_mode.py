@@ -87,7 +87,7 @@ def test_favicon_ico_is_an_icon(client, commune):
         response = client.get("/favicon.ico", HTTP_HOST=host)
         assert response.status_code == 200
         assert response["Content-Type"] == "image/x-icon"
-        assert b"".join(response.streaming_content).startswith(ICO_HEADER)
+        assert response.content.startswith(ICO_HEADER)
         assert "max-age=86400" in response["Cache-Control"]
 
 
