@@ -9,10 +9,14 @@ class CommunesConfig(AppConfig):
     label = "communes"
     verbose_name = _("Communes and hosting")
 
+    # E-mails worded by notifications/email/kinds/commune.* (docs/architecture.md).
     notification_kinds = (
         NotificationKind("commune.news", "news", _("News of the town hall")),
+        NotificationKind("commune.follow_request", "requests", _("Resident to validate")),
+        # A reply to the person's own request: the rubric of their requests and decisions,
+        # which they may turn off (the decision also shows in "My communes").
         NotificationKind(
-            "commune.follow_request", "requests", _("Resident to validate"), email=False
+            "commune.follow_decision", "community", _("Decision on your request to follow")
         ),
     )
 

@@ -3,8 +3,8 @@
 * ``commune.news``: a news item published for the first time reaches every validated
   follower (rubric "news": daily digest by default). Publishing it again after an
   edit does not notify again (one event per page).
-* ``commune.follow_request``: the residents' validators see each request in their
-  centre (the e-mail is still ``communes.services.notify_follow_request``'s).
+* ``commune.follow_request``: the residents' validators are told of each request (centre,
+  push, e-mail counting the requests that wait; ``communes.services.notify_follow_request``).
 """
 
 from __future__ import annotations
@@ -47,19 +47,26 @@ def _path_on_site(page, site) -> str:
     return page.url_path
 
 
-def follow_requested(follow) -> None:
+def follow_requested(follow, *, pending_count: int) -> None:
+    """The validators' event: the centre's row, the push and the e-mail, which counts the
+    ``pending_count`` requests that wait (this one among them)."""
+    from django.conf import settings
     from django.urls import reverse
+    from django.utils import translation
 
     from communes.roles import VALIDATE_RESIDENTS
     from communes.selectors import holders_of_permission
     from notifications.fanout import publish
 
     commune = follow.commune
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("A resident asks to follow %(commune)s") % {"commune": commune.name}
     publish(
         "commune.follow_request",
         audience=holders_of_permission(commune, VALIDATE_RESIDENTS).exclude(pk=follow.user_id),
-        title=_("A resident asks to follow %(commune)s") % {"commune": commune.name},
+        title=title,
         url=reverse("residents_to_validate"),
         commune=commune,
+        data={"pending_count": pending_count},
         dedupe_key=f"commune.follow_request:{follow.pk}:{follow.created_at.isoformat()}",
     )

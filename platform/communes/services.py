@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -41,7 +40,6 @@ from communes.roles import (
 from communes.selectors import (
     commune_permission,
     communes_of_staff,
-    holders_of_permission,
     is_partner_staff_of,
     user_can_manage_partner,
 )
@@ -413,74 +411,53 @@ def follow_decide(*, follow: Follow, by, accept: bool, reason: str = "") -> Foll
     return locked
 
 
-def _render_email(template: str, context: dict) -> tuple[str, str]:
-    """Subject and body of ``communes/emails/<template>``, in the platform's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"communes/emails/{template}_subject.txt", context)
-        body = render_to_string(f"communes/emails/{template}.txt", context)
-    return " ".join(subject.split()), body
-
-
 def notify_follow_decision(follow: Follow) -> None:
-    """Tell the resident the town hall's decision.
+    """Tell the resident the town hall's decision (an event of the notification engine).
 
-    By email for now; the notification centre (NOT-1) will take this over.
+    Its e-mail is ``notifications/email/kinds/commune.follow_decision``: the reason of a
+    refusal, signed links to the commune's site and to "My communes".
     """
-    person = follow.user
-    if not _open_account(person) or not person.email:
-        return
-    template = "follow_validated" if follow.status == Follow.Status.VALIDATED else "follow_refused"
-    subject, body = _render_email(
-        template,
-        {
-            "commune": follow.commune,
-            "follow": follow,
-            "first_name": person.first_name,
-            "site_url": commune_url(follow.commune),
-            "follows_url": commune_url(follow.commune, reverse("communes:follows")),
-        },
+    from notifications.fanout import publish
+
+    commune = follow.commune
+    accepted = follow.status == Follow.Status.VALIDATED
+    with translation.override(settings.LANGUAGE_CODE):
+        title = (
+            _("You now follow %(commune)s") if accepted else _("Your request to follow %(commune)s")
+        ) % {"commune": commune.name}
+    decided = follow.decided_at.isoformat() if follow.decided_at else ""
+    publish(
+        "commune.follow_decision",
+        audience=get_user_model().objects.filter(pk=follow.user_id),
+        title=title,
+        body="" if accepted else follow.reason,
+        url=reverse("communes:follows"),
+        commune=commune,
+        data={"accepted": accepted, "links": {"site": "/"}},
+        dedupe_key=f"commune.follow_decision:{follow.pk}:{decided}",
     )
-    send_mail(subject, body, None, [person.email])
 
 
 def notify_follow_request(follow: Follow) -> None:
     """Tell each person who validates residents of the commune that a request is waiting.
 
-    One email per person, sent over one connection; the recipients come in one
-    query. The email names nobody: the request is read in the admin.
+    One event of the notification engine (``commune.follow_request``): each validator's
+    e-mail names nobody (the request is read in the admin) and counts the requests
+    that wait, this one among them.
 
     Runs once the request commits: a request decided in the same transaction (the
     demo's data) waits for nobody, so nothing is sent, never "0 requests are waiting".
     """
-    commune = follow.commune
     from communes.notifications import follow_requested
 
     pending = (
         Follow.objects.pending()
-        .filter(commune=commune)
+        .filter(commune=follow.commune)
         .aggregate(count=Count("pk"), this=Count("pk", filter=Q(pk=follow.pk)))
     )
     if not pending["this"]:
         return
-    follow_requested(follow)
-    recipients = list(
-        holders_of_permission(commune, VALIDATE_RESIDENTS)
-        .exclude(pk=follow.user_id)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return
-    subject, body = _render_email(
-        "follow_request",
-        {
-            "commune": commune,
-            "pending_count": pending["count"],  # this request among them
-            "admin_url": commune_url(commune, reverse("residents_to_validate")),
-        },
-    )
-    messages = [EmailMessage(subject, body, None, [email]) for email in recipients]
-    get_connection().send_messages(messages)
+    follow_requested(follow, pending_count=pending["count"])
 
 
 # --- partner town hall (COM-2) ---------------------------------------------------------

@@ -10,14 +10,28 @@ class CommunitiesConfig(AppConfig):
     label = "communities"
     verbose_name = _("Neighbourhood communities")
 
-    # The e-mails of these events are still written by communities.notify (their
-    # wording is tested there): the engine adds the centre's row and the push.
+    # E-mails worded by notifications/email/kinds/community.* (docs/architecture.md).
+    # Requests to decide go to the deciders' "requests" rubric; what happens to one's
+    # own request, role or membership to "community"; neither is locked (see the doc).
     notification_kinds = (
+        NotificationKind("community.request", "requests", _("Request to join your community")),
         NotificationKind(
-            "community.request", "requests", _("Request to join your community"), email=False
+            "community.requests_pending", "requests", _("Requests still waiting for a decision")
         ),
         NotificationKind(
-            "community.decision", "community", _("Decision on your request"), email=False
+            "community.requests_escalated",
+            "requests",
+            _("Requests to join left to the platform's staff"),
+        ),
+        NotificationKind("community.exclusion_request", "requests", _("Exclusion to decide")),
+        NotificationKind(
+            "community.merge_agreed", "requests", _("Merge of communities to execute")
+        ),
+        NotificationKind("community.decision", "community", _("Decision on your request")),
+        NotificationKind("community.referent", "community", _("Your role of référent")),
+        NotificationKind("community.excluded", "community", _("Your exclusion from a community")),
+        NotificationKind(
+            "community.exclusion_decided", "community", _("Decision on your exclusion request")
         ),
     )
 

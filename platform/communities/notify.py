@@ -1,128 +1,68 @@
-"""Emails and SMS of communities, sent after the transaction commits.
+"""What communities tell people: events of the notification engine, and the invitation.
 
-Each function takes primary keys and reads fresh rows, so it can run from
-``transaction.on_commit`` or a task. Emails are French plain-text templates
-under ``communities/emails/``; the notification centre (NOT-1) will carry these
-events as well once it lands.
+Each function takes primary keys and reads fresh rows, so it runs from
+``transaction.on_commit`` or a task. Every message to an account is an event of
+``notifications.fanout.publish`` (kinds declared on ``CommunitiesConfig``): the engine
+writes the centre's row, queues the e-mail and the push, retries them when the provider
+fails, sends each once, signs the links and honours the person's preferences. The
+e-mails' wording is in ``notifications/email/kinds/community.*``.
+
+The invitation is the exception: it goes to an address that belongs to no account and
+that is not kept (CTY-10), so it is a transactional message, sent at once and fail-safe
+(docs/architecture.md, "Notifications").
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection, send_mail
+from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.staff import platform_staff_group
 from communes.models import Commune
-from communes.services import commune_url
-from communities.models import Community, Exclusion, Invitation, Membership, MergeProposal
+from communities.models import (
+    Community,
+    Exclusion,
+    Invitation,
+    Membership,
+    MergeProposal,
+    ValidationMode,
+)
+
+logger = logging.getLogger(__name__)
 
 
-def _render(template: str, context: dict) -> tuple[str, str]:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"communities/emails/{template}_subject.txt", context)
-        body = render_to_string(f"communities/emails/{template}.txt", context)
-    return " ".join(subject.split()), body
+def _publish(kind: str, **kwargs):
+    from notifications.fanout import publish
+
+    return publish(kind, **kwargs)
 
 
-def _send_each(template: str, context: dict, emails: list[str]) -> int:
-    emails = sorted({e for e in emails if e})
-    if not emails:
-        return 0
-    subject, body = _render(template, context)
-    return get_connection().send_messages(
-        [EmailMessage(subject, body, None, [email]) for email in emails]
-    )
-
-
-def _open_emails(users) -> list[str]:
-    return [u.email for u in users if u.is_active and u.closed_at is None and u.email]
-
-
-def staff_emails() -> list[str]:
-    return list(
-        platform_staff_group()
-        .user_set.filter(is_active=True, closed_at__isnull=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-
-
-def referent_emails(community: Community) -> list[str]:
-    return list(
-        Membership.objects.referents()
-        .filter(community=community, user__is_active=True, user__closed_at__isnull=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-
-
-def deciders_emails(community: Community) -> list[str]:
-    """Who decides this community's requests: its référents, or the platform's staff."""
-    from communities.models import ValidationMode
-
-    if community.effective_validation_mode == ValidationMode.REFERENT:
-        return referent_emails(community)
-    return staff_emails()
-
-
-def _community_url(community: Community) -> str:
-    return commune_url(community.commune, reverse("communities:detail", args=[community.pk]))
-
-
-def _requests_url(community: Community) -> str:
-    return commune_url(community.commune, reverse("communities:requests", args=[community.pk]))
-
-
-def _deciders(community: Community):
-    from django.contrib.auth import get_user_model
-
-    from communities.models import ValidationMode
-
-    User = get_user_model()
-    if community.effective_validation_mode == ValidationMode.REFERENT:
-        return User.objects.filter(
-            pk__in=Membership.objects.referents().filter(community=community).values("user_id")
-        )
+def _staff():
     return platform_staff_group().user_set.all()
 
 
-def _publish_request(membership: Membership) -> None:
-    from notifications.fanout import publish
-
-    community = membership.community
-    publish(
-        "community.request",
-        audience=_deciders(community),
-        title=_("Someone asks to join %(community)s") % {"community": community.name},
-        url=reverse("communities:requests", args=[community.pk]),
-        commune=community.commune,
-        dedupe_key=f"community.request:{membership.pk}:{membership.requested_at.isoformat()}",
-    )
+def _person(pk: int | None):
+    return get_user_model().objects.filter(pk=pk or 0)
 
 
-def _publish_decision(membership: Membership, accepted: bool) -> None:
-    from django.contrib.auth import get_user_model
+def deciders(community: Community):
+    """Who decides this community's requests: its référents, or the platform's staff."""
+    if community.effective_validation_mode == ValidationMode.REFERENT:
+        return get_user_model().objects.filter(
+            pk__in=Membership.objects.referents().filter(community=community).values("user_id")
+        )
+    return _staff()
 
-    from notifications.fanout import publish
 
-    community = membership.community
-    title = (
-        _("Welcome to %(community)s: your request is accepted")
-        if accepted
-        else _("Your request to join %(community)s is refused")
-    ) % {"community": community.name}
-    publish(
-        "community.decision",
-        audience=get_user_model().objects.filter(pk=membership.user_id),
-        title=title,
-        body="" if accepted else membership.refusal_reason,
-        url=reverse("communities:detail", args=[community.pk]) if accepted else "",
-        commune=community.commune,
-    )
+def _requests_path(community: Community) -> str:
+    return reverse("communities:requests", args=[community.pk])
 
 
 def request_received(membership_pk: int) -> None:
@@ -134,47 +74,64 @@ def request_received(membership_pk: int) -> None:
     if membership is None:
         return
     community = membership.community
-    _publish_request(membership)
-    sent = _send_each(
-        "request_received",
-        {"community": community, "requests_url": _requests_url(community)},
-        deciders_emails(community),
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Someone asks to join %(community)s") % {"community": community.name}
+    published = _publish(
+        "community.request",
+        audience=deciders(community),
+        title=title,
+        url=_requests_path(community),
+        commune=community.commune,
+        data={"community": community.name},
+        dedupe_key=f"community.request:{membership.pk}:{membership.requested_at.isoformat()}",
     )
-    if sent:
-        # The first email of the day: the daily reminder starts tomorrow.
-        from django.utils import timezone
-
+    if published.created and published.emails:
+        # The first e-mail of the day: the daily reminder starts tomorrow.
         Community.objects.filter(pk=community.pk).update(reminded_on=timezone.localdate())
 
 
 def pending_reminder(community: Community, count: int) -> int:
-    """CTY-5: the daily email to référents while requests wait."""
-    return _send_each(
-        "requests_pending",
-        {"community": community, "count": count, "requests_url": _requests_url(community)},
-        deciders_emails(community),
-    )
+    """CTY-5: the daily e-mail to the deciders while requests wait; how many are queued."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = ngettext(
+            "%(count)s request waits to join %(name)s",
+            "%(count)s requests wait to join %(name)s",
+            count,
+        ) % {"count": count, "name": community.name}
+    return _publish(
+        "community.requests_pending",
+        audience=deciders(community),
+        title=title,
+        url=_requests_path(community),
+        commune=community.commune,
+        data={"community": community.name, "count": count},
+    ).emails
 
 
 def escalated(communities_counts: list[tuple[Community, int]]) -> int:
-    """CTY-5: requests undecided after the delay, for the platform's staff (one email)."""
+    """CTY-5: requests undecided after the delay, for the platform's staff (one e-mail)."""
     if not communities_counts:
         return 0
-    return _send_each(
-        "requests_escalated",
-        {
-            "items": communities_counts,
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Membership requests waiting for the platform's staff")
+    return _publish(
+        "community.requests_escalated",
+        audience=_staff(),
+        title=title,
+        url=reverse("communities_admin_requests"),
+        data={
+            "rows": [
+                [community.name, community.commune.name, count]
+                for community, count in communities_counts
+            ],
             "days": settings.COMMUNITY_ESCALATION_DAYS,
-            "admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-            + reverse("communities_admin_requests"),
         },
-        staff_emails(),
-    )
+    ).emails
 
 
 def request_decided(membership_pk: int) -> None:
     membership = (
-        Membership.objects.select_related("community", "community__commune", "user")
+        Membership.objects.select_related("community", "community__commune")
         .filter(pk=membership_pk)
         .first()
     )
@@ -182,56 +139,61 @@ def request_decided(membership_pk: int) -> None:
         return
     community = membership.community
     accepted = membership.status == Membership.Status.MEMBER
-    _publish_decision(membership, accepted)
-    _send_each(
-        "request_accepted" if accepted else "request_refused",
-        {
-            "community": community,
-            "first_name": membership.user.first_name,
-            "reason": membership.refusal_reason,
-            "community_url": _community_url(community),
-        },
-        _open_emails([membership.user]),
+    with translation.override(settings.LANGUAGE_CODE):
+        title = (
+            _("Welcome to %(community)s: your request is accepted")
+            if accepted
+            else _("Your request to join %(community)s is refused")
+        ) % {"community": community.name}
+    decided = membership.decided_at.isoformat() if membership.decided_at else ""
+    _publish(
+        "community.decision",
+        audience=_person(membership.user_id),
+        title=title,
+        body="" if accepted else membership.refusal_reason,
+        url=reverse("communities:detail", args=[community.pk]) if accepted else "",
+        commune=community.commune,
+        data={"community": community.name, "accepted": accepted},
+        dedupe_key=f"community.decision:{membership.pk}:{decided}",
     )
 
 
 def referent_changed(membership_pk: int, change: str) -> None:
     membership = (
-        Membership.objects.select_related("community", "community__commune", "user")
+        Membership.objects.select_related("community", "community__commune")
         .filter(pk=membership_pk)
         .first()
     )
     if membership is None:
         return
     community = membership.community
-    _send_each(
-        "referent_changed",
-        {
-            "community": community,
-            "first_name": membership.user.first_name,
-            "change": change,
-            "community_url": _community_url(community),
-        },
-        _open_emails([membership.user]),
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Your role in %(name)s") % {"name": community.name}
+    _publish(
+        "community.referent",
+        audience=_person(membership.user_id),
+        title=title,
+        url=reverse("communities:detail", args=[community.pk]),
+        commune=community.commune,
+        data={"community": community.name, "change": change},
     )
 
 
 def exclusion_requested(exclusion_pk: int) -> None:
-    exclusion = (
-        Exclusion.objects.select_related("community", "community__commune")
-        .filter(pk=exclusion_pk)
-        .first()
-    )
+    exclusion = Exclusion.objects.select_related("community").filter(pk=exclusion_pk).first()
     if exclusion is None:
         return
-    _send_each(
-        "exclusion_requested",
-        {
-            "community": exclusion.community,
-            "admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-            + reverse("communities_admin_exclusions"),
-        },
-        staff_emails(),
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Exclusion requested in %(name)s") % {"name": exclusion.community.name}
+    # Staff decide in the platform's admin: the event has no commune, so its links lead
+    # to the platform's host, where staff are signed in.
+    _publish(
+        "community.exclusion_request",
+        audience=_staff(),
+        title=title,
+        url=reverse("communities_admin_exclusions"),
+        data={"community": exclusion.community.name},
+        dedupe_key=f"community.exclusion_request:{exclusion.pk}",
     )
 
 
@@ -244,23 +206,57 @@ def exclusion_decided(
     executed: bool,
     reason: str,
 ) -> None:
-    from accounts.models import User
+    commune = Commune.objects.filter(pk=commune_pk).first()
+    data = {"community_name": community_name, "executed": executed}
+    with translation.override(settings.LANGUAGE_CODE):
+        excluded_title = _("You are no longer a member of %(community_name)s") % data
+        decided_title = _("Your exclusion request in %(community_name)s") % data
+    if executed:
+        _publish(
+            "community.excluded",
+            audience=_person(member_pk),
+            title=excluded_title,
+            body=reason,
+            commune=commune,
+            data=data,
+        )
+    if requested_by_pk:
+        _publish(
+            "community.exclusion_decided",
+            audience=_person(requested_by_pk),
+            title=decided_title,
+            commune=commune,
+            data=data,
+        )
 
-    commune = Commune.objects.filter(pk=commune_pk).select_related("site").first()
-    people = {u.pk: u for u in User.objects.filter(pk__in=[member_pk, requested_by_pk or 0])}
-    context = {
-        "community_name": community_name,
-        "commune": commune,
-        "reason": reason,
-        "executed": executed,
-    }
-    if executed and member_pk in people:
-        _send_each("excluded", context, _open_emails([people[member_pk]]))
-    if requested_by_pk in people:
-        _send_each("exclusion_decided", context, _open_emails([people[requested_by_pk]]))
+
+def merge_agreed(proposal_pk: int) -> None:
+    proposal = MergeProposal.objects.select_related("kept").filter(pk=proposal_pk).first()
+    if proposal is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("A merge of communities waits for you")
+    _publish(
+        "community.merge_agreed",
+        audience=_staff(),
+        title=title,
+        url=reverse("communities_admin_merges"),
+        data={"absorbed": proposal.absorbed_name, "kept": proposal.kept.name},
+        dedupe_key=f"community.merge_agreed:{proposal.pk}",
+    )
 
 
-def invitation(invitation_pk: int, *, recipient: str) -> None:
+# --- the invitation: transactional ----------------------------------------------------------
+
+
+def invitation(invitation_pk: int, *, recipient: str) -> bool:
+    """Send a member's invitation (CTY-10) at once; False when the provider failed.
+
+    Fail-safe: an outage of the mail or SMS provider never fails the request that saved
+    the invitation. The address is not kept, so nothing can be retried later: the
+    invitation is deleted instead, so that it counts neither against the sender's daily
+    limit nor as "already invited today", and the sender may invite again.
+    """
     from communities.services import invitation_url
     from notifications.sms import SmsPurpose, send_sms
 
@@ -270,7 +266,7 @@ def invitation(invitation_pk: int, *, recipient: str) -> None:
         .first()
     )
     if invitation is None:
-        return
+        return False
     from privacy.matrix import build_card
     from privacy.relations import Relation
 
@@ -283,25 +279,46 @@ def invitation(invitation_pk: int, *, recipient: str) -> None:
         "sender_name": sender_name,
         "url": invitation_url(invitation),
     }
-    if invitation.channel == Invitation.Channel.EMAIL:
-        subject, body = _render("invitation", context)
-        send_mail(subject, body, None, [recipient])
-    else:
-        with translation.override(settings.LANGUAGE_CODE):
-            body = " ".join(render_to_string("communities/sms/invitation.txt", context).split())
-        send_sms(recipient, body, purpose=SmsPurpose.INVITATION)
+    try:
+        if invitation.channel == Invitation.Channel.EMAIL:
+            _send_invitation_email(invitation, context, recipient)
+        else:
+            with translation.override(settings.LANGUAGE_CODE):
+                body = " ".join(render_to_string("communities/sms/invitation.txt", context).split())
+            if not send_sms(recipient, body, purpose=SmsPurpose.INVITATION):
+                raise RuntimeError("the SMS provider refused the message")
+    except Exception as exc:  # the provider's outage must not fail the request
+        # Never the address in the log: only the invitation's id and the error's type.
+        logger.warning(
+            "invitation %s (%s) not sent: %s", invitation.pk, invitation.channel, type(exc).__name__
+        )
+        Invitation.objects.filter(pk=invitation.pk).delete()
+        return False
+    return True
 
 
-def merge_agreed(proposal_pk: int) -> None:
-    proposal = MergeProposal.objects.select_related("kept").filter(pk=proposal_pk).first()
-    if proposal is None:
-        return
-    _send_each(
-        "merge_agreed",
-        {
-            "proposal": proposal,
-            "admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-            + reverse("communities_admin_merges"),
-        },
-        staff_emails(),
+def _send_invitation_email(invitation: Invitation, context: dict, recipient: str) -> None:
+    from django.core.mail import EmailMultiAlternatives
+
+    from notifications.emails import logo_url, sender_for
+
+    commune = invitation.community.commune
+    context = {
+        **context,
+        "commune_name": commune.name,
+        "logo_url": logo_url(commune),
+        "platform_name": settings.WAGTAIL_SITE_NAME,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("communities/emails/invitation_subject.txt", context)
+        text = render_to_string("communities/emails/invitation.txt", context)
+        html = render_to_string("communities/emails/invitation.html", context)
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()),
+        text,
+        sender_for(commune),
+        [recipient],
+        headers={"Auto-Submitted": "auto-generated"},
     )
+    message.attach_alternative(html, "text/html")
+    message.send()

@@ -13,6 +13,12 @@ django-anymail ESP (or SMTP, or the console in the demo) works:
 
 Non-alert mail carries ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058):
 one click turns the rubric's e-mails off. Alerts carry none (ALR-6).
+
+A kind may word its own e-mail: ``notifications/email/kinds/<kind>_subject.txt``,
+``<kind>.txt`` and ``<kind>.html`` (all three), rendered with the event's ``data`` and the
+same signed links; otherwise the generic ``event`` templates show the title and text.
+``event.data["links"]`` (name → path on the site) adds links besides ``event.url``, each
+signed for its recipient (``links.<name>`` in the templates).
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 
@@ -70,11 +77,27 @@ def _common_context(event, commune) -> dict:
 
 
 def _render(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML of ``template`` (a path without its ending)."""
     with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"notifications/email/{template}_subject.txt", context)
-        text = render_to_string(f"notifications/email/{template}.txt", context)
-        html = render_to_string(f"notifications/email/{template}.html", context)
+        subject = render_to_string(f"{template}_subject.txt", context)
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
     return " ".join(subject.split()), text, html
+
+
+def event_template(kind: str) -> str:
+    """The kind's own templates when it has them, else the generic event's."""
+    own = f"notifications/email/kinds/{kind}"
+    try:
+        get_template(f"{own}.txt")
+    except TemplateDoesNotExist:
+        return "notifications/email/event"
+    return own
+
+
+def _extra_links(event) -> dict[str, str]:
+    extra = (event.data or {}).get("links") or {}
+    return {str(name): path for name, path in extra.items() if isinstance(path, str)}
 
 
 def _unsubscribe_headers(url: str) -> dict:
@@ -89,13 +112,17 @@ def event_message(event, recipient: Recipient, *, context: dict | None = None):
     context["link"] = (
         links.signed_url(commune, recipient.user_id, event.url, event.pk) if event.url else ""
     )
+    context["links"] = {
+        name: links.signed_url(commune, recipient.user_id, path, event.pk)
+        for name, path in _extra_links(event).items()
+    }
     headers = {}
     if not context["locked"]:
         context["unsubscribe_url"] = links.unsubscribe_url(
             commune, recipient.user_id, context["rubric"].key
         )
         headers = _unsubscribe_headers(context["unsubscribe_url"])
-    subject, text, html = _render("event", context)
+    subject, text, html = _render(event_template(event.kind), context)
     message = EmailMultiAlternatives(
         subject, text, sender_for(commune), [recipient.email], headers=headers
     )
@@ -115,16 +142,20 @@ def event_batch_message(event, recipients: list[Recipient]):
     context = _common_context(event, commune)
     context["recipient_name"] = merge_field("name")
     context["link"] = merge_field("link") if event.url else ""
+    extra = _extra_links(event)
+    context["links"] = {name: merge_field(f"link_{name}") for name in extra}
     headers = {}
     if not context["locked"]:
         context["unsubscribe_url"] = merge_field("unsubscribe")
         headers = _unsubscribe_headers(context["unsubscribe_url"])
-    subject, text, html = _render("event", context)
+    subject, text, html = _render(event_template(event.kind), context)
     merge_data = {}
     for recipient in recipients:
         row = {"name": recipient.name}
         if event.url:
             row["link"] = links.signed_url(commune, recipient.user_id, event.url, event.pk)
+        for name, path in extra.items():
+            row[f"link_{name}"] = links.signed_url(commune, recipient.user_id, path, event.pk)
         if not context["locked"]:
             row["unsubscribe"] = links.unsubscribe_url(
                 commune, recipient.user_id, context["rubric"].key
@@ -174,7 +205,7 @@ def digest_message(user, commune, frequency: str, items: list, *, context_extra=
         "rubrics": rubric_keys,
         **(context_extra or {}),
     }
-    subject, text, html = _render("digest", context)
+    subject, text, html = _render("notifications/email/digest", context)
     message = EmailMultiAlternatives(
         subject,
         text,

@@ -21,6 +21,7 @@ from communes.services import follow_decide, follow_end, follow_request, notify_
 from modules.classifieds.services import classified_create
 from tests.factories import HostingPartnerFactory, UserFactory
 from tests.follows import grant, pending, refused, root, validated
+from tests.signed_links import link_targets
 from tests.two_factor import verified_login
 
 Role = StaffRole.Role
@@ -66,7 +67,13 @@ def test_following_makes_a_pending_request_and_tells_the_validators(
     assert message.subject == "Saint-Malo : un nouvel habitant attend sa validation"
     assert "Une personne a demandé à suivre Saint-Malo." in message.body
     assert "1 demande attend votre décision." in message.body
-    assert "http://saint-malo.localhost/admin/residents-to-validate/" in message.body
+    # The engine's signed link, to "Habitants à valider" on the commune's host.
+    assert link_targets(message.body) == [
+        "http://saint-malo.localhost/admin/residents-to-validate/"
+    ]
+    assert message.extra_headers["List-Unsubscribe"].startswith(
+        "<http://saint-malo.localhost/n/desabonnement/"
+    )
     # The email names nobody: the request is read in the admin.
     assert "Durand" not in message.body and resident.email not in message.body
     entry = ModelLogEntry.objects.get(action="communes.follow_request")
@@ -82,18 +89,23 @@ def test_validators_email_counts_the_pending_requests(commune, council, on_commi
 
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_validators_email_takes_the_same_queries_for_3_or_30_validators(
-    commune, count, mailoutbox, django_assert_num_queries
+    commune, count, mailoutbox, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     for _ in range(count):
         grant(commune, UserFactory(), Role.COUNCIL)
+    notify_follow_request(pending(UserFactory(), commune))  # warm the content type cache
     follow = pending(UserFactory(), commune)
-    notify_follow_request(follow)  # warm the content type cache
     mailoutbox.clear()
-    # The centre's event (constant: an INSERT … SELECT whatever the audience), then
-    # the e-mail's recipients and pending count.
-    with django_assert_num_queries(5):
+    # The pending count, then the event (savepoints, dedupe check, an INSERT … SELECT
+    # per table): constant whatever the audience. The e-mails leave from the engine's
+    # task, once the request commits.
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(11):
         notify_follow_request(follow)
+    assert mailoutbox == []
+    for callback in callbacks:
+        callback()
     assert len(mailoutbox) == count
+    assert all("2 demandes attendent votre décision." in m.body for m in mailoutbox)
 
 
 def test_a_validator_following_their_own_commune_is_not_told_of_it(
@@ -182,8 +194,11 @@ def test_the_council_validates_and_the_resident_is_told_in_french(
     assert message.subject == "Vous suivez désormais Saint-Malo"
     assert message.body.startswith("Bonjour Marie,")
     assert "La mairie de Saint-Malo a validé votre demande" in message.body
-    assert "http://saint-malo.localhost/\n" in message.body
-    assert "http://saint-malo.localhost/compte/communes/" in message.body
+    # The engine's signed links: the commune's site, then "My communes".
+    assert link_targets(message.body) == [
+        "http://saint-malo.localhost/",
+        "http://saint-malo.localhost/compte/communes/",
+    ]
     entry = ModelLogEntry.objects.get(action="communes.follow_validate")
     assert entry.user_id == council.pk
 
@@ -202,7 +217,7 @@ def test_a_refusal_carries_its_reason_to_the_resident(
     assert message.subject == "Votre demande de suivi de Saint-Malo"
     assert "La mairie de Saint-Malo n’a pas validé votre demande" in message.body
     assert "Le motif indiqué :\nAdresse hors commune" in message.body
-    assert "http://saint-malo.localhost/compte/communes/" in message.body
+    assert link_targets(message.body)[-1] == "http://saint-malo.localhost/compte/communes/"
     assert ModelLogEntry.objects.filter(action="communes.follow_refuse").exists()
 
 

@@ -15,6 +15,7 @@ from communities.models import Community, Membership
 from core.schedules import sync_schedules
 from tests.communities import SAINT_MALO, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory
+from tests.signed_links import link_targets
 
 
 @pytest.fixture
@@ -30,19 +31,27 @@ def ask(community, east=20):
     )
 
 
-def test_referents_get_one_reminder_a_day_while_requests_wait(commune):
+def test_referents_get_one_reminder_a_day_while_requests_wait(
+    commune, django_capture_on_commit_callbacks
+):
     community = make_community(commune)
     ask(community)
     ask(community, east=30)
     mail.outbox.clear()
-    assert tasks.remind_referents() == 1
-    assert tasks.remind_referents() == 0  # the same day: nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.remind_referents() == 1
+        assert tasks.remind_referents() == 0  # the same day: nothing more
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [referent_of(community).email]
-    assert "2" in mail.outbox[0].subject
+    assert mail.outbox[0].subject == "2 demandes attendent pour rejoindre Intra-muros"
+    assert "2 voisins attendent une réponse pour rejoindre Intra-muros." in mail.outbox[0].body
+    assert link_targets(mail.outbox[0].body) == [
+        f"http://saint-malo.localhost/communautes/{community.pk}/demandes/"
+    ]
     # The next day (the last reminder was yesterday).
     Community.objects.update(reminded_on=timezone.localdate() - timedelta(days=1))
-    assert tasks.remind_referents() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.remind_referents() == 1
     assert len(mail.outbox) == 2
 
 
@@ -55,7 +64,9 @@ def test_no_reminder_without_pending_requests(commune):
     assert mail.outbox == []
 
 
-def test_undecided_requests_go_to_platform_staff_after_15_days(commune, staff):
+def test_undecided_requests_go_to_platform_staff_after_15_days(
+    commune, staff, django_capture_on_commit_callbacks
+):
     community = make_community(commune)
     membership = ask(community)
     mail.outbox.clear()
@@ -67,11 +78,14 @@ def test_undecided_requests_go_to_platform_staff_after_15_days(commune, staff):
     Membership.objects.filter(pk=membership.pk).update(
         requested_at=requested - timedelta(days=15, minutes=1)
     )
-    assert tasks.escalate_requests() == 1
-    assert tasks.escalate_requests() == 0  # idempotent
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.escalate_requests() == 1
+        assert tasks.escalate_requests() == 0  # idempotent
     staff_mail = [m for m in mail.outbox if m.to == [staff.email]]
     assert len(staff_mail) == 1
-    assert "Intra-muros" in staff_mail[0].body
+    assert "- Intra-muros (Saint-Malo) : 1\n" in staff_mail[0].body
+    # Staff decide in the platform's admin, on its own host.
+    assert link_targets(staff_mail[0].body) == ["http://localhost:8000/admin/communities/requests/"]
     membership.refresh_from_db()
     assert membership.escalated_at is not None
     # Staff may now decide; référents are no longer reminded of it.
