@@ -16,7 +16,7 @@ from tests.follows import validated
 TEST_KINDS = (
     NotificationKind("test.alert", "alerts", "Alerte", urgent=True),
     NotificationKind("test.message", "messages", "Message"),
-    NotificationKind("test.poll", "polls", "Sondage", module="classifieds"),
+    NotificationKind("test.poll", "classifieds", "Sondage", module="classifieds"),
 )
 
 

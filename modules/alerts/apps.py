@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from core.modules import PeriodicTask, PlatformModule
-from notifications.kinds import NotificationKind
+from core.modules import PeriodicTask, PlatformModule, ReportableKind
+from notifications.kinds import NotificationKind, Rubric
 
 
 class AlertsConfig(PlatformModule):
@@ -29,6 +29,15 @@ class AlertsConfig(PlatformModule):
             name="alerts: finish sending alerts a stopped process left half-sent",
         ),
     )
+    rubrics = (
+        Rubric(
+            "alerts",
+            _("Alerts"),
+            _("Alerts of your community and of the town hall. They cannot be turned off."),
+            locked=True,
+            order=0,
+        ),
+    )
     notification_kinds = (
         NotificationKind(
             "alerts.community", "alerts", _("An alert of your community"), urgent=True
@@ -38,21 +47,22 @@ class AlertsConfig(PlatformModule):
         ),
         NotificationKind("alerts.town_hall", "alerts", _("An alert of the town hall"), urgent=True),
     )
+    site_banners = ("modules.alerts.receivers.site_banner",)
+    personal_data = "modules.alerts.receivers.personal_data"
+    # Alerts stay (ALR-4): their author shows as a former member.
+    account_closure = None
+    community_merge = "modules.alerts.receivers.on_community_merged"
+    reportable_kinds = (
+        ReportableKind(
+            "alerts.alert", "alerts.Alert", commune="commune", space="community", label=_("alert")
+        ),
+    )
 
     def ready(self):
         super().ready()
         from wagtail.permissions import register_permission_policy
 
-        from accounts.signals import personal_data_export
-        from communities.services import community_merged
-        from core.signals import commune_site_banners
         from modules.alerts.models import Alert
         from modules.alerts.permissions import AlertPermissionPolicy
-        from modules.alerts.receivers import on_community_merged, personal_data, site_banner
 
         register_permission_policy(Alert, AlertPermissionPolicy(Alert))
-
-        commune_site_banners.connect(site_banner, dispatch_uid="alerts.site_banner")
-        personal_data_export.connect(personal_data, dispatch_uid="alerts.personal_data")
-        # Connected here, so a merge keeps alerts only where the module is installed.
-        community_merged.connect(on_community_merged, dispatch_uid="alerts.merged")

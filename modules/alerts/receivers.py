@@ -1,7 +1,8 @@
 """Receivers of the core's extension points.
 
-``site_banner`` is called by the core only when the module is on for the commune;
-``personal_data`` answers for every commune (GDPR access, ACC-13).
+Declared in apps.py: ``site_banner`` is called by the core only when the module is on
+for the commune; ``personal_data`` answers for every commune (GDPR access, ACC-13);
+``on_community_merged`` runs in a community merge.
 """
 
 from __future__ import annotations
@@ -50,27 +51,24 @@ def _entry(commune, alert) -> dict:
     }
 
 
-def personal_data(sender, user, **kwargs):
+def personal_data(user):
     """Every alert ``user`` sent, in every commune (they stay on the platform: ALR-4)."""
-    return (
-        "alerts",
-        [
-            {
-                "id": alert.pk,
-                "commune": {"slug": alert.commune.slug, "name": alert.commune.name},
-                "community": alert.community.name if alert.community_id else None,
-                "category": alert.category,
-                "text": alert.text,
-                "corrects": alert.corrects_id,
-                "sent_from": alert.source,
-                "sent_at": alert.created_at,
-            }
-            for alert in alerts_sent_by(user).order_by("created_at", "pk")
-        ],
-    )
+    return [
+        {
+            "id": alert.pk,
+            "commune": {"slug": alert.commune.slug, "name": alert.commune.name},
+            "community": alert.community.name if alert.community_id else None,
+            "category": alert.category,
+            "text": alert.text,
+            "corrects": alert.corrects_id,
+            "sent_from": alert.source,
+            "sent_at": alert.created_at,
+        }
+        for alert in alerts_sent_by(user).order_by("created_at", "pk")
+    ]
 
 
-def on_community_merged(sender, absorbed, kept, **kwargs):
+def on_community_merged(*, absorbed, kept):
     """A merge keeps every alert (ALR-4: never deleted): the absorbed community's move to
     the community that stays, before the absorbed one is deleted (its rows would cascade).
 

@@ -5,7 +5,8 @@ Visibility (PRODUCT.md, ALR-2 and the FAQ: "only the members of your community a
 of the twinned communities know the content of its alerts"):
 
 * a community alert: the community's members; the members of the communities
-  twinned with it (while the twinning module is on for the commune); the staff of
+  twinned with it (``communities.links``, purpose "twinned": while a module that
+  links them, twinning, is on for the commune); the staff of
   a partner town hall (COM-2); platform staff;
 * a town-hall alert: the commune's validated residents and its staff; platform staff.
 
@@ -19,6 +20,7 @@ from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from accounts.staff import is_platform_staff
 from communes.models import Commune
 from communes.selectors import communes_of_staff, is_validated_resident
+from communities.links import linked_communities
 from communities.models import Membership
 from core.modules import registry
 from modules.alerts.models import Alert
@@ -43,15 +45,8 @@ def _my_community_ids(user):
 
 
 def _twinned_community_ids(user, commune: Commune):
-    if not registry.is_enabled(commune, "twinning"):
-        return None
-    from modules.twinning.models import Twinning
-
-    mine = _my_community_ids(user)
-    active = Twinning.objects.active()
-    return active.filter(community_a__in=mine).values("community_b"), active.filter(
-        community_b__in=mine
-    ).values("community_a")
+    """Ids of the communities twinned with the person's, or None (nothing links them)."""
+    return linked_communities(_my_community_ids(user), purpose="twinned", commune=commune)
 
 
 def visibility_filter(user, commune: Commune) -> Q | None:
@@ -64,7 +59,7 @@ def visibility_filter(user, commune: Commune) -> Q | None:
     condition = Q(community__in=_my_community_ids(user))
     twinned = _twinned_community_ids(user, commune)
     if twinned is not None:
-        condition |= Q(community__in=twinned[0]) | Q(community__in=twinned[1])
+        condition |= Q(community__in=twinned)
     if staff and commune.is_partner:
         condition |= Q(community__isnull=False)
     if staff or is_validated_resident(user, commune):

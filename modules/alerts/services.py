@@ -13,9 +13,9 @@ community's size:
   have read the alert by then (ALR-3: ``schedule_sms(..., unread_only=True)``);
 * the police contact of a partner town hall, by a plain e-mail (police is an
   address, not an account);
-* the members of every community twinned with it, by e-mail only (TWN-3), when the
-  twinning module is on for the commune (the registry says so: this module does not
-  import twinning's models).
+* the members of every community twinned with it, by e-mail only (TWN-3), when a
+  module linking communities for the purpose "twinned" is on for the commune
+  (``communities.links``: this module does not import twinning).
 
 A town-hall alert (ALR-5) reaches the commune's validated residents in-app, by
 e-mail and push, and by SMS right away (the 4-minute rule is for community alerts).
@@ -50,6 +50,7 @@ from communes.models import Commune, Follow
 from communes.roles import SEND_ALERTS
 from communes.selectors import commune_permission
 from communes.services import commune_url
+from communities.links import linked_communities
 from communities.models import Community, Membership
 from communities.selectors import community_of
 from core.modules import registry
@@ -86,16 +87,14 @@ def residents_audience(commune: Commune):
 def twinned_members_audience(community: Community):
     """Ids of the members of the communities twinned with ``community`` (TWN-3).
 
-    Asked of the twinning module through the app registry, when it is on: alerts
-    need twinning, the core and twinning do not need alerts.
+    Asked of the core's extension point ``communities.links`` (which the twinning
+    module fills where it is on): alerts never import twinning, and neither the core
+    nor twinning needs alerts. None when nothing links communities there.
     """
-    if not registry.is_enabled(community.commune, "twinning"):
+    twinned = linked_communities(community, purpose="twinned")
+    if twinned is None:
         return None
-    from modules.twinning.selectors import twinned_ids
-
-    return (
-        Membership.objects.members().filter(community__in=twinned_ids(community)).values("user_id")
-    )
+    return Membership.objects.members().filter(community__in=twinned).values("user_id")
 
 
 def _users(*subqueries):

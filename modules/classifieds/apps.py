@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from core.modules import PeriodicTask, PlatformModule
-from notifications.kinds import NotificationKind
+from core.modules import PeriodicTask, PlatformModule, ReportableKind
+from notifications.kinds import Frequency, NotificationKind, Rubric
 
 
 class ClassifiedsConfig(PlatformModule):
@@ -21,8 +21,30 @@ class ClassifiedsConfig(PlatformModule):
     api_urls = "modules.classifieds.api_urls"
     admin_viewsets = ("modules.classifieds.admin.ClassifiedViewSet",)
     demo_data = "modules.classifieds.demo.load"
+    rubrics = (
+        Rubric(
+            "classifieds",
+            _("Classifieds"),
+            frequency=Frequency.WEEKLY,
+            email=False,
+            push=False,
+            order=90,
+        ),
+    )
     notification_kinds = (
         NotificationKind("classifieds.expired", "classifieds", _("Your ad has expired")),
+    )
+    home_panels = ("modules.classifieds.receivers.home_panel",)
+    personal_data = "modules.classifieds.receivers.personal_data"
+    # Ads stay until they expire: their author shows as a former member.
+    account_closure = None
+    reportable_kinds = (
+        ReportableKind(
+            "classifieds.classified",
+            "classifieds.Classified",
+            commune="commune",
+            label=_("classified"),
+        ),
     )
     periodic_tasks = (
         PeriodicTask(
@@ -36,12 +58,7 @@ class ClassifiedsConfig(PlatformModule):
         super().ready()
         from wagtail.permissions import register_permission_policy
 
-        from accounts.signals import personal_data_export
-        from core.signals import commune_home_panels
         from modules.classifieds.models import Classified
         from modules.classifieds.permissions import ClassifiedPermissionPolicy
-        from modules.classifieds.receivers import home_panel, personal_data
 
         register_permission_policy(Classified, ClassifiedPermissionPolicy(Classified))
-        commune_home_panels.connect(home_panel, dispatch_uid="classifieds.home_panel")
-        personal_data_export.connect(personal_data, dispatch_uid="classifieds.personal_data")

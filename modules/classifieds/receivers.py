@@ -1,7 +1,7 @@
 """Receivers of the core's extension points.
 
-The core calls ``home_panel`` only when the module is on for the commune;
-``personal_data`` answers for every commune (GDPR access).
+Declared in apps.py: the core calls ``home_panel`` only when the module is on for the
+commune; ``personal_data`` answers for every commune (GDPR access).
 """
 
 from __future__ import annotations
@@ -25,29 +25,26 @@ def home_panel(sender, request=None, **kwargs):
     )
 
 
-def personal_data(sender, user, **kwargs):
+def personal_data(user):
     """GDPR access (ACC-13): every classified ``user`` wrote, in every commune.
 
-    Connected to ``accounts.signals.personal_data_export``, a plain signal: the
-    section is there even where the module is switched off (data of a disabled
-    module is kept, so it is still the person's data).
+    Declared as ``personal_data`` in apps.py: the section is there even where the
+    module is switched off (data of a disabled module is kept, so it is still the
+    person's data).
     """
     classifieds = Classified.objects.filter(author=user).select_related("commune")
-    return (
-        "classifieds",
-        [
-            {
-                "id": classified.pk,
-                "commune": {"slug": classified.commune.slug, "name": classified.commune.name},
-                "kind": classified.kind,
-                "title": classified.title,
-                "description": classified.description,
-                "contact": classified.contact,
-                "status": classified.status,
-                "published_at": classified.created_at,
-                "expires_at": classified.expires_at,
-                "closed_at": classified.closed_at,
-            }
-            for classified in classifieds.order_by("created_at", "pk")
-        ],
-    )
+    return [
+        {
+            "id": classified.pk,
+            "commune": {"slug": classified.commune.slug, "name": classified.commune.name},
+            "kind": classified.kind,
+            "title": classified.title,
+            "description": classified.description,
+            "contact": classified.contact,
+            "status": classified.status,
+            "published_at": classified.created_at,
+            "expires_at": classified.expires_at,
+            "closed_at": classified.closed_at,
+        }
+        for classified in classifieds.order_by("created_at", "pk")
+    ]

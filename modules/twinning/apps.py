@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
-from core.modules import PlatformModule
+from core.modules import CommunityLink, HistoryKind, PlatformModule
 from notifications.kinds import NotificationKind
+from privacy.relations import PrivacyRelation
 
 
 class TwinningConfig(PlatformModule):
@@ -31,20 +32,34 @@ class TwinningConfig(PlatformModule):
             "twinning.town_hall", "community", _("The town hall twinned the communities")
         ),
     )
+    # Members of twinned communities see each other's pseudonym (or name), photo, id.
+    privacy_relations = (
+        PrivacyRelation(
+            "twinned",
+            expression="modules.twinning.privacy.twinned",
+            reveals=frozenset({"name_or_pseudonym", "pseudonym", "photo", "id"}),
+            rank=40,
+        ),
+    )
+    history_kinds = (
+        HistoryKind("twinned", _("Twinned")),
+        HistoryKind("twinning_ended", _("Twinning ended")),
+    )
+    # Other modules reach twinned communities through communities.links (alerts do).
+    community_links = (
+        CommunityLink(purpose="twinned", communities="modules.twinning.selectors.linked_to"),
+    )
+    personal_data = "modules.twinning.services.personal_data"
+    # Twinnings stay; who proposed or decided shows as a former member.
+    account_closure = None
+    community_merge = "modules.twinning.services.on_community_merged"
 
     def ready(self):
         super().ready()
         from wagtail.permissions import register_permission_policy
 
-        from accounts.signals import personal_data_export
-        from communities.services import community_merged
-        from modules.twinning import privacy, services
         from modules.twinning.admin import TwinningStaffPolicy
         from modules.twinning.models import Twinning
 
-        privacy.register()
         # Before anything asks Wagtail for the model's policy (the admin viewset does).
         register_permission_policy(Twinning, TwinningStaffPolicy(Twinning))
-        # Connected here, so a merge moves twinnings only where the module is installed.
-        community_merged.connect(services.on_community_merged, dispatch_uid="twinning.merged")
-        personal_data_export.connect(services.personal_data, dispatch_uid="twinning.export")

@@ -3,14 +3,13 @@
 A viewer holds it with a person when the person is a member of a community
 actively twinned with one of the viewer's communities (members, not pending),
 in a commune where the module is on. The matrix then shows a pseudonym (or
-name), a photo and an id: never an e-mail, a phone or an address.
+name), a photo and an id: never an e-mail, a phone or an address (declared as
+``privacy_relations`` in apps.py).
 """
 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
-
-from privacy.relations import Relation, register_relation
 
 MODULE_LABEL = "twinning"
 
@@ -30,7 +29,3 @@ def twinned(viewer):
         commune__in=registry.enabled_communes(MODULE_LABEL).values("pk"),
     ).values("pk")
     return Exists(Membership.objects.members().filter(user=OuterRef("pk"), community__in=partners))
-
-
-def register() -> None:
-    register_relation(Relation.TWINNED, twinned)

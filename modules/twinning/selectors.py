@@ -29,6 +29,19 @@ def twinned_ids(community) -> QuerySet:
     ).values("pk")
 
 
+def linked_to(community_ids) -> QuerySet:
+    """Ids of the communities actively twinned with any of ``community_ids`` (a subquery).
+
+    The module's ``community_links`` provider for the purpose ``"twinned"``: other
+    modules ask ``communities.links.linked_communities``, never this module.
+    """
+    active = Twinning.objects.active()
+    return Community.objects.filter(
+        Q(pk__in=active.filter(community_a__in=community_ids).values("community_b"))
+        | Q(pk__in=active.filter(community_b__in=community_ids).values("community_a"))
+    ).values("pk")
+
+
 def twinned_communities(community: Community) -> QuerySet[Community]:
     """The communities actively twinned with ``community``, by name."""
     return (

@@ -32,6 +32,10 @@ from modules.twinning.models import Twinning
 from modules.twinning.selectors import is_within_reach, twinnings_of_commune
 from notifications.fanout import publish
 
+# Kinds of community history entry this module writes (declared in apps.py).
+HISTORY_TWINNED = "twinned"
+HISTORY_TWINNING_ENDED = "twinning_ended"
+
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -172,7 +176,7 @@ def twinning_decide(*, by, twinning: Twinning, accept: bool) -> Twinning:
     )
     proposer = twinning.other_side(answered)
     if accept:
-        _both_histories(twinning, HistoryEntry.Kind.TWINNED, actor=by)
+        _both_histories(twinning, HISTORY_TWINNED, actor=by)
         title = _("“%(name)s” accepted to twin with your community")
     else:
         title = _("“%(name)s” declined to twin with your community")
@@ -210,7 +214,7 @@ def twinning_end(*, by, twinning: Twinning) -> Twinning:
     twinning.save(update_fields=["status", "ended_by", "ended_at"])
     if withdrawing:
         return twinning
-    _both_histories(twinning, HistoryEntry.Kind.TWINNING_ENDED, actor=by)
+    _both_histories(twinning, HISTORY_TWINNING_ENDED, actor=by)
     ours = (
         twinning.community_a
         if is_referent_of(by, twinning.community_a_id)
@@ -305,8 +309,8 @@ def commune_twin_all(*, by, commune) -> int:
         entry
         for a, b in pairs
         for entry in (
-            _history(a, HistoryEntry.Kind.TWINNED, other=b, actor=by, via_town_hall=True),
-            _history(b, HistoryEntry.Kind.TWINNED, other=a, actor=by, via_town_hall=True),
+            _history(a, HISTORY_TWINNED, other=b, actor=by, via_town_hall=True),
+            _history(b, HISTORY_TWINNED, other=a, actor=by, via_town_hall=True),
         )
     )
     if pairs:
@@ -352,14 +356,14 @@ def commune_untwin_all(*, by, commune) -> int:
         for entry in (
             _history(
                 t.community_a,
-                HistoryEntry.Kind.TWINNING_ENDED,
+                HISTORY_TWINNING_ENDED,
                 other=t.community_b,
                 actor=by,
                 via_town_hall=True,
             ),
             _history(
                 t.community_b,
-                HistoryEntry.Kind.TWINNING_ENDED,
+                HISTORY_TWINNING_ENDED,
                 other=t.community_a,
                 actor=by,
                 via_town_hall=True,
@@ -420,18 +424,18 @@ def twinnings_absorb(survivor: Community, absorbed: Community) -> int:
     return len(moved)
 
 
-def on_community_merged(sender, *, absorbed: Community, kept: Community, **kwargs) -> None:
-    """Receiver of ``communities.services.community_merged`` (connected in apps.py)."""
+def on_community_merged(*, absorbed: Community, kept: Community) -> None:
+    """A community merge: twinnings move to the kept community (declared in apps.py)."""
     twinnings_absorb(kept, absorbed)
 
 
 # --- GDPR access (ACC-13) -----------------------------------------------------------------
 
 
-def personal_data(sender, user, **kwargs):
+def personal_data(user):
     """The twinnings ``user`` proposed, decided or ended, in every commune.
 
-    Receiver of ``accounts.signals.personal_data_export``: the section is there even
+    Declared as ``personal_data`` in apps.py: the section is there even
     where the module is off (its data is kept, so it is still the person's). Only the
     communities' names and the dates: nobody else's name.
     """
@@ -458,4 +462,4 @@ def personal_data(sender, user, **kwargs):
     ]
     if not entries:
         return None
-    return ("twinning", {"twinnings": entries})
+    return {"twinnings": entries}

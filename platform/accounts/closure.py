@@ -11,8 +11,11 @@ django-guardian permissions, groups, global permissions, hosting-partner staff
 memberships, two-factor devices, the Wagtail admin profile and django-axes'
 login records for the address are deleted.
 
-What stays: the row itself, so authored content (classifieds, …) keeps its
-author; the privacy matrix shows a closed account as "Former member" everywhere.
+What stays: the row itself, so authored content keeps its author; the privacy
+matrix shows a closed account as "Former member" everywhere. Core apps do their
+part as receivers of ``accounts.signals.account_closed``; a module declares it as
+``account_closure`` on its ``PlatformModule`` (run in the same transaction, in
+every commune, on or off).
 
 Sessions: we do not scan ``django_session`` (the table has no user column, and
 decoding every row to find the person's is work proportional to everybody's
@@ -36,12 +39,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import DeviceToken, PendingLocation
 from accounts.services import password_confirm, send_account_email
 from accounts.signals import account_closed
+from core.modules import registry
 
 # Stored in place of the real names; every page and the API show "Former member".
 CLOSED_FIRST_NAME = "Ancien"
@@ -80,6 +85,9 @@ def account_close(*, user, password: str, request=None) -> None:
         files = _erase_profile(user)
         _end_links(user, old_email)
         account_closed.send(sender=User, user_id=user.pk)
+        for module in registry:
+            if module.account_closure is not None:
+                import_string(module.account_closure)(user_id=user.pk)
         # robust: the account is closed even if the mail server or the storage fails.
         transaction.on_commit(lambda: _delete_files(files), robust=True)
         send_account_email(

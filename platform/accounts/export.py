@@ -10,10 +10,12 @@ booleans, lists, objects, null):
   ``hosting_partners``, ``groups``, ``two_factor_devices`` (never a secret),
   ``admin_preferences`` (the Wagtail admin profile, if any);
 - ``login_records``: what django-axes keeps for the email address;
-- ``sections``: one entry per app or module, contributed by receivers of
-  ``accounts.signals.personal_data_export``. Modules answer there whether or
-  not they are switched on in the person's communes: access to one's data does
-  not depend on a module switch.
+- ``sections``: one entry per app or module: core apps answer through receivers
+  of ``accounts.signals.personal_data_export``; a module declares
+  ``personal_data`` on its ``PlatformModule`` (``export(user)``, the section named
+  after the module's label). Modules answer whether or not they are switched on
+  in the person's communes: access to one's data does not depend on a module
+  switch.
 
 Nothing about another person is exported: who decided a follow or granted a
 role is left out, and who registered the person is only a yes/no.
@@ -29,9 +31,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import DeviceToken
 from accounts.signals import personal_data_export
+from core.modules import registry
 
 FORMAT_VERSION = 1
 
@@ -230,4 +234,16 @@ def _sections(user) -> dict:
                 f"(the second is {receiver.__module__}.{receiver.__qualname__})."
             )
         sections[name] = data
+    for module in registry:
+        if module.personal_data is None:
+            continue
+        data = import_string(module.personal_data)(user)
+        if data is None:
+            continue
+        if module.module_label in sections:
+            raise ImproperlyConfigured(
+                f"Module {module.module_label!r} and a receiver of personal_data_export "
+                "answer the same section."
+            )
+        sections[module.module_label] = data
     return dict(sorted(sections.items()))

@@ -180,8 +180,31 @@ class Membership(models.Model):
         return f"{self.user} · {self.community} ({self.get_status_display()})"
 
 
+def history_kind_choices() -> list[tuple[str, str]]:
+    """The core's kinds of history entry, then those modules declare (``history_kinds``).
+
+    A callable, so a module adds kinds without a migration of this app.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.modules import registry
+
+    choices = list(HistoryEntry.Kind.choices)
+    core = {key for key, _label in choices}
+    for module, kind in registry.contributions("history_kinds"):
+        if kind.key in core:
+            raise ImproperlyConfigured(
+                f"{module.name}: history kind {kind.key!r} is one of the core's."
+            )
+        choices.append((kind.key, kind.label))
+    return choices
+
+
 class HistoryEntry(models.Model):
-    """CTY-9: arrivals, departures, exclusions and role changes, shown to members."""
+    """CTY-9: arrivals, departures, exclusions and role changes, shown to members.
+
+    Modules add kinds of their own (``PlatformModule.history_kinds``).
+    """
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Community created")
@@ -195,13 +218,11 @@ class HistoryEntry(models.Model):
         RENAMED = "renamed", _("Renamed")
         MERGED = "merged", _("Merged")
         BOUNDARY_CHANGED = "boundary_changed", _("Boundary changed")
-        TWINNED = "twinned", _("Twinned")
-        TWINNING_ENDED = "twinning_ended", _("Twinning ended")
 
     community = models.ForeignKey(
         Community, on_delete=models.CASCADE, related_name="history", verbose_name=_("community")
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=history_kind_choices)
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

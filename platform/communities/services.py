@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -40,12 +41,14 @@ from communities.models import (
     ValidationMode,
 )
 from communities.selectors import overlapping
+from core.modules import registry
 
 NAME_MAX_LENGTH = 120
 INVITATION_SALT = "communities.invitation"
 
 # Sent inside the merge transaction once members and history have moved, with
-# ``absorbed`` and ``kept``: apps holding content of a community move it.
+# ``absorbed`` and ``kept``: core apps holding content of a community move it. A module
+# declares ``community_merge`` on its PlatformModule instead (run just after).
 community_merged = Signal()
 # Sent before a community is deleted (last member gone), with ``community``.
 community_deleted = Signal()
@@ -936,6 +939,9 @@ def merge_execute(*, by, proposal: MergeProposal) -> Community:
     Exclusion.objects.filter(community=absorbed).update(community=kept)
     Invitation.objects.filter(community=absorbed).update(community=kept)
     community_merged.send(sender=Community, absorbed=absorbed, kept=kept)
+    for module in registry:  # installed modules, on or off: their rows must not cascade
+        if module.community_merge is not None:
+            import_string(module.community_merge)(absorbed=absorbed, kept=kept)
     kept.area = union
     kept.area_m2 = area_m2
     kept.area_cap_lifted = kept.area_cap_lifted or absorbed.area_cap_lifted

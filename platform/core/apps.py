@@ -13,8 +13,10 @@ class CoreConfig(AppConfig):
 
         from core.modules import registry
         from core.schedules import sync_schedules
+        from core.signals import connect_module_receivers
 
         registry.populate()
+        connect_module_receivers()
         # After django-q2's own tables exist.
         post_migrate.connect(
             sync_schedules, sender=apps.get_app_config("django_q"), dispatch_uid="core.schedules"

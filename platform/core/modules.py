@@ -25,6 +25,27 @@ from django.utils.module_loading import import_string
 
 REQUIRED_ATTRIBUTES = ("module_label", "verbose_name", "description", "url_prefix")
 
+# Declarations that are tuples. The entries of ``rubrics``, ``notification_kinds`` and
+# ``privacy_relations`` are data classes of the core app that consumes them
+# (``notifications.kinds``, ``privacy.relations``), which checks them at start-up (its
+# ``ready()``): the core module may not import the apps above it. The others are checked
+# here, when the registry is populated.
+TUPLE_ATTRIBUTES = (
+    "admin_viewsets",
+    "rubrics",
+    "notification_kinds",
+    "privacy_relations",
+    "history_kinds",
+    "community_links",
+    "home_panels",
+    "site_banners",
+    "periodic_tasks",
+    "reportable_kinds",
+)
+# Declarations that are dotted paths of functions, imported at start-up.
+CALLABLE_ATTRIBUTES = ("personal_data", "account_closure", "community_merge", "demo_data")
+CALLABLE_TUPLE_ATTRIBUTES = ("home_panels", "site_banners")
+
 
 @dataclass(frozen=True)
 class PeriodicTask:
@@ -33,6 +54,44 @@ class PeriodicTask:
     func: str
     minutes: int
     name: str
+
+
+@dataclass(frozen=True)
+class HistoryKind:
+    """A kind of entry a module writes in a community's history (``communities``)."""
+
+    key: str  # at most 30 characters, unique among the core's and the modules' kinds
+    label: str
+
+
+@dataclass(frozen=True)
+class CommunityLink:
+    """The module links communities together for ``purpose`` (``communities.links``).
+
+    ``communities`` is the dotted path of a function taking community ids (a list or
+    a ``values("pk")`` subquery) and returning the ids of the communities linked to
+    them, as a subquery. The core asks it only where the module is on.
+    """
+
+    purpose: str
+    communities: str
+
+
+@dataclass(frozen=True)
+class ReportableKind:
+    """Content people can report to the moderators (the moderation module reads these).
+
+    ``model`` is ``"app_label.ModelName"``; ``commune`` the lookup path from the model to
+    its ``communes.Commune`` (``"commune"``, ``"community__commune"``); ``space`` the lookup
+    path to where it was posted inside the commune (``"community"``), or ``""``; ``label``
+    what a moderator reads ("An ad").
+    """
+
+    key: str
+    model: str
+    commune: str
+    label: str
+    space: str = ""
 
 
 class PlatformModule(AppConfig):
@@ -51,8 +110,25 @@ class PlatformModule(AppConfig):
       address for every commune (an inbound SMS): the module finds the commune
       from the request and answers for a switched-off commune itself;
     * ``admin_viewsets``: dotted paths of Wagtail admin ViewSet classes;
+    * ``rubrics``: ``notifications.kinds.Rubric`` entries, new rubrics of preferences;
     * ``notification_kinds``: ``notifications.kinds.NotificationKind`` entries it emits;
+    * ``privacy_relations``: ``privacy.relations.PrivacyRelation`` entries (a relation
+      between a viewer and a person, its queryset expression and what it reveals);
+    * ``history_kinds``: :class:`HistoryKind` entries it writes in a community's history;
+    * ``community_links``: :class:`CommunityLink` entries: the module tells which
+      communities are linked to one (``communities.links.linked_communities``);
+    * ``home_panels`` / ``site_banners``: dotted paths of receivers of
+      ``core.signals.commune_home_panels`` / ``commune_site_banners``, connected by
+      the core (called only for communes that have the module on);
+    * ``personal_data``: dotted path of ``export(user)`` returning the JSON-serialisable
+      section ``module_label`` of the person's GDPR export (every commune, on or off);
+    * ``account_closure``: dotted path of ``close(user_id)``, run inside the closure's
+      transaction; ``None``: the module's rows stay and show a former member;
+    * ``community_merge``: dotted path of ``merge(*, absorbed, kept)``, run inside the
+      merge's transaction before the absorbed community is deleted (its rows would
+      cascade): required when a model of the module points to a community;
     * ``periodic_tasks``: :class:`PeriodicTask` entries;
+    * ``reportable_kinds``: :class:`ReportableKind` entries (for moderation);
     * ``demo_data``: dotted path of ``load(commune, people)`` for ``load_demo``.
     """
 
@@ -64,8 +140,18 @@ class PlatformModule(AppConfig):
     api_urls: str | None = None
     webhook_urls: str | None = None
     admin_viewsets: tuple[str, ...] = ()
+    rubrics: tuple = ()  # of notifications.kinds.Rubric
     notification_kinds: tuple = ()  # of notifications.kinds.NotificationKind
+    privacy_relations: tuple = ()  # of privacy.relations.PrivacyRelation
+    history_kinds: tuple[HistoryKind, ...] = ()
+    community_links: tuple[CommunityLink, ...] = ()
+    home_panels: tuple[str, ...] = ()
+    site_banners: tuple[str, ...] = ()
+    personal_data: str | None = None
+    account_closure: str | None = None
+    community_merge: str | None = None
     periodic_tasks: tuple[PeriodicTask, ...] = ()
+    reportable_kinds: tuple[ReportableKind, ...] = ()
     demo_data: str | None = None
 
     def validate(self) -> None:
@@ -76,9 +162,74 @@ class PlatformModule(AppConfig):
             raise ImproperlyConfigured(
                 f"Module label {self.module_label!r} of {self.name!r} is not an identifier."
             )
+        for attribute in TUPLE_ATTRIBUTES:
+            if not isinstance(getattr(self, attribute), tuple):
+                raise ImproperlyConfigured(f"{self.name}: {attribute} must be a tuple.")
         for task in self.periodic_tasks:
             if not isinstance(task, PeriodicTask):
                 raise ImproperlyConfigured(f"{self.name}: periodic_tasks takes PeriodicTask.")
+        for attribute in CALLABLE_ATTRIBUTES:
+            dotted = getattr(self, attribute)
+            if dotted is not None:
+                self._import(attribute, dotted)
+        for attribute in CALLABLE_TUPLE_ATTRIBUTES:
+            for dotted in getattr(self, attribute):
+                self._import(attribute, dotted)
+        for kind in self.reportable_kinds:
+            self._validate_reportable(kind)
+        for kind in self.history_kinds:
+            if not isinstance(kind, HistoryKind) or not kind.key or not kind.label:
+                raise ImproperlyConfigured(f"{self.name}: history_kinds takes HistoryKind.")
+            if len(kind.key) > 30:
+                raise ImproperlyConfigured(f"{self.name}: history kind {kind.key!r} is too long.")
+        for link in self.community_links:
+            if not isinstance(link, CommunityLink) or not link.purpose:
+                raise ImproperlyConfigured(f"{self.name}: community_links takes CommunityLink.")
+            self._import("community_links", link.communities)
+
+    def _import(self, attribute: str, dotted) -> Callable:
+        if not isinstance(dotted, str):
+            raise ImproperlyConfigured(f"{self.name}: {attribute} takes dotted paths.")
+        try:
+            function = import_string(dotted)
+        except ImportError as error:
+            raise ImproperlyConfigured(f"{self.name}: {attribute} {dotted!r}: {error}") from error
+        if not callable(function):
+            raise ImproperlyConfigured(f"{self.name}: {attribute} {dotted!r} is not callable.")
+        return function
+
+    def _validate_reportable(self, kind) -> None:
+        if not isinstance(kind, ReportableKind):
+            raise ImproperlyConfigured(f"{self.name}: reportable_kinds takes ReportableKind.")
+        if not (kind.key and kind.label):
+            raise ImproperlyConfigured(f"{self.name}: a reportable kind needs a key and a label.")
+        try:
+            model = apps.get_model(kind.model)
+        except (LookupError, ValueError) as error:
+            raise ImproperlyConfigured(f"{self.name}: reportable {kind.key!r}: {error}") from error
+        target = _related_model(model, kind.commune)
+        if target is None or target._meta.label != "communes.Commune":
+            raise ImproperlyConfigured(
+                f"{self.name}: reportable {kind.key!r}: {kind.commune!r} does not lead from "
+                f"{kind.model} to communes.Commune."
+            )
+        if kind.space and _related_model(model, kind.space) is None:
+            raise ImproperlyConfigured(
+                f"{self.name}: reportable {kind.key!r}: no relation {kind.space!r} on {kind.model}."
+            )
+
+
+def _related_model(model, path: str):
+    """The model at the end of the lookup ``path`` of relations from ``model``, or None."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # FieldDoesNotExist
+            return None
+        if not field.is_relation or field.related_model is None:
+            return None
+        model = field.related_model
+    return model
 
 
 class ModuleRegistry:
@@ -103,7 +254,23 @@ class ModuleRegistry:
                 raise ImproperlyConfigured(f"Two modules use URL prefix {config.url_prefix!r}.")
             modules[config.module_label] = config
             prefixes.add(config.url_prefix)
+        for attribute in ("reportable_kinds", "history_kinds"):
+            keys: set[str] = set()
+            for config in modules.values():
+                for kind in getattr(config, attribute):
+                    if kind.key in keys:
+                        raise ImproperlyConfigured(f"Two modules declare {attribute} {kind.key!r}.")
+                    keys.add(kind.key)
         self._modules = modules
+
+    def contributions(self, attribute: str):
+        """``(module, entry)`` for every entry of a tuple declaration, module by module."""
+        for module in self._modules.values():
+            for entry in getattr(module, attribute):
+                yield module, entry
+
+    def reportable_kinds(self) -> list[ReportableKind]:
+        return [kind for _module, kind in self.contributions("reportable_kinds")]
 
     def __iter__(self):
         return iter(self._modules.values())

@@ -8,33 +8,145 @@ the module checking anything.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
+from inspect import iscoroutinefunction
 
+from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.apps import apps
 from django.dispatch import Signal
+from django.utils.module_loading import import_string
 
 from core.modules import registry
 
+_SKIPPED = object()  # what a guarded receiver answers for a commune that has its module off
+
+
+def module_label_of(receiver) -> str | None:
+    """The label of the module that defines ``receiver``, or None for the core."""
+    function = getattr(receiver, "__func__", receiver)
+    module_path = getattr(function, "__module__", "") or ""
+    config = apps.get_containing_app_config(module_path)
+    if config is None:
+        return None
+    module = registry.for_app(config.label)
+    return module.module_label if module else None
+
+
+def _receiver_id(receiver):
+    if hasattr(receiver, "__self__") and hasattr(receiver, "__func__"):
+        return (id(receiver.__self__), id(receiver.__func__))
+    return id(receiver)
+
+
+class _Guarded:
+    """A receiver wrapped when it is connected: it runs only where its module is on.
+
+    Every send method of Django's ``Signal`` calls receivers the same way, so wrapping
+    them guards ``send``, ``send_robust``, ``asend`` and ``asend_robust`` alike without
+    touching the signal's private receiver list.
+    """
+
+    def __init__(self, receiver, weak: bool) -> None:
+        if weak:
+            is_method = hasattr(receiver, "__self__") and hasattr(receiver, "__func__")
+            self._ref = (weakref.WeakMethod if is_method else weakref.ref)(receiver)
+        else:
+            self._ref = lambda: receiver
+        self._label: str | object | None = _SKIPPED  # computed at the first call
+
+    @property
+    def receiver(self):
+        return self._ref()
+
+    def label(self, receiver) -> str | None:
+        if self._label is _SKIPPED:
+            self._label = module_label_of(receiver)
+        return self._label  # type: ignore[return-value]
+
+
+def _guard(receiver, weak: bool):
+    state = _Guarded(receiver, weak)
+    if iscoroutinefunction(receiver):
+
+        async def guarded(*, signal, sender, **named):
+            original = state.receiver
+            if original is None:
+                return _SKIPPED
+            label = state.label(original)
+            if label is not None and not await sync_to_async(registry.is_enabled)(sender, label):
+                return _SKIPPED
+            return await original(signal=signal, sender=sender, **named)
+
+        markcoroutinefunction(guarded)
+    else:
+
+        def guarded(*, signal, sender, **named):
+            original = state.receiver
+            if original is None:
+                return _SKIPPED
+            label = state.label(original)
+            if label is not None and not registry.is_enabled(sender, label):
+                return _SKIPPED
+            return original(signal=signal, sender=sender, **named)
+
+    guarded.state = state
+    return guarded
+
 
 class CommuneModuleSignal(Signal):
-    def _module_label_of(self, receiver) -> str | None:
-        module_path = getattr(receiver, "__module__", "") or ""
-        config = apps.get_containing_app_config(module_path)
-        if config is None:
-            return None
-        module = registry.for_app(config.label)
-        return module.module_label if module else None
+    """A signal whose sender is a commune: receivers defined in a module run only for
+    communes that have that module on (pretix's ``EventPluginSignal`` idea).
+
+    Receivers are wrapped at connect time; the four send methods drop the answers of
+    receivers that were skipped and give back the original receiver, so callers see
+    ``[(receiver, response), …]`` exactly as with a plain signal.
+    """
+
+    def connect(self, receiver, sender=None, weak=True, dispatch_uid=None):
+        uid = dispatch_uid or ("commune-module-signal", _receiver_id(receiver))
+        super().connect(_guard(receiver, weak), sender=sender, weak=False, dispatch_uid=uid)
+        if weak:  # forget the wrapper with the receiver, as Django does for weak ones
+            owner = getattr(receiver, "__self__", receiver)
+            weakref.finalize(owner, self.disconnect, None, sender, uid)
+
+    def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
+        uid = dispatch_uid or ("commune-module-signal", _receiver_id(receiver))
+        return super().disconnect(sender=sender, dispatch_uid=uid)
+
+    @staticmethod
+    def _answers(responses):
+        return [
+            (guarded.state.receiver, response)
+            for guarded, response in responses
+            if response is not _SKIPPED
+        ]
 
     def send(self, sender, **named):  # sender is the commune
-        if not self.receivers or self.sender_receivers_cache.get(sender) is list():
-            return []
-        responses = []
-        for receiver in self._live_receivers(sender)[0]:
-            label = self._module_label_of(receiver)
-            if label is not None and not registry.is_enabled(sender, label):
-                continue
-            responses.append((receiver, receiver(signal=self, sender=sender, **named)))
-        return responses
+        return self._answers(super().send(sender, **named))
+
+    def send_robust(self, sender, **named):
+        return self._answers(super().send_robust(sender, **named))
+
+    async def asend(self, sender, **named):
+        return self._answers(await super().asend(sender, **named))
+
+    async def asend_robust(self, sender, **named):
+        return self._answers(await super().asend_robust(sender, **named))
+
+
+def connect_module_receivers() -> None:
+    """Connect the receivers modules declare (``home_panels``, ``site_banners``)."""
+    for attribute, signal in (
+        ("home_panels", commune_home_panels),
+        ("site_banners", commune_site_banners),
+    ):
+        for module, dotted in registry.contributions(attribute):
+            signal.connect(
+                import_string(dotted),
+                weak=False,
+                dispatch_uid=f"{module.module_label}.{attribute}.{dotted}",
+            )
 
 
 # Panels on a commune's home page: receivers return a (order, template, context)
@@ -70,7 +182,7 @@ def site_banners(commune, request) -> list[SiteBanner]:
     if commune is None:
         return []
     banners = [
-        replace(banner, module=commune_site_banners._module_label_of(receiver) or "")
+        replace(banner, module=module_label_of(receiver) or "")
         for receiver, banner in commune_site_banners.send(commune, request=request)
         if banner is not None
     ]

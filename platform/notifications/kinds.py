@@ -5,9 +5,10 @@ Apps and modules declare theirs on their AppConfig as ``notification_kinds``
 (a tuple of :class:`NotificationKind`); the registry collects them when the app
 registry is ready. Every kind belongs to a *rubric*, the unit people choose
 about in their preferences: off, instant, daily or weekly digest, e-mail or
-not, push or not. Rubrics are the core's fixed list so that the preferences
-page and the API stay stable while modules come and go; a rubric whose kinds
-all belong to modules switched off everywhere for a person is not offered.
+not, push or not. The core declares its own rubrics (:data:`CORE_RUBRICS`); a
+module declares its own on its ``PlatformModule`` (``rubrics``), so a new rubric
+never means editing the core. :data:`RUBRICS` holds them all, in ``order``, once
+the registry is populated; a rubric no kind uses is not offered.
 
 A kind of a module is hidden from the centre of a commune that switched the
 module off (its rows are kept and reappear when it is switched on again).
@@ -42,46 +43,45 @@ class Rubric:
     frequency: str = Frequency.INSTANT  # defaults, for people who never chose
     email: bool = True
     push: bool = True
-    locked: bool = False  # alerts (ALR-6): always on, by e-mail too
+    locked: bool = False  # always on, by e-mail too (a module's urgent rubric, ALR-6)
+    order: int = 100  # place on the preferences page and in the API, smallest first
+    module: str = ""  # set by the registry: the label of the module that declares it
 
 
-RUBRICS: dict[str, Rubric] = {
-    rubric.key: rubric
-    for rubric in (
-        Rubric(
-            "alerts",
-            _("Alerts"),
-            _("Alerts of your community and of the town hall. They cannot be turned off."),
-            locked=True,
-        ),
-        Rubric(
-            "requests",
-            _("Requests to handle"),
-            _("People asking to follow the commune or to join your community."),
-        ),
-        Rubric(
-            "community",
-            _("My community"),
-            _("Requests to join, decisions, référents, twinning."),
-        ),
-        Rubric("news", _("News of the town hall"), frequency=Frequency.DAILY, push=False),
-        Rubric("gazette", _("Gazette of my community"), frequency=Frequency.DAILY, push=False),
-        Rubric("messages", _("Messages")),
-        Rubric("polls", _("Polls"), frequency=Frequency.DAILY, push=False),
-        Rubric("suggestions", _("Suggestions"), _("Decisions on your suggestions.")),
-        Rubric("reports", _("Reports of problems"), _("Changes of status of your reports.")),
-        Rubric(
-            "classifieds", _("Classifieds"), frequency=Frequency.WEEKLY, email=False, push=False
-        ),
-        Rubric(
-            "birthdays",
-            _("Birthdays"),
-            _("Birthdays of the members of your community."),
-            email=False,
-            push=False,
-        ),
-    )
-}
+# The core's rubrics; modules add theirs (``PlatformModule.rubrics``) between them, by
+# ``order``: 0 for an urgent module rubric that must come first, 60-90 for modules'
+# content (polls, suggestions, reports, classifieds…).
+CORE_RUBRICS: tuple[Rubric, ...] = (
+    Rubric(
+        "requests",
+        _("Requests to handle"),
+        _("People asking to follow the commune or to join your community."),
+        order=10,
+    ),
+    Rubric(
+        "community",
+        _("My community"),
+        _("Requests to join, decisions, référents, twinning."),
+        order=20,
+    ),
+    Rubric("news", _("News of the town hall"), frequency=Frequency.DAILY, push=False, order=30),
+    Rubric(
+        "gazette", _("Gazette of my community"), frequency=Frequency.DAILY, push=False, order=40
+    ),
+    Rubric("messages", _("Messages"), order=50),
+    Rubric(
+        "birthdays",
+        _("Birthdays"),
+        _("Birthdays of the members of your community."),
+        email=False,
+        push=False,
+        order=100,
+    ),
+)
+
+# Every rubric, the core's and the modules', by order: filled by ``kinds.populate()``
+# when the app registry is ready (the same dict object, so importers keep it).
+RUBRICS: dict[str, Rubric] = {rubric.key: rubric for rubric in CORE_RUBRICS}
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,17 @@ class KindRegistry:
         self._kinds: dict[str, NotificationKind] = {}
 
     def populate(self) -> None:
-        from core.modules import PlatformModule
+        from core.modules import PlatformModule, registry
+
+        rubrics: dict[str, Rubric] = {rubric.key: rubric for rubric in CORE_RUBRICS}
+        for module, rubric in registry.contributions("rubrics"):
+            if not isinstance(rubric, Rubric):
+                raise ImproperlyConfigured(f"{module.name}: rubrics takes Rubric entries.")
+            if rubric.key in rubrics:
+                raise ImproperlyConfigured(f"{module.name}: rubric {rubric.key!r} exists already.")
+            rubrics[rubric.key] = dataclasses.replace(rubric, module=module.module_label)
+        RUBRICS.clear()
+        RUBRICS.update(sorted(rubrics.items(), key=lambda item: item[1].order))
 
         kinds: dict[str, NotificationKind] = {}
         for config in apps.get_app_configs():

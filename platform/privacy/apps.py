@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PrivacyConfig(AppConfig):
     name = "privacy"
     verbose_name = _("Privacy")
+
+    def ready(self):
+        from privacy.relations import register_module_relations
+
+        register_module_relations()

@@ -20,12 +20,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from privacy.relations import Relation, annotation_name, providers
+from privacy.relations import Relation, annotation_name, module_ranks, module_rules, providers
 
-# What each relation shows. "name" is the real name; "name_or_pseudonym"
-# shows the pseudonym when one is set, otherwise the real name; "phones" are
-# shown unless the person hid them (ACC-6).
-RULES: dict[Relation, frozenset[str]] = {
+# What each of the core's relations shows (a module's relation declares its own:
+# privacy.relations.PrivacyRelation.reveals). "name" is the real name;
+# "name_or_pseudonym" shows the pseudonym when one is set, otherwise the real name;
+# "phones" are shown unless the person hid them (ACC-6).
+RULES: dict[str, frozenset[str]] = {
     Relation.SELF: frozenset(
         {"name", "pseudonym", "email", "phones_always", "address", "photo"}
         | {"presentation", "birth_date", "id"}
@@ -33,7 +34,6 @@ RULES: dict[Relation, frozenset[str]] = {
     Relation.SAME_COMMUNITY: frozenset(
         {"name_or_pseudonym", "pseudonym", "phones", "address", "photo", "presentation", "id"}
     ),
-    Relation.TWINNED: frozenset({"name_or_pseudonym", "pseudonym", "photo", "id"}),
     # Town-hall staff validate the residents of their commune (ACC-10).
     Relation.COMMUNE_STAFF: frozenset({"name", "pseudonym", "address", "presentation", "id"}),
     # Support and moderation.
@@ -42,14 +42,22 @@ RULES: dict[Relation, frozenset[str]] = {
     Relation.PUBLIC: frozenset(),
 }
 
-# Strongest first: the card says which relation decided it.
-_PRECEDENCE = [
-    Relation.SELF,
-    Relation.SAME_COMMUNITY,
-    Relation.COMMUNE_STAFF,
-    Relation.PLATFORM_STAFF,
-    Relation.TWINNED,
-]
+# Strength of the core's relations, strongest first: the card says which relation
+# decided it. Modules' relations come at their declared rank.
+_CORE_RANKS = {
+    Relation.SELF: 0,
+    Relation.SAME_COMMUNITY: 10,
+    Relation.COMMUNE_STAFF: 20,
+    Relation.PLATFORM_STAFF: 30,
+}
+
+
+def _rank(relation: str) -> int:
+    return _CORE_RANKS.get(relation, module_ranks.get(relation, 1000))
+
+
+def _reveals(relation: str) -> frozenset[str]:
+    return RULES.get(relation) or module_rules.get(relation, frozenset())
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class PersonCard:
     """What one viewer may know of one person. ``None`` means "not for you"."""
 
     display_name: str
-    relations: frozenset[Relation] = field(default_factory=frozenset)
+    relations: frozenset[str] = field(default_factory=frozenset)
     id: int | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -72,27 +80,25 @@ class PersonCard:
     is_former_member: bool = False
 
     @property
-    def relation(self) -> Relation:
-        for relation in _PRECEDENCE:
-            if relation in self.relations:
-                return relation
-        return Relation.PUBLIC
+    def relation(self) -> str:
+        held = self.relations - {Relation.PUBLIC}
+        if not held:
+            return Relation.PUBLIC
+        return min(held, key=lambda relation: (_rank(relation), relation))
 
 
 def former_member_card() -> PersonCard:
     return PersonCard(display_name=_("Former member"), is_former_member=True)
 
 
-def _visible(relations: frozenset[Relation]) -> set[str]:
+def _visible(relations: frozenset[str]) -> set[str]:
     allowed: set[str] = set()
     for relation in relations | {Relation.PUBLIC}:
-        allowed |= RULES[relation]
+        allowed |= _reveals(relation)
     return allowed
 
 
-def build_card(
-    person, relations: frozenset[Relation], *, public_author: bool = False
-) -> PersonCard:
+def build_card(person, relations: frozenset[str], *, public_author: bool = False) -> PersonCard:
     """The card of ``person`` for a viewer holding ``relations`` with them."""
     if person is None or person.closed_at is not None:
         return former_member_card()
@@ -142,7 +148,7 @@ def with_relations(viewer, people: QuerySet) -> QuerySet:
     return people.annotate(**annotations) if annotations else people
 
 
-def relations_of(person) -> frozenset[Relation]:
+def relations_of(person) -> frozenset[str]:
     return frozenset(
         provider.relation
         for provider in providers()

@@ -89,9 +89,9 @@ def test_open_twinnings_of_the_absorbed_community_move_to_the_survivor(commune):
 def test_no_history_entry_is_added_but_the_absorbed_ones_move(commune):
     w = merge_world(commune)
     accept(propose(w.absorbed, w.d), w.d)
-    before = HistoryEntry.objects.filter(kind=HistoryEntry.Kind.TWINNED).count()
+    before = HistoryEntry.objects.filter(kind=services.HISTORY_TWINNED).count()
     merge(w)
-    entries = HistoryEntry.objects.filter(kind=HistoryEntry.Kind.TWINNED)
+    entries = HistoryEntry.objects.filter(kind=services.HISTORY_TWINNED)
     assert entries.count() == before == 2
     assert entries.get(community=w.kept).data["other"] == "Paramé"
 

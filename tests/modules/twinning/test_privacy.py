@@ -12,6 +12,8 @@ from privacy.matrix import people_cards, person_card
 from privacy.relations import Relation
 from tests.follows import root
 
+TWINNED = "twinned"  # the relation the twinning module declares
+
 pytestmark = pytest.mark.django_db
 
 
@@ -25,7 +27,7 @@ def twinned(world):
 
 def test_a_twinned_member_sees_pseudonym_but_no_contact(world, twinned):
     card = person_card(world.here_member, world.near_member)
-    assert card.relation == Relation.TWINNED
+    assert card.relation == TWINNED
     assert card.display_name == "Serv1" and card.pseudonym == "Serv1"
     assert card.id == world.near_member.pk
     assert card.email is None and card.mobile is None and card.landline is None
@@ -36,7 +38,7 @@ def test_the_relation_goes_both_ways_in_one_query(world, twinned, django_assert_
     people = get_user_model().objects.filter(pk__in=[world.here_member.pk, world.here_referent.pk])
     with django_assert_max_num_queries(2):  # the viewer's groups, then the people
         cards = people_cards(world.near_member, people)
-    assert {card.relation for card in cards} == {Relation.TWINNED}
+    assert {card.relation for card in cards} == {TWINNED}
 
 
 def test_a_fellow_member_still_sees_more(world, twinned):
@@ -50,7 +52,7 @@ def test_no_relation_without_an_active_twinning(world):
     )
     assert person_card(world.here_member, world.near_member).relation == Relation.PUBLIC
     services.twinning_decide(by=world.near_referent, twinning=twinning, accept=True)
-    assert person_card(world.here_member, world.near_member).relation == Relation.TWINNED
+    assert person_card(world.here_member, world.near_member).relation == TWINNED
     services.twinning_end(by=world.here_referent, twinning=twinning)
     card = person_card(world.here_member, world.near_member)
     assert card.relation == Relation.PUBLIC and card.pseudonym is None
@@ -64,4 +66,4 @@ def test_no_relation_where_the_module_is_off(world, twinned, commune):
     module_set_enabled(by=root(), commune=commune, module="twinning", enabled=False)
     assert person_card(world.here_member, world.near_member).relation == Relation.PUBLIC
     module_set_enabled(by=root(), commune=commune, module="twinning", enabled=True)
-    assert person_card(world.here_member, world.near_member).relation == Relation.TWINNED
+    assert person_card(world.here_member, world.near_member).relation == TWINNED

@@ -138,8 +138,8 @@ def test_accepting_twins_and_writes_history_on_both_sides(world):
     assert is_twinned(world.here, world.near) and is_twinned(world.near, world.here)
     assert list(twinned_communities(world.here)) == [world.near]
     assert list(twinned_communities(world.near)) == [world.here]
-    here = HistoryEntry.objects.get(community=world.here, kind=HistoryEntry.Kind.TWINNED)
-    near = HistoryEntry.objects.get(community=world.near, kind=HistoryEntry.Kind.TWINNED)
+    here = HistoryEntry.objects.get(community=world.here, kind=services.HISTORY_TWINNED)
+    near = HistoryEntry.objects.get(community=world.near, kind=services.HISTORY_TWINNED)
     assert here.data["other"] == "Saint-Servan" and here.data["other_id"] == world.near.pk
     assert near.data["other"] == "Intra-muros"
     assert here.actor == near.actor == world.near_referent
@@ -161,7 +161,7 @@ def test_refusing_writes_no_history_and_frees_the_pair(world):
         by=world.near_referent, twinning=propose(world), accept=False
     )
     assert twinning.status == Twinning.Status.REFUSED
-    assert not HistoryEntry.objects.filter(kind=HistoryEntry.Kind.TWINNED).exists()
+    assert not HistoryEntry.objects.filter(kind=services.HISTORY_TWINNED).exists()
     assert Event.objects.filter(kind="twinning.refused").exists()
     assert propose(world).status == Twinning.Status.PROPOSED  # may ask again
 
@@ -172,7 +172,7 @@ def test_the_proposing_side_may_withdraw_its_proposal(world):
         services.twinning_end(by=world.near_member, twinning=twinning)
     twinning = services.twinning_end(by=world.here_referent, twinning=twinning)
     assert twinning.status == Twinning.Status.ENDED
-    assert not HistoryEntry.objects.filter(kind=HistoryEntry.Kind.TWINNING_ENDED).exists()
+    assert not HistoryEntry.objects.filter(kind=services.HISTORY_TWINNING_ENDED).exists()
 
 
 # --- ending ---------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def test_either_side_ends_the_twinning(world, side):
     assert twinning.ended_by == getattr(world, side)
     assert not is_twinned(world.here, world.near)
     for community, other in ((world.here, "Saint-Servan"), (world.near, "Intra-muros")):
-        entry = HistoryEntry.objects.get(community=community, kind=HistoryEntry.Kind.TWINNING_ENDED)
+        entry = HistoryEntry.objects.get(community=community, kind=services.HISTORY_TWINNING_ENDED)
         assert entry.data["other"] == other
     other_referent = world.near_referent if side == "here_referent" else world.here_referent
     event = Event.objects.get(kind="twinning.ended")

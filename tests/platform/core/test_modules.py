@@ -9,7 +9,15 @@ from django.test import RequestFactory
 from django_q.models import Schedule
 
 from communes.services import module_set_enabled
-from core.modules import PeriodicTask, PlatformModule, guard_view, registry
+from core.modules import (
+    CommunityLink,
+    HistoryKind,
+    PeriodicTask,
+    PlatformModule,
+    ReportableKind,
+    guard_view,
+    registry,
+)
 from core.signals import CommuneModuleSignal
 
 
@@ -123,3 +131,185 @@ def test_declared_periodic_tasks_are_django_q_schedules():
         schedule = Schedule.objects.get(name=task.name)
         assert schedule.func == task.func
         assert schedule.minutes == task.minutes
+
+
+def _module_receivers(calls):
+    def core_receiver(sender, **kwargs):
+        calls.append(("core", sender.slug))
+        return "core"
+
+    def module_receiver(sender, **kwargs):
+        calls.append(("classifieds", sender.slug))
+        return "classifieds"
+
+    module_receiver.__module__ = "modules.classifieds.receivers"
+    return core_receiver, module_receiver
+
+
+@pytest.mark.parametrize("method", ["send", "send_robust", "asend", "asend_robust"])
+def test_every_send_method_skips_receivers_of_a_module_switched_off(commune, other_commune, method):
+    from asgiref.sync import async_to_sync
+
+    signal = CommuneModuleSignal()
+    calls = []
+    core_receiver, module_receiver = _module_receivers(calls)
+    signal.connect(core_receiver, weak=False)
+    signal.connect(module_receiver, weak=False)
+    module_set_enabled(by=_superuser(), commune=commune, module="classifieds", enabled=False)
+
+    send = getattr(signal, method)
+    if method.startswith("a"):
+        send = async_to_sync(send)
+    off = send(commune)
+    on = send(other_commune)
+    # The callers get the receivers they connected, and only the answers of those called.
+    assert off == [(core_receiver, "core")]
+    assert on == [(core_receiver, "core"), (module_receiver, "classifieds")]
+    assert calls == [("core", "saint-malo"), ("core", "cocody"), ("classifieds", "cocody")]
+
+
+def test_async_receivers_of_a_module_switched_off_are_skipped(commune, other_commune):
+    from asgiref.sync import async_to_sync
+
+    signal = CommuneModuleSignal()
+    calls = []
+
+    async def module_receiver(sender, **kwargs):
+        calls.append(sender.slug)
+        return "async"
+
+    module_receiver.__module__ = "modules.classifieds.receivers"
+    signal.connect(module_receiver, weak=False)
+    module_set_enabled(by=_superuser(), commune=commune, module="classifieds", enabled=False)
+
+    assert async_to_sync(signal.asend)(commune) == []
+    assert async_to_sync(signal.asend)(other_commune) == [(module_receiver, "async")]
+    assert signal.send(other_commune) == [(module_receiver, "async")]
+    assert calls == ["cocody", "cocody"]
+
+
+def test_module_signal_keeps_weak_receivers_weak_and_disconnects(commune):
+    import gc
+
+    signal = CommuneModuleSignal()
+    calls = []
+    core_receiver, module_receiver = _module_receivers(calls)
+    signal.connect(core_receiver)  # weak, as Django's default
+    signal.connect(module_receiver, weak=False)
+    signal.connect(module_receiver, weak=False)  # once only, as with a plain signal
+    assert [receiver for receiver, _answer in signal.send(commune)] == [
+        core_receiver,
+        module_receiver,
+    ]
+    assert signal.disconnect(module_receiver) is True
+    del core_receiver
+    gc.collect()
+    assert signal.send(commune) == []
+    assert not signal.has_listeners()
+
+
+def test_module_signal_does_not_read_djangos_private_receiver_list():
+    import inspect
+
+    import core.signals
+
+    assert "_live_receivers" not in inspect.getsource(core.signals)
+
+
+def _contract_module(**attributes):
+    return _module(
+        module_label="fake", verbose_name="Fake", description="x", url_prefix="fake", **attributes
+    )
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"rubrics": ["not", "a", "tuple"]}, "rubrics must be a tuple"),
+        ({"home_panels": ("modules.nowhere.receiver",)}, "home_panels"),
+        ({"site_banners": (42,)}, "site_banners takes dotted paths"),
+        ({"personal_data": "modules.nowhere.export"}, "personal_data"),
+        ({"account_closure": "modules.nowhere.close"}, "account_closure"),
+        ({"community_merge": "modules.nowhere.merge"}, "community_merge"),
+        ({"history_kinds": ("twinned",)}, "history_kinds takes HistoryKind"),
+        ({"history_kinds": (HistoryKind("x" * 31, "Long"),)}, "too long"),
+        ({"community_links": (CommunityLink("", "os.path.join"),)}, "CommunityLink"),
+        ({"community_links": (CommunityLink("near", "modules.nowhere.f"),)}, "community_links"),
+        ({"reportable_kinds": ("ad",)}, "ReportableKind"),
+        (
+            {"reportable_kinds": (ReportableKind("ad", "nope.Nope", "commune", "Ad"),)},
+            "reportable 'ad'",
+        ),
+        (
+            {"reportable_kinds": (ReportableKind("ad", "classifieds.Classified", "author", "Ad"),)},
+            "does not lead",
+        ),
+        (
+            {
+                "reportable_kinds": (
+                    ReportableKind("ad", "classifieds.Classified", "commune", "Ad", space="x"),
+                )
+            },
+            "no relation 'x'",
+        ),
+    ],
+)
+def test_malformed_declarations_stop_start_up(attributes, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        _contract_module(**attributes).validate()
+
+
+def test_well_formed_declarations_pass():
+    _contract_module(
+        home_panels=("modules.classifieds.receivers.home_panel",),
+        personal_data="modules.classifieds.receivers.personal_data",
+        history_kinds=(HistoryKind("fake_done", "Done"),),
+        community_links=(CommunityLink("near", "modules.twinning.selectors.linked_to"),),
+        reportable_kinds=(
+            ReportableKind("ad", "alerts.Alert", "community__commune", "Ad", space="community"),
+        ),
+    ).validate()
+
+
+def test_module_rubrics_and_relations_are_checked_when_collected(monkeypatch):
+    from notifications.kinds import RUBRICS, KindRegistry, Rubric
+    from privacy import relations
+
+    saved = dict(RUBRICS)
+    fake = _contract_module(rubrics=(Rubric("news", "Clash"),))
+    monkeypatch.setattr(registry, "_modules", {**registry._modules, "fake": fake})
+    try:
+        with pytest.raises(ImproperlyConfigured, match="rubric 'news' exists already"):
+            KindRegistry().populate()
+    finally:
+        RUBRICS.clear()
+        RUBRICS.update(saved)
+
+    bad = relations.PrivacyRelation("close", "os.path.join", frozenset({"soul"}))
+    monkeypatch.setattr(registry, "_modules", {"fake": _contract_module(privacy_relations=(bad,))})
+    with pytest.raises(ImproperlyConfigured, match="unknown fields"):
+        relations.register_module_relations()
+    clash = relations.PrivacyRelation("self", "os.path.join", frozenset({"id"}))
+    monkeypatch.setattr(
+        registry, "_modules", {"fake": _contract_module(privacy_relations=(clash,))}
+    )
+    with pytest.raises(ImproperlyConfigured, match="exists already"):
+        relations.register_module_relations()
+
+
+def test_module_history_kinds_join_the_core_choices(monkeypatch):
+    from communities.models import HistoryEntry, history_kind_choices
+
+    choices = dict(history_kind_choices())
+    assert set(HistoryEntry.Kind.values) <= set(choices)
+    assert {"twinned", "twinning_ended"} <= set(choices)  # declared by the twinning module
+    clash = _contract_module(history_kinds=(HistoryKind("joined", "Again"),))
+    monkeypatch.setattr(registry, "_modules", {"fake": clash})
+    with pytest.raises(ImproperlyConfigured, match="one of the core's"):
+        history_kind_choices()
+
+
+def test_reportable_kinds_are_listed_by_the_registry():
+    kinds = {kind.key: kind for kind in registry.reportable_kinds()}
+    assert kinds["classifieds.classified"].model == "classifieds.Classified"
+    assert kinds["alerts.alert"].space == "community"

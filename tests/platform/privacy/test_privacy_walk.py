@@ -31,10 +31,11 @@ from modules.classifieds.services import classified_create
 from modules.twinning.models import Twinning
 from modules.twinning.services import twinning_decide, twinning_propose
 from privacy.matrix import person_card
-from privacy.relations import Relation
 from tests.communities import SAINT_MALO, join, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory
 from tests.two_factor import verified_login
+
+TWINNED = "twinned"  # the relation the twinning module declares
 
 HOST = "saint-malo.localhost"
 MAX_PAGES = 120
@@ -292,7 +293,7 @@ def test_a_fellow_member_sees_the_directory_the_walk_covers(world):
 def test_a_twinned_member_is_seen_as_twinned(world):
     """The walk's "twinned" viewer does hold the relation: a pseudonym, no contact."""
     card = person_card(world["twinned"], world["_subject"])
-    assert card.relation == Relation.TWINNED
+    assert card.relation == TWINNED
     assert card.id == world["_subject"].pk
     assert card.email is None and card.mobile is None and card.address is None
     client = APIClient()
