@@ -1,7 +1,10 @@
 import pytest
+from django.db import connections
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from tests.factories import HostingPartnerFactory, UserFactory, make_commune
+from tests.initial_data import ensure_initial_data
 
 # fake_geocoder: a local stand-in for BAN and Nominatim (tests never reach the internet).
 pytest_plugins = [
@@ -10,6 +13,27 @@ pytest_plugins = [
     "tests.twinning",
     "tests.alerts",
 ]
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, put back the rows of data migrations.
+
+    The flush deletes Wagtail's locale, root page and root collection, which every later
+    test (transactional or not, in any folder) needs to make a commune.
+    """
+    yield
+    if _is_transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            ensure_initial_data()
+            connections.close_all()  # opened outside any test's context
 
 
 @pytest.fixture

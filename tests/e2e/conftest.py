@@ -8,11 +8,8 @@ import os
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.core.management.sql import emit_post_migrate_signal
-from django.db import connections
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Collection, Locale, Page
+
+from tests.initial_data import ensure_initial_data
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
@@ -35,36 +32,10 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-def ensure_initial_data() -> None:
-    """Put back what migrations created and a transactional test's flush removed.
-
-    The flush after a ``transaction=True`` test deletes the rows of data
-    migrations (Wagtail's locale, root page and root collection) that
-    ``commune_create`` needs; content types and permissions usually come back
-    with the flush's post_migrate, not always.
-    """
-    if not ContentType.objects.exists():
-        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    ContentType.objects.clear_cache()  # the flush changed the ids
-    if not Locale.objects.exists():
-        Locale.objects.create(language_code=get_supported_content_language_variant("fr"))
-    if not Page.objects.filter(depth=1).exists():
-        Page.add_root(instance=Page(title="Root", slug="root"))
-    if not Collection.objects.filter(depth=1).exists():
-        Collection.add_root(name="Root")
-
-
-@pytest.fixture(scope="module")
-def _restore_initial_data_after_module(django_db_setup, django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        ensure_initial_data()
-        connections.close_all()  # connections opened outside the tests' context
-
-
 @pytest.fixture(autouse=True)
-def initial_data(_restore_initial_data_after_module, transactional_db):
-    """Every end-to-end test is transactional (the live server reads committed data)."""
+def initial_data(transactional_db):
+    """Every end-to-end test is transactional (the live server reads committed data);
+    tests/conftest.py puts back the migrations' rows after each one's flush."""
     ensure_initial_data()
 
 
