@@ -84,7 +84,15 @@ class RegistrationInput(AddressInput):
     last_name = serializers.CharField(max_length=150)
     mobile = PhoneNumberField(required=False, allow_blank=True)
     landline = PhoneNumberField(required=False, allow_blank=True)
-    accepts_sms = serializers.BooleanField(required=False, default=False)
+    accepts_sms = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_(
+            "Consent to alert SMS on the mobile (SMS are only used for alerts). True when "
+            "omitted and a mobile is given, as the site's box is ticked by default; always "
+            "false without a mobile. Withdraw it at any time with PATCH /api/v1/me/."
+        ),
+    )
     birth_date = serializers.DateField(required=False, allow_null=True)
     pseudonym = serializers.CharField(max_length=50, required=False, allow_blank=True)
     presentation = serializers.CharField(
@@ -111,7 +119,9 @@ class ProfileOutput(serializers.Serializer):
     card = PersonSerializer()
     hide_mobile = serializers.BooleanField()
     hide_landline = serializers.BooleanField()
-    accepts_sms = serializers.BooleanField()
+    accepts_sms = serializers.BooleanField(
+        help_text=_("Alert SMS reach your mobile (never true without a mobile).")
+    )
     email_verified = serializers.BooleanField()
     location = PointOutput(allow_null=True, help_text=_("Your home, as a GeoJSON point."))
     location_pending = serializers.BooleanField(
@@ -148,13 +158,27 @@ class ProfileInput(serializers.Serializer):
     birth_date = serializers.DateField(required=False, allow_null=True)
     hide_mobile = serializers.BooleanField(required=False)
     hide_landline = serializers.BooleanField(required=False)
-    accepts_sms = serializers.BooleanField(required=False)
+    accepts_sms = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "false withdraws your consent to alert SMS; true gives it again and needs a "
+            "mobile number (400 otherwise)."
+        ),
+    )
 
 
 class PhonesInput(serializers.Serializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False)
     mobile = PhoneNumberField(required=False, allow_blank=True, allow_null=True)
     landline = PhoneNumberField(required=False, allow_blank=True, allow_null=True)
+    accepts_sms = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Consent to alert SMS on this mobile. When omitted: true for a mobile given "
+            "where there was none, your current choice when the number changes; always "
+            "false without a mobile."
+        ),
+    )
 
 
 class EmailChangeInput(serializers.Serializer):
@@ -231,7 +255,7 @@ class RegisterApi(APIView):
             birth_date=values.get("birth_date"),
             pseudonym=values.get("pseudonym", ""),
             presentation=values.get("presentation", ""),
-            accepts_sms=values.get("accepts_sms", False),
+            accepts_sms=values.get("accepts_sms", True),
             commune=values.get("commune"),
             request=request,
         )
@@ -384,6 +408,7 @@ class PhonesApi(APIView):
             password=data.validated_data["password"],
             mobile=_phone(data.validated_data.get("mobile")),
             landline=_phone(data.validated_data.get("landline")),
+            accepts_sms=data.validated_data.get("accepts_sms"),
             request=request,
         )
         return _profile(request.user, request)

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.services import sms_consent_set
 from communes.services import commune_url
 from notifications import selectors, services
 from notifications.kinds import RUBRICS, Frequency, kinds
@@ -137,9 +140,24 @@ class PreferenceSerializer(serializers.Serializer):
     locked = serializers.BooleanField(
         read_only=True, help_text=_("Alerts: always on, by e-mail too; a change is refused.")
     )
+    sms = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Alerts only (the locked rubric): whether alert SMS reach your mobile, your "
+            "consent (accepts_sms of /api/v1/me/). false withdraws it; true needs a mobile "
+            "number. null for the other rubrics, which are never sent by SMS."
+        ),
+    )
+
+    def validate_sms(self, value):
+        rubric = RUBRICS.get(self.context.get("rubric", ""))
+        if value is not None and (rubric is None or not rubric.locked):
+            raise serializers.ValidationError(_("Only alerts are sent by SMS."))
+        return value
 
 
-def _preference_data(choice) -> dict:
+def _preference_data(choice, user) -> dict:
     return {
         "rubric": choice.rubric.key,
         "label": str(choice.rubric.label),
@@ -147,6 +165,7 @@ def _preference_data(choice) -> dict:
         "email": choice.email,
         "push": choice.push,
         "locked": choice.locked,
+        "sms": user.accepts_sms if choice.locked else None,
     }
 
 
@@ -157,7 +176,9 @@ class PreferenceList(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request):
-        return Response([_preference_data(c) for c in selectors.preferences_of(request.user)])
+        return Response(
+            [_preference_data(c, request.user) for c in selectors.preferences_of(request.user)]
+        )
 
 
 RUBRIC = OpenApiParameter(
@@ -182,15 +203,24 @@ class PreferenceDetail(APIView):
 
     @extend_schema(responses=PreferenceSerializer)
     def get(self, request, rubric: str):
-        return Response(_preference_data(selectors.preference(request.user, self._rubric(rubric))))
+        choice = selectors.preference(request.user, self._rubric(rubric))
+        return Response(_preference_data(choice, request.user))
 
     @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
     def put(self, request, rubric: str):
         key = self._rubric(rubric)
-        data = PreferenceSerializer(data=request.data)
+        data = PreferenceSerializer(data=request.data, context={"rubric": key})
         data.is_valid(raise_exception=True)
-        services.set_preference(request.user, key, **data.validated_data)
-        return Response(_preference_data(selectors.preference(request.user, key)))
+        values = dict(data.validated_data)
+        sms = values.pop("sms", None)
+        with transaction.atomic():
+            services.set_preference(request.user, key, **values)
+            if sms is not None:
+                try:
+                    sms_consent_set(user=request.user, accepts=sms, request=request)
+                except ValidationError as error:
+                    raise serializers.ValidationError({"sms": error.messages}) from error
+        return Response(_preference_data(selectors.preference(request.user, key), request.user))
 
 
 class DeviceSerializer(serializers.ModelSerializer):

@@ -42,6 +42,10 @@ tests). In this order:
    cache under the number's blind index, never the number itself. Beyond, messages
    are dropped without a reply (replying to a flood costs money) and logged with
    the number masked. Other numbers are unaffected.
+   **STOP** (the whole text is STOP, ARRET or ARRÊT, any case) comes next: every
+   open account with the number stops receiving alert SMS (``accepts_sms`` off,
+   ALR-3), a reply confirms and says how to turn them on again; an unknown number
+   gets no reply.
 3. **The account.** Open accounts whose mobile is the sender's number
    (``accounts.selectors.accounts_with_mobile``, an indexed blind-index lookup).
    None: a reply explains how to register. Several (a household, a second home
@@ -81,6 +85,7 @@ from django.utils.translation import ngettext
 
 from accounts.crypto import blind_index, field_fernet
 from accounts.selectors import accounts_with_mobile, normalise_phone
+from accounts.services import sms_consent_set
 from communities.selectors import community_of
 from core.modules import registry
 from modules.alerts.models import Alert
@@ -123,6 +128,11 @@ class Outcome(StrEnum):
     NO_COMMUNITY = "no_community"
     MODULE_OFF = "module_off"
     REFUSED = "refused"
+    SMS_STOPPED = "sms_stopped"
+
+
+# ALR-3: answering STOP to an alert SMS withdraws the consent to alert SMS.
+STOP_WORDS = frozenset({"STOP", "ARRET", "ARRÊT", "STOP SMS", "STOP ALERTES"})
 
 
 # --- Reading the providers' requests ------------------------------------------------------
@@ -252,7 +262,13 @@ def receive_sms(inbound: InboundSms) -> Outcome:
     return outcome
 
 
+def is_stop(text: str) -> bool:
+    return " ".join(text.replace(".", " ").replace("!", " ").split()).upper() in STOP_WORDS
+
+
 def _handle(inbound: InboundSms) -> tuple[Outcome, str]:
+    if is_stop(inbound.text):
+        return _stop(inbound)
     accounts = list(accounts_with_mobile(inbound.sender)[:2])
     if not accounts:
         # Translators: an SMS reply. Keep it short (160 characters) and in the GSM
@@ -295,6 +311,21 @@ def _handle(inbound: InboundSms) -> tuple[Outcome, str]:
         alert.recipients,
     )
     return Outcome.SENT, text % {"count": alert.recipients}
+
+
+def _stop(inbound: InboundSms) -> tuple[Outcome, str]:
+    """Alert SMS off for every open account with the sender's number (ALR-3)."""
+    accounts = list(accounts_with_mobile(inbound.sender))
+    for account in accounts:
+        sms_consent_set(user=account, accepts=False)
+    if not accounts:
+        return Outcome.SMS_STOPPED, ""  # nobody to stop: replying would only cost
+    # Translators: an SMS reply. Keep it short (160 characters) and in the GSM
+    # alphabet: straight apostrophe, no ê, â, ô, î, û, ç.
+    text = _(
+        "You will no longer receive alerts by SMS. To receive them again: your profile on %(url)s"
+    )
+    return Outcome.SMS_STOPPED, text % {"url": _site_url("accounts:profile")}
 
 
 def _site_url(name: str | None = None) -> str:

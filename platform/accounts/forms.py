@@ -17,6 +17,21 @@ User = get_user_model()
 
 PHOTO_HELP = _("JPEG, PNG or WebP, 5 MB at most. Its metadata (such as GPS position) is removed.")
 
+# ALR-3: consent to alert SMS is asked where the mobile is entered, ticked by default,
+# and can be withdrawn at any time.
+SMS_CONSENT_LABEL = _("Receive alerts by SMS")
+SMS_CONSENT_HELP = _(
+    "On your mobile, for alerts only (never anything else). You can turn them off at any "
+    "time: on your profile, in your notification preferences, or by answering STOP to an "
+    "alert SMS."
+)
+
+
+def sms_consent_field(**kwargs) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=SMS_CONSENT_LABEL, required=False, help_text=SMS_CONSENT_HELP, **kwargs
+    )
+
 
 def phone_region(commune) -> str:
     """Numbers typed without +33/+225 are read in the commune's country."""
@@ -73,11 +88,8 @@ class RegistrationForm(AddressFieldsMixin, _PersonFields):
     )
     mobile = PhoneNumberField(label=_("Mobile phone"), required=False)
     landline = PhoneNumberField(label=_("Landline"), required=False)
-    accepts_sms = forms.BooleanField(
-        label=_("I accept alerts by SMS"),
-        required=False,
-        help_text=_("SMS are only ever used for alerts."),
-    )
+    # Ticked by default; without a mobile it has no effect (nothing to send to).
+    accepts_sms = sms_consent_field(initial=True)
     birth_date = forms.DateField(
         label=_("Birth date"),
         required=False,
@@ -120,8 +132,6 @@ class RegistrationForm(AddressFieldsMixin, _PersonFields):
         data = super().clean()
         if data.get("password") and data.get("password_confirm") != data.get("password"):
             self.add_error("password_confirm", _("The two passwords differ."))
-        if data.get("accepts_sms") and not data.get("mobile"):
-            self.add_error("accepts_sms", _("Give a mobile number to receive SMS alerts."))
         return data
 
 
@@ -158,11 +168,7 @@ class ProfileForm(_PersonFields):
     )
     hide_mobile = forms.BooleanField(label=_("Hide my mobile phone"), required=False)
     hide_landline = forms.BooleanField(label=_("Hide my landline"), required=False)
-    accepts_sms = forms.BooleanField(
-        label=_("I accept alerts by SMS"),
-        required=False,
-        help_text=_("SMS are only ever used for alerts."),
-    )
+    accepts_sms = sms_consent_field()
     photo = forms.ImageField(label=_("New photo"), required=False, help_text=PHOTO_HELP)
     remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
 
@@ -183,7 +189,8 @@ class _PasswordCheckMixin(forms.Form):
 class PhonesForm(_PasswordCheckMixin):
     mobile = PhoneNumberField(label=_("Mobile phone"), required=False)
     landline = PhoneNumberField(label=_("Landline"), required=False)
-    field_order = ["mobile", "landline", "password"]
+    accepts_sms = sms_consent_field()
+    field_order = ["mobile", "landline", "accepts_sms", "password"]
 
     def __init__(self, *args, commune=None, **kwargs):
         super().__init__(*args, **kwargs)

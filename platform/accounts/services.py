@@ -324,6 +324,23 @@ def profile_update(*, user, photo=None, remove_photo: bool = False, **fields) ->
 
 
 @transaction.atomic
+def sms_consent_set(*, user, accepts: bool, request=None) -> object:
+    """Give or withdraw consent to alert SMS (ALR-3): profile, preferences, API, STOP.
+
+    Withdrawing always works; accepting needs a mobile number.
+    """
+    if accepts and not user.mobile:
+        raise ValidationError({"accepts_sms": _("Give a mobile number to receive SMS alerts.")})
+    if user.accepts_sms != bool(accepts):
+        user.accepts_sms = bool(accepts)
+        user.save(update_fields=["accepts_sms"])
+        audit.log_event(
+            "sms_consent", "given" if accepts else "withdrawn", email=user.email, request=request
+        )
+    return user
+
+
+@transaction.atomic
 def address_update(*, user, address: str, location: Point | None, commune=None) -> object:
     """ACC-7: one postal address per account and its point (geocoded, moved or GPS).
 
@@ -345,14 +362,26 @@ def address_update(*, user, address: str, location: Point | None, commune=None) 
 
 @transaction.atomic
 def phones_update(
-    *, user, password: str, mobile: str | None, landline: str | None, request=None
+    *,
+    user,
+    password: str,
+    mobile: str | None,
+    landline: str | None,
+    accepts_sms: bool | None = None,
+    request=None,
 ) -> object:
-    """Phones change only with the password asked again (ASVS: re-authentication)."""
+    """Phones change only with the password asked again (ASVS: re-authentication).
+
+    ``accepts_sms`` is the consent to alert SMS asked with the mobile (ALR-3). Not given
+    (``None``): a mobile given where there was none accepts them, as the ticked box does;
+    a changed number keeps the person's choice. Without a mobile it is always off.
+    """
     password_confirm(user=user, password=password)
+    if accepts_sms is None:
+        accepts_sms = user.accepts_sms if user.mobile else True
     user.mobile = mobile or None
     user.landline = landline or None
-    if not user.mobile:
-        user.accepts_sms = False
+    user.accepts_sms = bool(accepts_sms and user.mobile)
     user.save(update_fields=["mobile", "landline", "accepts_sms"])
     audit.log_event("phones_changed", "success", email=user.email, request=request)
     return user

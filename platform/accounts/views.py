@@ -155,6 +155,13 @@ def profile(request):
     user = request.user
     initial = {name: getattr(user, name) for name in services.PROFILE_FIELDS}
     form = forms.ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if not user.mobile:
+        # Nothing to send SMS to: the switch waits for a mobile (given on "Phones").
+        form.fields["accepts_sms"].disabled = True
+        form.fields["accepts_sms"].help_text = _(
+            "Give your mobile number first (“Change” next to “Mobile phone”, above): you "
+            "will be asked there."
+        )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         photo = data.pop("photo", None)
@@ -211,7 +218,12 @@ def phones(request):
     user = request.user
     form = forms.PhonesForm(
         request.POST or None,
-        initial={"mobile": user.mobile, "landline": user.landline},
+        initial={
+            "mobile": user.mobile,
+            "landline": user.landline,
+            # ALR-3: ticked by default for a first mobile; otherwise the person's choice.
+            "accepts_sms": user.accepts_sms if user.mobile else True,
+        },
         commune=_commune(request),
     )
     if request.method == "POST" and form.is_valid():
@@ -222,6 +234,7 @@ def phones(request):
                 password=data["password"],
                 mobile=data.get("mobile"),
                 landline=data.get("landline"),
+                accepts_sms=data.get("accepts_sms", False),
                 request=request,
             )
         except ValidationError as error:

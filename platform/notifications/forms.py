@@ -11,13 +11,28 @@ class PreferencesForm(forms.Form):
 
     Locked rubrics (alerts) are shown disabled; a forged POST that changes them
     is refused with the same message as the API's.
+
+    Given ``user``, a locked rubric also carries the SMS switch (ALR-3): SMS only ever
+    serve the locked rubric, and the switch is the person's consent to alert SMS
+    (``accepts_sms``), disabled while they have no mobile number.
     """
 
-    def __init__(self, *args, preferences, **kwargs):
+    def __init__(self, *args, preferences, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.preferences = preferences
+        self.user = user
         for choice in preferences:
             key = choice.rubric.key
+            if choice.locked and user is not None:
+                self.fields[f"{key}-sms"] = forms.BooleanField(
+                    label=_("Receive alerts by SMS"),
+                    required=False,
+                    initial=user.accepts_sms,
+                    disabled=not user.mobile,
+                    help_text=_("On your mobile, for alerts only.")
+                    if user.mobile
+                    else _("Give your mobile number on your profile to receive them."),
+                )
             self.fields[f"{key}-frequency"] = forms.ChoiceField(
                 label=_("Frequency"),
                 choices=Frequency.choices,
@@ -56,7 +71,15 @@ class PreferencesForm(forms.Form):
                 "frequency": self[f"{key}-frequency"],
                 "email": self[f"{key}-email"],
                 "push": self[f"{key}-push"],
+                "sms": self[f"{key}-sms"] if f"{key}-sms" in self.fields else None,
             }
+
+    def sms_consent(self) -> bool | None:
+        """The SMS switch's value, or ``None`` when there is none to change."""
+        for name, field in self.fields.items():
+            if name.endswith("-sms") and not field.disabled:
+                return self.cleaned_data[name]
+        return None
 
     def values(self):
         for choice in self.preferences:

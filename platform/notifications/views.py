@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.services import sms_consent_set
 from core.access import explained
 from notifications import links, selectors, services
 from notifications.forms import PreferencesForm
@@ -151,13 +152,16 @@ def _label(key: str) -> str:
 @never_cache
 def preferences(request):
     choices = selectors.preferences_of(request.user)
-    form = PreferencesForm(request.POST or None, preferences=choices)
+    form = PreferencesForm(request.POST or None, preferences=choices, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             for key, frequency, email, push in form.values():
                 services.set_preference(
                     request.user, key, frequency=frequency, email=email, push=push
                 )
+            sms = form.sms_consent()
+            if sms is not None:
+                sms_consent_set(user=request.user, accepts=sms, request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -373,3 +373,50 @@ def test_the_reply_task_gets_the_number_encrypted(alert_world, commit, monkeypat
 def test_no_reply_before_the_commit(alert_world):
     assert receive_sms(InboundSms(UNKNOWN, TEXT, "", "ovh")) == Outcome.UNKNOWN_NUMBER
     assert sms.outbox == []  # the test's transaction has not committed
+
+
+# --- STOP (ALR-3: consent withdrawn by answering an alert SMS) ------------------------------
+
+
+@pytest.mark.parametrize("word", ["STOP", "stop", " Stop. ", "ARRET", "arrêt"])
+def test_stop_turns_alert_sms_off_for_the_number(alert_world, commit, word):
+    w = alert_world
+    second_home = UserFactory(mobile=w.sms_member.mobile, accepts_sms=True)  # ACC-8
+    assert receive(commit, w.sms_member.mobile, text=word) == Outcome.SMS_STOPPED
+    w.sms_member.refresh_from_db()
+    second_home.refresh_from_db()
+    assert (w.sms_member.accepts_sms, second_home.accepts_sms) == (False, False)
+    [reply] = replies()
+    assert reply.to == w.sms_member.mobile
+    assert reply.body == (
+        "Vous ne recevrez plus d'alertes par SMS. Pour les recevoir à nouveau : "
+        "votre profil sur http://localhost:8000/compte/profil/"
+    )
+    assert not sms_alerts().exists()
+    # The next town-hall alert sends no SMS to that number.
+    from django.utils import timezone
+
+    from modules.alerts.services import send_town_hall_alert
+    from notifications import delivery
+    from notifications.models import Channel
+
+    sms.outbox.clear()
+    alert = send_town_hall_alert(
+        by=w.communication, commune=w.commune, category="weather", text="Orages."
+    )
+    delivery.drain(alert.event_id, Channel.SMS, now=timezone.now())
+    assert [m.to for m in sms.outbox] == []
+
+
+def test_stop_from_an_unknown_number_is_not_answered(alert_world, commit):
+    assert receive(commit, UNKNOWN, text="STOP") == Outcome.SMS_STOPPED
+    assert replies() == []
+
+
+def test_an_alert_that_only_mentions_stop_is_an_alert(alert_world, commit):
+    w = alert_world
+    assert receive(commit, w.sms_member.mobile, text="Stop au démarcheur rue des Lilas") == (
+        Outcome.SENT
+    )
+    w.sms_member.refresh_from_db()
+    assert w.sms_member.accepts_sms is True
