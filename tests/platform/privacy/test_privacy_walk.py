@@ -204,6 +204,11 @@ def test_no_api_response_leaks_forbidden_fields(world, relation):
     assert not problems, "\n".join(problems)
 
 
+def _body(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode(errors="replace")
+
+
 def _crawl(client, start_paths: list[str]) -> tuple[int, list[str], dict[str, str]]:
     seen: set[str] = set()
     queue = deque(start_paths)
@@ -224,7 +229,7 @@ def _crawl(client, start_paths: list[str]) -> tuple[int, list[str], dict[str, st
                 queue.append(location.path + (f"?{location.query}" if location.query else ""))
             continue
         if "html" not in response.get("Content-Type", ""):
-            bodies[path] = response.content.decode(errors="replace")
+            bodies[path] = _body(response)  # the favicon, a kit's PDF… are files
             continue
         body = response.content.decode(errors="replace")
         bodies[path] = body
