@@ -88,4 +88,4 @@ messages:
 	$(MANAGE) makemessages -d djangojs -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "static_collected/*" --ignore "node_modules/*" --no-location
 
 clean:
-	rm -rf var/demo.sqlite3 var/media var/static
+	rm -rf var/demo.sqlite3 var/demo.sqlite3-wal var/demo.sqlite3-shm var/media var/static
