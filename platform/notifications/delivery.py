@@ -157,6 +157,12 @@ def _send_email(event: Event, deliveries: list[Delivery], now) -> int:
     connection = get_connection()
     try:
         connection.open()
+    except Exception as exc:  # the provider is down (SMTP refused…): retry them all later
+        logger.warning("e-mail of event %s: no connection: %s", event.pk, type(exc).__name__)
+        for delivery in live:
+            _failed(delivery, now, str(exc) or type(exc).__name__, permanent=False)
+        return 0
+    try:
         for delivery in live:
             message = emails.event_message(event, _recipient(delivery), context=context)
             message.connection = connection
