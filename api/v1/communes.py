@@ -2,12 +2,21 @@
 
 from django.db.models import Prefetch
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 
 from communes.models import Commune, CommuneModule
+from core.countries import COUNTRIES, emergency_sentence
 from core.modules import registry
+
+
+class EmergencyNumberSerializer(serializers.Serializer):
+    service = serializers.CharField(
+        allow_blank=True, help_text=_("The service (police…); empty for a general number (112).")
+    )
+    number = serializers.CharField()
 
 
 class ModuleSerializer(serializers.Serializer):
@@ -33,6 +42,15 @@ class CommuneSerializer(serializers.ModelSerializer):
     contact_email = serializers.CharField(read_only=True)
     contact_phone = serializers.CharField(read_only=True)
     modules = serializers.SerializerMethodField()
+    emergency_numbers = serializers.SerializerMethodField(
+        help_text=_("The emergency numbers of the commune's country (ALR-7), in order.")
+    )
+    emergency_sentence = serializers.SerializerMethodField(
+        help_text=_(
+            'The sentence alert forms show: "In an emergency, call 17 (police) or 112." '
+            "(in the language asked)."
+        )
+    )
 
     class Meta:
         model = Commune
@@ -51,12 +69,23 @@ class CommuneSerializer(serializers.ModelSerializer):
             "opening_hours",
             "theme",
             "modules",
+            "emergency_numbers",
+            "emergency_sentence",
         ]
         read_only_fields = fields
 
     @extend_schema_field(ModuleSerializer(many=True))
     def get_modules(self, commune) -> list[dict]:
         return module_entries(commune)
+
+    @extend_schema_field(EmergencyNumberSerializer(many=True))
+    def get_emergency_numbers(self, commune) -> list[dict]:
+        rules = COUNTRIES.get(commune.country)
+        numbers = rules.emergency_numbers if rules else ()
+        return [{"service": str(service), "number": number} for service, number in numbers]
+
+    def get_emergency_sentence(self, commune) -> str:
+        return emergency_sentence(commune.country)
 
 
 def communes_for_api():

@@ -87,6 +87,7 @@ from accounts.crypto import blind_index, field_fernet
 from accounts.selectors import accounts_with_mobile, normalise_phone
 from accounts.services import sms_consent_set
 from communities.selectors import community_of
+from core.countries import emergency_sentence
 from core.modules import registry
 from modules.alerts.models import Alert
 from modules.alerts.services import send_community_alert
@@ -306,11 +307,12 @@ def _handle(inbound: InboundSms) -> tuple[Outcome, str]:
     # Translators: an SMS reply. Keep it short (160 characters) and in the GSM
     # alphabet: straight apostrophe, no ê, â, ô, î, û, ç.
     text = ngettext(
-        "Your alert was sent to %(count)d neighbour. In an emergency, call 17 (police) or 112.",
-        "Your alert was sent to %(count)d neighbours. In an emergency, call 17 (police) or 112.",
+        "Your alert was sent to %(count)d neighbour.",
+        "Your alert was sent to %(count)d neighbours.",
         alert.recipients,
-    )
-    return Outcome.SENT, text % {"count": alert.recipients}
+    ) % {"count": alert.recipients}
+    # ALR-7: the emergency numbers of the commune's country.
+    return Outcome.SENT, f"{text} {emergency_sentence(community.commune.country)}"
 
 
 def _stop(inbound: InboundSms) -> tuple[Outcome, str]:

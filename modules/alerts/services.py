@@ -53,6 +53,7 @@ from communes.services import commune_url
 from communities.links import linked_communities
 from communities.models import Community, Membership
 from communities.selectors import community_of
+from core.countries import emergency_sentence
 from core.modules import registry
 from modules.alerts.models import Alert
 from modules.alerts.selectors import can_correct
@@ -158,27 +159,20 @@ def _check_rate(author, community: Community, now) -> None:
     per_member = settings.ALERTS_PER_MEMBER_PER_HOUR
     per_community = settings.ALERTS_PER_COMMUNITY_PER_HOUR
     recent = Alert.objects.filter(created_at__gte=since)
+    # ALR-7: the refusal recalls the emergency numbers of the commune's country.
+    emergency = emergency_sentence(community.commune.country)
     if per_member and recent.filter(author=author).count() >= per_member:
-        raise ValidationError(
-            {
-                "text": _(
-                    "You have already sent %(count)d alerts in the last hour: wait a little "
-                    "before sending another one. In an emergency, call 17 (police) or 112."
-                )
-                % {"count": per_member}
-            }
-        )
+        message = _(
+            "You have already sent %(count)d alerts in the last hour: wait a little "
+            "before sending another one."
+        ) % {"count": per_member}
+        raise ValidationError({"text": f"{message} {emergency}"})
     if per_community and recent.filter(community=community).count() >= per_community:
-        raise ValidationError(
-            {
-                "text": _(
-                    "Your community has already received %(count)d alerts in the last hour: "
-                    "wait a little before sending another one. In an emergency, call 17 "
-                    "(police) or 112."
-                )
-                % {"count": per_community}
-            }
-        )
+        message = _(
+            "Your community has already received %(count)d alerts in the last hour: "
+            "wait a little before sending another one."
+        ) % {"count": per_community}
+        raise ValidationError({"text": f"{message} {emergency}"})
 
 
 def sms_delay() -> timedelta:

@@ -11,6 +11,11 @@ as "CI-" + the ISO 3166-2 code of the district (two letters) + "-" + the
 commune's two-digit number within it (``CI-AB-03`` Cocody, in the Abidjan
 district). There are no postal codes (post is delivered to "BP" boxes), so the
 field stays empty. One time zone: Africa/Abidjan.
+
+Emergency numbers (ALR-7): alert forms and messages recall those of the commune's
+country, from ``emergency_numbers`` (a list of (service, number)) through
+:func:`emergency_sentence`. France: 17 (police) and 112 (the European number).
+Côte d'Ivoire: 110, 111 or 170 (police), 180 (fire brigade), 185 (SAMU).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,6 +37,12 @@ class CountryRules:
     time_zones: tuple[str, ...]
     phone_prefix: str
     default_language: str = "fr"
+    # (service, number) in the order they are recalled; a service of "" is a general
+    # emergency number (112), named without a service.
+    emergency_numbers: tuple[tuple[str, str], ...] = ()
+
+
+POLICE = pgettext_lazy("emergency service", "police")
 
 
 COUNTRIES: dict[str, CountryRules] = {
@@ -50,6 +62,7 @@ COUNTRIES: dict[str, CountryRules] = {
             "America/Miquelon",
         ),
         phone_prefix="+33",
+        emergency_numbers=((POLICE, "17"), ("", "112")),
     ),
     "CI": CountryRules(
         code="CI",
@@ -61,6 +74,13 @@ COUNTRIES: dict[str, CountryRules] = {
         postal_code_pattern=None,
         time_zones=("Africa/Abidjan",),
         phone_prefix="+225",
+        emergency_numbers=(
+            (POLICE, "110"),
+            (POLICE, "111"),
+            (POLICE, "170"),
+            (pgettext_lazy("emergency service", "fire brigade"), "180"),
+            (pgettext_lazy("emergency service", "ambulance"), "185"),
+        ),
     ),
 }
 
@@ -69,6 +89,40 @@ COUNTRY_CHOICES = [(code, rules.name) for code, rules in COUNTRIES.items()]
 
 def rules_for(country: str) -> CountryRules:
     return COUNTRIES[country]
+
+
+def emergency_sentence(country: str | None) -> str:
+    """The sentence "In an emergency, call 17 (police) or 112." for ``country``.
+
+    In the active language; numbers of one service are grouped ("110, 111 or 170
+    (police)"). Straight apostrophes and the GSM alphabet in French, since SMS replies
+    carry it. An unknown country (or none) gets France's numbers, the first country.
+    """
+    rules = COUNTRIES.get(country or "") or COUNTRIES["FR"]
+    groups: list[tuple[str, list[str]]] = []
+    for service, number in rules.emergency_numbers:
+        if groups and service and str(groups[-1][0]) == str(service):
+            groups[-1][1].append(number)
+        else:
+            groups.append((service, [number]))
+    parts = []
+    for service, numbers in groups:
+        called = _or_list([_number(n) for n in numbers])
+        if service:
+            called = gettext("%(numbers)s (%(service)s)") % {"numbers": called, "service": service}
+        parts.append(called)
+    return gettext("In an emergency, call %(numbers)s.") % {"numbers": _or_list(parts)}
+
+
+def _number(number: str) -> str:
+    # Translators: a phone number to call; French puts "le" before it ("le 17").
+    return pgettext("number to call", "%(number)s") % {"number": number}
+
+
+def _or_list(items: list[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return gettext("%(items)s or %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
 
 
 def validate_commune_identity(
