@@ -203,7 +203,7 @@ def test_redrawing_must_keep_every_member_inside(commune, staff):
     join(community, person_at(commune, offset(SAINT_MALO, 150, 150)))
     with pytest.raises(ValidationError) as error:
         services.community_set_boundary(by=staff, community=community, area=square(SAINT_MALO, 200))
-    assert "1 membre(s) habite(nt) hors" in str(error.value)
+    assert "Membres habitant hors de ce périmètre : 1." in str(error.value)
 
 
 # --- geography selectors ---------------------------------------------------------------------
