@@ -55,3 +55,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# A tiny module built by following docs/modules.md (tests/example_module): installed in
+# the tests only, where the registry-wide conformance test checks it like the others.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.example_module"]  # noqa: F405

@@ -1,0 +1,5 @@
+from tests.example_module.services import books_clear
+
+
+def clear_old_books() -> int:
+    return books_clear()
