@@ -342,8 +342,9 @@ def test_directory_shows_members_referent_badge_phones_and_address(
     assert response.status_code == 200
     assert "Nina Voisine" in response.text
     assert referent.get_full_name() in response.text
-    assert "+33612345678" in response.text
-    assert "+33299000000" in response.text
+    # Shown in national format, dialled in E.164.
+    assert '<a href="tel:+33612345678">06 12 34 56 78</a>' in response.text
+    assert '<a href="tel:+33299000000">02 99 00 00 00</a>' in response.text
     assert "3 rue des Cordiers" in response.text
     assert response.text.count("data-referent-badge") == 1
 
@@ -354,7 +355,8 @@ def test_directory_hides_hidden_mobile(client_for, community, referent, member):
     response = client_for(referent).get(f"/communautes/{community.pk}/annuaire/")
     assert "Nina Voisine" in response.text
     assert "+33612345678" not in response.text
-    assert "+33299000000" in response.text  # the landline is still shown
+    assert "06 12 34 56 78" not in response.text
+    assert "02 99 00 00 00" in response.text  # the landline is still shown
 
 
 def test_directory_never_shows_email(client_for, community, referent, member):
@@ -404,7 +406,7 @@ def test_directory_queries_constant(client_for, commune, community, referent, co
         response = client.get(f"/communautes/{community.pk}/annuaire/")
     assert response.text.count("data-member") == count + 1
     # session, user, 2FA (2), member access, is référent, count, page of people, staff groups
-    assert len(queries) <= 13  # 12 + the header's unread notifications
+    assert len(queries) <= 14  # 12 + the header's unread count + the alerts banner
 
 
 def test_history_shows_arrivals_and_role_changes_with_names(
