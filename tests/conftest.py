@@ -30,7 +30,8 @@ def pytest_runtest_teardown(item, nextitem):
     test (transactional or not, in any folder) needs to make a commune.
     """
     yield
-    if _is_transactional(item):
+    # nextitem None: the run is over and the session's test database already gone.
+    if nextitem is not None and _is_transactional(item):
         with item.config.stash[blocking_manager_key].unblock():
             ensure_initial_data()
             connections.close_all()  # opened outside any test's context

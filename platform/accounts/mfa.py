@@ -319,6 +319,7 @@ def _exempt_paths() -> tuple[frozenset[str], tuple[str, ...]]:
             "set_language",
             "healthz",
             "cookies",
+            "favicon",  # browsers ask for it on every page, the halfway one too
         )
     }
     prefixes = tuple(

@@ -170,6 +170,9 @@ def test_unverified_staff_can_still_log_out_and_reach_static_and_health(partner_
     client = logged_in(partner_staff)
     assert client.get("/healthz").status_code in (200, 503)
     assert client.get("/jsi18n/").status_code == 200
+    favicon = client.get("/favicon.ico")
+    assert favicon.status_code == 200
+    assert favicon["Content-Type"] == "image/x-icon"
     assert client.get(f"{settings.STATIC_URL}themes/default/css/site.css").status_code != 302
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert not response["Location"].startswith(SETUP)
