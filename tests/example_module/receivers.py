@@ -13,7 +13,8 @@ def home_panel(sender, request=None, **kwargs):
 def personal_data(user):
     """GDPR access: the books the person left, in every commune."""
     books = Book.objects.filter(author=user).select_related("commune").order_by("left_at", "pk")
-    return [
+    entries = [
         {"commune": book.commune.slug, "title": book.title, "left_at": book.left_at}
         for book in books
     ]
+    return entries or None  # None: no section for someone who never left a book
