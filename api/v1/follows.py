@@ -2,7 +2,7 @@
 
 * ``/api/v1/me/follows/``: the communes I follow (GET), follow one (POST: 201 for
   a new request, 200 when already pending or validated), stop following one
-  (DELETE ``{commune_slug}/``).
+  (POST ``{commune_slug}/unfollow/`` with the password, seed 000).
 * ``/api/v1/communes/{commune_slug}/follows/``: requests to follow the commune,
   for those who validate its residents (403 for anyone else), each person shown
   through the privacy matrix; ``{follow_id}/decision/`` accepts or refuses one.
@@ -29,7 +29,7 @@ from communes.selectors import access_follow, follows_of, follows_of_commune
 from communes.services import (
     FOLLOW_REASON_MAX_LENGTH,
     follow_decide,
-    follow_end,
+    follow_leave,
     follow_request,
 )
 from privacy.matrix import attach_cards
@@ -170,22 +170,48 @@ class MyFollowListCreateApi(generics.ListAPIView):
         )
 
 
-class MyFollowDeleteApi(APIView):
-    """Stop following a commune (404 if you do not follow it)."""
+class UnfollowInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        help_text=_("Your current password, to confirm (as on the site)."),
+    )
+
+
+class MyUnfollowApi(APIView):
+    """Stop following a commune, your password confirming it (404 if you do not follow it)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         tags=TAGS,
-        operation_id="me_follows_delete",
-        summary="Stop following a commune",
+        operation_id="me_follows_unfollow",
+        summary="Stop following a commune (your password is asked)",
+        description=(
+            "The password confirms the act, as on the site (seed 000). Missing or wrong: "
+            "400 with a message on `password`, and you still follow the commune. Wrong "
+            "passwords count as failed logins: the fifth in a row locks the account (403) "
+            "until a new password is chosen through the emailed link. An account without "
+            "a password (made by staff) must choose one first (400 on `password`). This "
+            "replaces `DELETE /api/v1/me/follows/{commune_slug}/`: a DELETE carries no "
+            "portable body for the password."
+        ),
         parameters=[COMMUNE_SLUG],
-        request=None,
+        request=UnfollowInputSerializer,
         responses={204: None},
     )
-    def delete(self, request, commune_slug: str):
-        if not follow_end(user=request.user, commune=commune_or_404(commune_slug)):
+    def post(self, request, commune_slug: str):
+        commune = commune_or_404(commune_slug)
+        if not follows_of(request.user).filter(commune=commune).exists():
             raise Http404
+        data = UnfollowInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        follow_leave(
+            user=request.user,
+            commune=commune,
+            password=data.validated_data["password"],
+            request=request,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -266,7 +292,11 @@ class FollowDecisionApi(APIView):
 
 urlpatterns = [
     path("me/follows/", MyFollowListCreateApi.as_view(), name="me-follow-list"),
-    path("me/follows/<slug:commune_slug>/", MyFollowDeleteApi.as_view(), name="me-follow-delete"),
+    path(
+        "me/follows/<slug:commune_slug>/unfollow/",
+        MyUnfollowApi.as_view(),
+        name="me-follow-unfollow",
+    ),
     path(
         "communes/<slug:commune_slug>/follows/",
         CommuneFollowListApi.as_view(),

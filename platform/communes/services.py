@@ -44,6 +44,7 @@ from communes.selectors import (
     user_can_manage_partner,
 )
 from core.modules import forget_enabled_cache, registry
+from core.reauth import confirm_password
 
 EDITOR_PAGE_PERMISSIONS = ("add", "change", "publish", "lock", "unlock")
 EDITOR_COLLECTION_PERMISSIONS = (
@@ -363,6 +364,17 @@ def follow_end(*, user, commune: Commune) -> bool:
             data={"user_id": user.pk},
         )
     return bool(deleted)
+
+
+def follow_leave(*, user, commune: Commune, password: str, request) -> bool:
+    """Stop following ``commune`` once the password is confirmed (ACC-9, seed 000).
+
+    A wrong password is a ``ValidationError`` on ``password`` and changes nothing; it
+    counts toward the account's lockout as a failed login does (``core.reauth``).
+    False if there was no follow.
+    """
+    confirm_password(request=request, user=user, password=password)
+    return follow_end(user=user, commune=commune)
 
 
 @transaction.atomic

@@ -2,8 +2,8 @@
 
 A person lists the communes they follow with the status of each request,
 follows another one (chosen from the list, searched by name or postal code)
-and stops following one after a confirmation. The writes are
-``communes.services.follow_request`` and ``follow_end``.
+and stops following one after confirming with their password (seed 000). The writes
+are ``communes.services.follow_request`` and ``follow_leave``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,8 +22,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communes.models import Commune, Follow
 from communes.selectors import communes_to_follow, follows_of
-from communes.services import follow_end, follow_request
+from communes.services import follow_leave, follow_request
 from core.access import explained
+from core.forms import add_service_errors
 
 PAGE_SIZE = 20
 
@@ -99,16 +100,37 @@ def follow_create(request):
     return redirect(_next_url(request, "communes:follows"))
 
 
+class UnfollowForm(forms.Form):
+    """Seed 000: the password confirms that one stops following a commune."""
+
+    password = forms.CharField(
+        label=gettext_lazy("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=gettext_lazy("Asked again to protect your account."),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def follow_delete(request, slug: str):
     follow = follows_of(request.user).filter(commune__slug=slug).first()
     if follow is None:
         raise Http404
-    if request.method == "POST":
-        follow_end(user=request.user, commune=follow.commune)
-        messages.success(
-            request, _("You no longer follow %(commune)s.") % {"commune": follow.commune.name}
-        )
-        return redirect("communes:follows")
-    return render(request, "communes/unfollow_confirm.html", {"follow": follow})
+    form = UnfollowForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_leave(
+                user=request.user,
+                commune=follow.commune,
+                password=form.cleaned_data["password"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("You no longer follow %(commune)s.") % {"commune": follow.commune.name}
+            )
+            return redirect("communes:follows")
+    return render(request, "communes/unfollow_confirm.html", {"follow": follow, "form": form})

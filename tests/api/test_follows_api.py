@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from communes.models import Follow, StaffRole
 from tests.api.conftest import token_client
-from tests.factories import HostingPartnerFactory, UserFactory
+from tests.factories import PASSWORD, HostingPartnerFactory, UserFactory
 from tests.follows import grant, pending, refused, validated
 
 Role = StaffRole.Role
@@ -91,27 +91,90 @@ def test_follow_with_bad_input_is_a_400_on_the_field(commune, resident_api, payl
     assert not Follow.objects.exists()
 
 
-def test_unfollow(commune, other_commune, resident, resident_api):
+def unfollow(client, slug: str, **data):
+    return client.post(f"{MINE}{slug}/unfollow/", data, format="json")
+
+
+def test_unfollow_with_the_password(commune, other_commune, resident, resident_api):
     validated(resident, commune)
     pending(resident, other_commune)
-    response = resident_api.delete(f"{MINE}saint-malo/")
+    response = unfollow(resident_api, "saint-malo", password=PASSWORD)
     assert response.status_code == 204
     assert list(Follow.objects.filter(user=resident).values_list("commune__slug", flat=True)) == [
         "cocody"
     ]
-    assert resident_api.delete(f"{MINE}saint-malo/").status_code == 404
-    assert resident_api.delete(f"{MINE}nowhere/").status_code == 404
+    assert unfollow(resident_api, "saint-malo", password=PASSWORD).status_code == 404
+    assert unfollow(resident_api, "nowhere", password=PASSWORD).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Champ requis."),
+        ({"password": ""}, "Ce champ ne peut être vide."),
+        ({"password": "not my password"}, "Votre mot de passe est incorrect."),
+    ],
+)
+def test_unfollow_without_the_right_password_is_a_400(
+    commune, resident, resident_api, data, message
+):
+    validated(resident, commune)
+    response = resident_api.post(f"{MINE}saint-malo/unfollow/", data, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"password": [message]}
+    assert Follow.objects.filter(user=resident, commune=commune).exists()
+
+
+def test_wrong_passwords_lock_the_account_as_logins_do(commune, resident, resident_api):
+    validated(resident, commune)
+    for _ in range(4):
+        assert unfollow(resident_api, "saint-malo", password="guess").status_code == 400
+    locked = unfollow(resident_api, "saint-malo", password="guess")
+    assert locked.status_code == 403
+    assert locked.json()["detail"].startswith("Votre compte est verrouillé après 5 mots")
+    assert unfollow(resident_api, "saint-malo", password=PASSWORD).status_code == 403
+    assert Follow.objects.filter(user=resident, commune=commune).exists()
+
+
+def test_an_account_without_a_password_must_choose_one(commune, resident, resident_api):
+    validated(resident, commune)
+    resident.set_unusable_password()
+    resident.save()
+    response = unfollow(resident_api, "saint-malo", password="anything")
+    assert response.status_code == 400
+    assert response.json() == {
+        "password": [
+            "Votre compte n’a pas encore de mot de passe : choisissez-en un avec le lien "
+            "« Mot de passe oublié ? » de la page de connexion, puis réessayez."
+        ]
+    }
+    assert Follow.objects.filter(user=resident, commune=commune).exists()
 
 
 def test_unfollow_touches_only_my_own_follow(commune, resident_api):
     other = pending(UserFactory(), commune)
-    assert resident_api.delete(f"{MINE}saint-malo/").status_code == 404
+    assert unfollow(resident_api, "saint-malo", password=PASSWORD).status_code == 404
     assert Follow.objects.filter(pk=other.pk).exists()
+
+
+def test_the_old_delete_is_gone(commune, resident, resident_api):
+    validated(resident, commune)
+    assert resident_api.delete(f"{MINE}saint-malo/").status_code == 404
+    assert Follow.objects.filter(user=resident, commune=commune).exists()
+
+
+def test_the_schema_documents_the_password(api_client, db):
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/me/follows/{commune_slug}/unfollow/"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert body["required"] == ["password"]
+    assert set(operation["responses"]) >= {"204", "400", "404"}
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", MINE), ("post", MINE), ("delete", f"{MINE}saint-malo/"), ("get", STAFF)],
+    [("get", MINE), ("post", MINE), ("post", f"{MINE}saint-malo/unfollow/"), ("get", STAFF)],
 )
 def test_anonymous_is_refused(commune, method, path):
     response = getattr(APIClient(), method)(path, {"commune": "saint-malo"}, format="json")

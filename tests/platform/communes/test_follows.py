@@ -19,7 +19,7 @@ from communes.selectors import (
 )
 from communes.services import follow_decide, follow_end, follow_request, notify_follow_request
 from modules.classifieds.services import classified_create
-from tests.factories import HostingPartnerFactory, UserFactory
+from tests.factories import PASSWORD, HostingPartnerFactory, UserFactory
 from tests.follows import grant, pending, refused, root, validated
 from tests.signed_links import link_targets
 from tests.two_factor import verified_login
@@ -414,7 +414,9 @@ def test_unfollow_asks_for_confirmation_then_forgets(commune, resident, site):
     assert confirm.status_code == 200
     assert "Ne plus suivre Saint-Malo ?" in confirm.text
     assert Follow.objects.filter(user=resident).exists()
-    response = site.post("/compte/communes/saint-malo/ne-plus-suivre/", follow=True)
+    response = site.post(
+        "/compte/communes/saint-malo/ne-plus-suivre/", {"password": PASSWORD}, follow=True
+    )
     assert "Vous ne suivez plus Saint-Malo." in response.text
     assert not Follow.objects.filter(user=resident).exists()
 
