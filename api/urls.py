@@ -1,4 +1,6 @@
-from django.urls import include, path
+from django.http import Http404
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.v1 import (
@@ -37,7 +39,17 @@ v1_patterns += [
     if module.api_urls
 ]
 
+
+@csrf_exempt
+def not_routed(request, *args, **kwargs):
+    """Anything else under /api/: the JSON 404 (``core.views.page_not_found``), whatever the
+    method. Without it a POST to an address no API route matches (a commune slug with
+    non-ASCII letters, say) fell through to Wagtail's pages and got Django's HTML CSRF 403."""
+    raise Http404
+
+
 app_name = "api"
 urlpatterns = [
     path("v1/", include((v1_patterns, "v1"), namespace="v1")),
+    re_path(r"", not_routed),
 ]

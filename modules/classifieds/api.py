@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -20,10 +20,16 @@ from communes.permissions import ValidatedResident
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import (
     access_classified,
+    access_own_classified,
     classifieds_of_author,
     classifieds_open,
+    contact_of,
 )
-from modules.classifieds.services import classified_close, classified_create
+from modules.classifieds.services import (
+    classified_close,
+    classified_create,
+    classified_update,
+)
 from privacy.matrix import attach_cards
 from privacy.serializers import PersonSerializer
 
@@ -34,12 +40,31 @@ TAGS = ["classifieds"]
 # --- serializers --------------------------------------------------------------
 
 
+class AuthorContactSerializer(serializers.Serializer):
+    """What the author chose to show on this classified; null where they did not."""
+
+    mobile = serializers.CharField(
+        read_only=True, allow_null=True, help_text="E.164, for example +33611223344."
+    )
+    landline = serializers.CharField(
+        read_only=True, allow_null=True, help_text="E.164, for example +2252722441010."
+    )
+    email = serializers.EmailField(read_only=True, allow_null=True)
+
+
 class ClassifiedOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=Classified.Kind.choices, read_only=True)
     title = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
-    contact = serializers.CharField(read_only=True)
+    contact = serializers.CharField(
+        read_only=True, help_text="Other ways to reach the author, in their words (may be empty)."
+    )
+    show_phone = serializers.BooleanField(read_only=True)
+    show_email = serializers.BooleanField(read_only=True)
+    author_contact = serializers.SerializerMethodField(
+        help_text="The author's phones (E.164) and e-mail, as they chose to show them here."
+    )
     status = serializers.ChoiceField(choices=Classified.Status.choices, read_only=True)
     author_display_name = serializers.CharField(source="author_card.display_name", read_only=True)
     author = PersonSerializer(source="author_card", read_only=True)
@@ -47,6 +72,10 @@ class ClassifiedOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     expires_at = serializers.DateTimeField(read_only=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    @extend_schema_field(AuthorContactSerializer)
+    def get_author_contact(self, classified) -> dict:
+        return AuthorContactSerializer(contact_of(classified)).data
 
     def get_is_mine(self, classified) -> bool:
         user = self.context["request"].user
@@ -71,11 +100,44 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class ClassifiedInputSerializer(serializers.Serializer):
+class StrictBooleanField(serializers.BooleanField):
+    """true or false only (DRF also reads "yes", 1, "on"…)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class ClassifiedFieldsSerializer(serializers.Serializer):
+    """The fields the author writes, on publishing and on changing."""
+
     kind = serializers.ChoiceField(choices=Classified.Kind.choices)
     title = StrictCharField(max_length=120)
     description = StrictCharField(max_length=3000)
-    contact = StrictCharField(max_length=200)
+    contact = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Optional: other ways to reach you, in your words.",
+    )
+    show_phone = StrictBooleanField(
+        required=False,
+        help_text="Show your phone numbers on this classified (default false; needs a number).",
+    )
+    show_email = StrictBooleanField(
+        required=False, help_text="Show your e-mail address on this classified (default false)."
+    )
+
+
+class ClassifiedUpdateSerializer(ClassifiedFieldsSerializer):
+    """PATCH: only the fields sent change."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class ClassifiedInputSerializer(ClassifiedFieldsSerializer):
     days = StrictIntegerField(
         required=False,
         min_value=1,
@@ -132,7 +194,8 @@ class ClassifiedListCreateApi(ClassifiedApiMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Classified.objects.none()
-        return classifieds_open(commune=self.request.commune)
+        # The author's published contact is read from their account: joined, not N queries.
+        return classifieds_open(commune=self.request.commune).select_related("author")
 
     @extend_schema(
         tags=TAGS,
@@ -172,7 +235,9 @@ class ClassifiedMineApi(ClassifiedApiMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Classified.objects.none()
-        return classifieds_of_author(commune=self.request.commune, author=self.request.user)
+        return classifieds_of_author(
+            commune=self.request.commune, author=self.request.user
+        ).select_related("author")
 
     @extend_schema(
         tags=TAGS,
@@ -187,7 +252,8 @@ class ClassifiedMineApi(ClassifiedApiMixin, generics.ListAPIView):
 
 
 class ClassifiedDetailApi(ClassifiedApiMixin, APIView):
-    """One classified; a closed or expired one is visible to its author only."""
+    """One classified (GET; a closed or expired one is visible to its author only);
+    its author changes it while it is open (PATCH; 404 for anyone else)."""
 
     @extend_schema(
         tags=TAGS,
@@ -203,6 +269,30 @@ class ClassifiedDetailApi(ClassifiedApiMixin, APIView):
             commune=request.commune, pk=classified_id, viewer=request.user
         )
         return self.output(classified)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="classifieds_partial_update",
+        summary="Change your classified",
+        description=(
+            "Only the fields sent change; the end date stays. Anyone but the author gets "
+            "404; a closed or expired classified gets 400."
+        ),
+        parameters=[CLASSIFIED_ID],
+        request=ClassifiedUpdateSerializer,
+        responses={
+            200: ClassifiedOutputSerializer,
+        },
+    )
+    def patch(self, request, commune_slug: str, classified_id: int):
+        classified = access_own_classified(
+            commune=request.commune, pk=classified_id, user=request.user
+        )
+        serializer = ClassifiedUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.output(
+            classified_update(classified=classified, by=request.user, **serializer.validated_data)
+        )
 
 
 class ClassifiedCloseApi(ClassifiedApiMixin, APIView):

@@ -44,10 +44,15 @@ class Classified(models.Model):
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=3000)
     contact = models.CharField(
-        _("how to contact you"),
+        _("other ways to reach you"),
         max_length=200,
-        help_text=_("For example: a phone number, or 'message me on the site'."),
+        blank=True,
+        help_text=_("Optional. For example: when to call, or where to find you."),
     )
+    # The author's own choice for this classified (default none): their phone numbers
+    # and e-mail address, read from their account when shown (privacy.published).
+    show_phone = models.BooleanField(_("show my phone number"), default=False)
+    show_email = models.BooleanField(_("show my e-mail address"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )

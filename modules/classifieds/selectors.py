@@ -8,6 +8,7 @@ from django.http import Http404
 from communes.selectors import communes_of_staff
 from core.modules import registry
 from modules.classifieds.models import Classified
+from privacy.published import PublishedContact, published_contact
 
 MODULE_LABEL = "classifieds"
 
@@ -48,6 +49,21 @@ def access_classified(*, commune, pk, viewer=None) -> Classified:
     if viewer is not None and not classified.is_open and classified.author_id != viewer.pk:
         raise Http404
     return classified
+
+
+def access_own_classified(*, commune, pk, user) -> Classified:
+    """A classified of ``commune`` that ``user`` wrote: 404 alike for "no such" and "not yours"."""
+    classified = access_classified(commune=commune, pk=pk)
+    if user is None or not user.is_authenticated or classified.author_id != user.pk:
+        raise Http404
+    return classified
+
+
+def contact_of(classified: Classified) -> PublishedContact:
+    """What the author chose to show on this classified: phones and/or e-mail, or nothing."""
+    return published_contact(
+        classified.author, phone=classified.show_phone, email=classified.show_email
+    )
 
 
 # --- staff ------------------------------------------------------------------

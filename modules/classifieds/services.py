@@ -1,4 +1,4 @@
-"""Writes on classifieds (CLS-1): publish, close, moderate, expire.
+"""Writes on classifieds (CLS-1): publish, change, close, moderate, expire.
 
 Every function is keyword-only and atomic; the site views, the API, the Wagtail
 admin and the periodic task call these, never the ORM directly.
@@ -62,6 +62,19 @@ def _validate(classified: Classified, *, extra_errors: dict[str, list[str]]) -> 
         raise ValidationError(errors)
 
 
+def _contact_errors(classified: Classified, author) -> dict[str, list[str]]:
+    """The author may show their phone only if they gave one (the e-mail always exists)."""
+    errors: dict[str, list[str]] = {}
+    for name in ("show_phone", "show_email"):
+        if not isinstance(getattr(classified, name), bool):
+            errors[name] = [_("Choose yes or no.")]
+    if classified.show_phone is True and not (author.mobile or author.landline):
+        errors["show_phone"] = [
+            _("Add a phone number to your profile first, or leave this box unticked.")
+        ]
+    return errors
+
+
 def _require_resident(user) -> None:
     if user is None or not user.is_authenticated or not user.is_active:
         raise PermissionDenied(_("Log in to publish a classified."))
@@ -75,10 +88,16 @@ def classified_create(
     kind: str,
     title: str,
     description: str,
-    contact: str,
+    contact: str = "",
+    show_phone: bool = False,
+    show_email: bool = False,
     days: int | None = None,
 ) -> Classified:
-    """Publish a classified in ``commune``, open for ``days`` days (CLS-1)."""
+    """Publish a classified in ``commune``, open for ``days`` days (CLS-1).
+
+    ``show_phone`` and ``show_email``: the author shows their own phone numbers and
+    e-mail address to the readers of this classified (default: neither).
+    """
     _require_resident(author)
     if days is None:
         days = settings.CLASSIFIEDS_DEFAULT_DAYS
@@ -90,15 +109,49 @@ def classified_create(
         title=title.strip() if isinstance(title, str) else title,
         description=description.strip() if isinstance(description, str) else description,
         contact=contact.strip() if isinstance(contact, str) else contact,
+        show_phone=show_phone,
+        show_email=show_email,
         status=Classified.Status.OPEN,
         created_at=now,
     )
-    day_errors = _clean_days(days)
-    _validate(classified, extra_errors={"days": day_errors} if day_errors else {})
+    errors = _contact_errors(classified, author)
+    if day_errors := _clean_days(days):
+        errors["days"] = day_errors
+    _validate(classified, extra_errors=errors)
     classified.expires_at = now + timedelta(days=days)
     classified.save()
     log(instance=classified, action="wagtail.create", user=author)
     return classified
+
+
+EDITABLE_FIELDS = ("kind", "title", "description", "contact", "show_phone", "show_email")
+
+
+@transaction.atomic
+def classified_update(*, classified: Classified, by, **changes) -> Classified:
+    """The author changes their open classified; its end date stays as it was.
+
+    Only the fields of ``EDITABLE_FIELDS`` change. A closed or expired classified is
+    no longer changed (its author publishes a new one); the town hall's corrections go
+    through ``classified_moderate``.
+    """
+    if by is None or not by.is_authenticated or classified.author_id != by.pk:
+        raise PermissionDenied(_("Only its author can change this classified."))
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    current = Classified.objects.select_for_update().get(pk=classified.pk)
+    if not current.is_open:
+        raise ValidationError(
+            _("This classified is closed or expired: it can no longer be changed.")
+        )
+    for name, value in changes.items():
+        setattr(current, name, value.strip() if isinstance(value, str) else value)
+    _validate(current, extra_errors=_contact_errors(current, by))
+    if changes:
+        current.save(update_fields=list(changes))
+        log(instance=current, action="wagtail.edit", user=by, data={"fields": sorted(changes)})
+    return current
 
 
 @transaction.atomic

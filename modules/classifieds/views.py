@@ -19,14 +19,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.permissions import validated_resident_required
 from core.access import explained
 from core.forms import add_service_errors
-from modules.classifieds.forms import ClassifiedForm
+from modules.classifieds.forms import ClassifiedEditForm, ClassifiedForm
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import (
     access_classified,
+    access_own_classified,
     classifieds_of_author,
     classifieds_open,
+    contact_of,
 )
-from modules.classifieds.services import classified_close, classified_create
+from modules.classifieds.services import (
+    EDITABLE_FIELDS,
+    classified_close,
+    classified_create,
+    classified_update,
+)
 from privacy.matrix import attach_cards
 
 PAGE_SIZE = 20
@@ -79,7 +86,11 @@ def classified_detail(request, pk: int):
     return render(
         request,
         "classifieds/detail.html",
-        {"classified": classified, "is_author": classified.author_id == request.user.pk},
+        {
+            "classified": classified,
+            "is_author": classified.author_id == request.user.pk,
+            "published": contact_of(classified),
+        },
     )
 
 
@@ -93,18 +104,15 @@ def classified_detail(request, pk: int):
 @resident_view
 @require_http_methods(["GET", "HEAD", "POST"])
 def classified_publish(request):
-    form = ClassifiedForm(request.POST or None)
+    form = ClassifiedForm(request.POST or None, author=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             classified = classified_create(
                 commune=request.commune,
                 author=request.user,
-                kind=data["kind"],
-                title=data["title"],
-                description=data["description"],
-                contact=data["contact"],
                 days=data["days"],
+                **{name: data[name] for name in EDITABLE_FIELDS},
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -112,6 +120,37 @@ def classified_publish(request):
             messages.success(request, _("Your classified is published."))
             return redirect("classifieds:detail", pk=classified.pk)
     return render(request, "classifieds/form.html", {"form": form})
+
+
+@explained(
+    gettext_lazy("Change a classified"),
+    gettext_lazy("The author of a classified changes it here while it is open."),
+)
+@resident_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def classified_edit(request, pk: int):
+    """The author changes their open classified; anyone else gets a 404 (not theirs)."""
+    classified = access_own_classified(commune=request.commune, pk=pk, user=request.user)
+    if not classified.is_open:
+        messages.error(
+            request, _("This classified is closed or expired: it can no longer be changed.")
+        )
+        return redirect("classifieds:detail", pk=classified.pk)
+    form = ClassifiedEditForm(request.POST or None, instance=classified, author=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            classified_update(
+                classified=classified,
+                by=request.user,
+                **{name: data[name] for name in EDITABLE_FIELDS},
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your classified is saved."))
+            return redirect("classifieds:detail", pk=classified.pk)
+    return render(request, "classifieds/form.html", {"form": form, "classified": classified})
 
 
 @explained(

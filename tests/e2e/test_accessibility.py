@@ -63,6 +63,7 @@ class World:
     member: object
     alert_id: int
     classified_id: int
+    own_classified_id: int  # the member's own, for its edit page
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,11 @@ PAGES = [
     KeyPage("classifieds list", on_commune("/annonces/"), (MEMBER,)),
     KeyPage("classified", lambda w: (w.host, f"/annonces/{w.classified_id}/"), (MEMBER,)),
     KeyPage("classified form", on_commune("/annonces/publier/"), (MEMBER,)),
+    KeyPage(
+        "classified edit",
+        lambda w: (w.host, f"/annonces/{w.own_classified_id}/modifier/"),
+        (MEMBER,),
+    ),
     KeyPage("profile", on_commune("/compte/profil/"), (MEMBER,)),
     KeyPage("my communes", on_commune("/compte/communes/"), (MEMBER,)),
     KeyPage("cookies", on_commune("/cookies/"), BOTH),
@@ -153,6 +159,14 @@ def build_world(commune, theme: str, center) -> World:
         description="Le mercredi après-midi.",
         contact="Au 06 12 34 56 78",
     )
+    own_classified = classified_create(
+        commune=commune,
+        author=member,
+        kind="request",
+        title="Garde de chat en août",
+        description="Deux chats calmes, à nourrir le soir.",
+        show_email=True,
+    )
     alert = alerts_services.send_community_alert(
         author=referent, community=community, text="Démarcheur suspect rue des Lilas."
     )
@@ -182,6 +196,7 @@ def build_world(commune, theme: str, center) -> World:
         member=member,
         alert_id=alert.pk,
         classified_id=classified.pk,
+        own_classified_id=own_classified.pk,
     )
 
 

@@ -50,7 +50,9 @@ def test_duration_out_of_range_is_refused_with_field_error(commune, resident, pu
         ({"title": "x" * 121}, "title"),
         ({"description": ""}, "description"),
         ({"description": "x" * 3001}, "description"),
-        ({"contact": ""}, "contact"),
+        ({"contact": None}, "contact"),
+        ({"show_phone": True}, "show_phone"),  # Marie gave no phone number
+        ({"show_email": "yes"}, "show_email"),
         ({"contact": "x" * 201}, "contact"),
         ({"title": "nul\x00byte"}, "title"),
         ({"description": "lone \ud800 surrogate"}, "description"),
