@@ -34,3 +34,16 @@ def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
     printed = out.getvalue()
     assert "http://saint-malo.localhost:8000/" in printed
     assert "mairie@cocody.localhost" in printed
+    # One resident per commune receives alert SMS, so the demo's worker shows some.
+    from accounts.crypto import blind_index
+    from accounts.models import User
+
+    texters = User.objects.filter(accepts_sms=True).exclude(mobile_index="")
+    assert {u.email for u in texters} == {
+        "marie.durand@exemple.localhost",
+        "kouadio.yao@exemple.localhost",
+    }
+    assert texters.get(email="kouadio.yao@exemple.localhost").mobile_index == blind_index(
+        "+2250709000001"
+    )
+    assert "marie.durand@exemple.localhost (alert SMS to +33639980001)" in printed

@@ -69,7 +69,8 @@ COMMUNES = [
         "plan": "Ville",
         "staff": ("mairie@saint-malo.localhost", "Anne", "Le Goff"),
         "residents": [
-            ("marie.durand@exemple.localhost", "Marie", "Durand"),
+            # A mobile that accepts SMS: alert SMS show on the worker's console (ALR-3, ALR-5).
+            ("marie.durand@exemple.localhost", "Marie", "Durand", "+33639980001"),
             ("yann.morvan@exemple.localhost", "Yann", "Morvan"),
         ],
         "news": [
@@ -111,7 +112,7 @@ COMMUNES = [
         "plan": "Grande commune (Côte d'Ivoire)",
         "staff": ("mairie@cocody.localhost", "Aya", "Koffi"),
         "residents": [
-            ("kouadio.yao@exemple.localhost", "Kouadio", "Yao"),
+            ("kouadio.yao@exemple.localhost", "Kouadio", "Yao", "+2250709000001"),
             ("awa.traore@exemple.localhost", "Awa", "Traoré"),
         ],
         "news": [
@@ -165,6 +166,10 @@ class Command(BaseCommand):
             user.save()
         return user
 
+    @staticmethod
+    def mobile(number: str = "") -> dict:
+        return {"mobile": number, "accepts_sms": True} if number else {}
+
     def load(self):
         admin = self.person(
             "admin@voisinage.localhost", "Camille", "Admin", is_staff=True, is_superuser=True
@@ -212,7 +217,10 @@ class Command(BaseCommand):
             staff.groups.add(commune.editors_group)
             if not StaffRole.objects.filter(commune=commune, user=staff).exists():
                 staff_role_grant(commune=commune, user=staff, role=StaffRole.Role.MAYOR, by=admin)
-            residents = [self.person(*resident) for resident in spec["residents"]]
+            residents = [
+                self.person(*resident[:3], **self.mobile(*resident[3:]))
+                for resident in spec["residents"]
+            ]
             for resident in residents:  # validated residents of the commune (ACC-10)
                 follow, _ = follow_request(user=resident, commune=commune)
                 if follow.status == Follow.Status.PENDING:
@@ -302,7 +310,8 @@ class Command(BaseCommand):
             )
             write(f"  town-hall staff:          {staff.email}")
             for resident in residents:
-                write(f"  resident:                 {resident.email}")
+                sms = f" (alert SMS to {resident.mobile})" if resident.mobile else ""
+                write(f"  resident:                 {resident.email}{sms}")
             for community in commune.communities.order_by("name"):
                 referent = community.memberships.filter(is_referent=True).first()
                 write(
