@@ -12,6 +12,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.forms_address import AddressFieldsMixin
 from accounts.models import PRESENTATION_MAX_LENGTH
+from core import phones
 
 User = get_user_model()
 
@@ -36,6 +37,20 @@ def sms_consent_field(**kwargs) -> forms.BooleanField:
 def phone_region(commune) -> str:
     """Numbers typed without +33/+225 are read in the commune's country."""
     return getattr(commune, "country", None) or "FR"
+
+
+def localise_phone_field(field, commune, *, mobile: bool) -> None:
+    """Read the number in the commune's country; a refusal gives one of its numbers as
+    an example (phonenumber_field's own message shows an American one)."""
+    region = phone_region(commune)
+    field.region = region
+    field.widget.attrs["autocomplete"] = "tel"
+    field.widget.attrs["inputmode"] = "tel"
+    sample = phones.example(region, mobile=mobile)
+    if sample:
+        field.error_messages["invalid"] = _(
+            "Enter a valid phone number, for example %(example)s."
+        ) % {"example": sample}
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -124,9 +139,7 @@ class RegistrationForm(AddressFieldsMixin, _PersonFields):
     def __init__(self, *args, commune=None, **kwargs):
         super().__init__(*args, commune=commune, **kwargs)
         for name in ("mobile", "landline"):
-            self.fields[name].region = phone_region(commune)
-            self.fields[name].widget.attrs["autocomplete"] = "tel"
-            self.fields[name].widget.attrs["inputmode"] = "tel"
+            localise_phone_field(self.fields[name], commune, mobile=name == "mobile")
 
     def clean(self):
         data = super().clean()
@@ -195,8 +208,7 @@ class PhonesForm(_PasswordCheckMixin):
     def __init__(self, *args, commune=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("mobile", "landline"):
-            self.fields[name].region = phone_region(commune)
-            self.fields[name].widget.attrs["inputmode"] = "tel"
+            localise_phone_field(self.fields[name], commune, mobile=name == "mobile")
 
 
 class EmailChangeForm(_PasswordCheckMixin):

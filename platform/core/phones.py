@@ -53,3 +53,12 @@ def e164(number) -> str:
     if parsed is None:
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def example(region: str, *, mobile: bool = True) -> str:
+    """A number people of ``region`` recognise, as they write it ("06 12 34 56 78")."""
+    kind = (
+        phonenumbers.PhoneNumberType.MOBILE if mobile else phonenumbers.PhoneNumberType.FIXED_LINE
+    )
+    sample = phonenumbers.example_number_for_type(region, kind)
+    return national(sample) if sample else ""

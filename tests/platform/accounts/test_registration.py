@@ -252,3 +252,29 @@ def test_encrypted_columns_hold_no_plaintext(site, db):
     assert len(index) == 64 and "612345678" not in index
     assert user.check_password(STRONG)
     assert PASSWORD  # the factories' password is unrelated
+
+
+def test_a_mistyped_mobile_is_refused_with_a_number_of_the_commune_country(
+    client, commune, other_commune
+):
+    response = client.post(
+        REGISTER, registration_data(mobile="06 12"), HTTP_HOST="saint-malo.localhost"
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["mobile"] == [
+        "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78."
+    ]
+    assert not User.objects.filter(email="yvonne.legoff@example.org").exists()
+    response = client.post(
+        REGISTER,
+        registration_data(mobile="07 12", landline="27 1", address="Riviera 3, Cocody"),
+        HTTP_HOST="cocody.localhost",
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["mobile"] == [
+        "Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89."
+    ]
+    assert errors["landline"] == [
+        "Saisissez un numéro de téléphone valide, par exemple 21 23 45 67 89."
+    ]

@@ -46,4 +46,4 @@ def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
     assert texters.get(email="kouadio.yao@exemple.localhost").mobile_index == blind_index(
         "+2250709000001"
     )
-    assert "marie.durand@exemple.localhost (alert SMS to +33639980001)" in printed
+    assert "marie.durand@exemple.localhost (alert SMS to +33611223344)" in printed

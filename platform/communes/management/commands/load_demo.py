@@ -70,7 +70,7 @@ COMMUNES = [
         "staff": ("mairie@saint-malo.localhost", "Anne", "Le Goff"),
         "residents": [
             # A mobile that accepts SMS: alert SMS show on the worker's console (ALR-3, ALR-5).
-            ("marie.durand@exemple.localhost", "Marie", "Durand", "+33639980001"),
+            ("marie.durand@exemple.localhost", "Marie", "Durand", "+33611223344"),
             ("yann.morvan@exemple.localhost", "Yann", "Morvan"),
         ],
         "news": [
