@@ -256,6 +256,7 @@ def send_community_alert(
                 "category": category,
                 "author_name": name,
                 "corrects": corrects.pk if corrects else None,
+                "sms_heading": sms_heading(title, text),
             },
             channels=frozenset({"in_app"}),
         )
@@ -336,6 +337,15 @@ def dispatch_pending(*, older_than: timedelta = timedelta(minutes=1)) -> int:
         created_at__lte=timezone.now() - older_than,
     ).values_list("pk", flat=True)
     return sum(1 for pk in list(pending[:100]) if dispatch(pk))
+
+
+def sms_heading(title: str, text: str) -> str:
+    """The title without the excerpt of the text it ends with: the SMS gives the whole
+    text after it ("Saint-Malo : Alerte de la mairie (Météo)" then the text)."""
+    excerpt = Truncator(" ".join(text.split())).chars(TITLE_EXCERPT)
+    if not title.endswith(excerpt):
+        return title
+    return title[: -len(excerpt)].rstrip(" :\u00a0\u202f")
 
 
 def _title(alert: Alert, *, name: str, where: str) -> str:
@@ -419,6 +429,7 @@ def send_town_hall_alert(
                 "alert": alert.pk,
                 "category": category,
                 "corrects": corrects.pk if corrects else None,
+                "sms_heading": sms_heading(title, text),
             },
             channels=frozenset({"in_app"}),
         )

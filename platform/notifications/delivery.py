@@ -268,8 +268,14 @@ def _send_push(event: Event, deliveries: list[Delivery], now) -> int:
 
 
 def sms_text(event: Event) -> str:
+    """The commune, the heading and the whole text, cut at the SMS length setting.
+
+    An event whose title quotes the start of its body (an alert's) gives its heading
+    without the excerpt in ``data["sms_heading"]``, so an SMS never pays for the same
+    words twice.
+    """
     prefix = f"{event.commune.name} : " if event.commune_id else ""
-    text = f"{prefix}{event.title}"
+    text = f"{prefix}{event.data.get('sms_heading') or event.title}"
     if event.body:
         text += f"\n{event.body}"
     return text[: settings.NOTIFICATIONS_SMS_MAX_LENGTH]

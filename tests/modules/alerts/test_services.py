@@ -154,7 +154,10 @@ def test_sms_four_minutes_later_only_to_unread_consenting_members(alert_world):
     assert delivery.drain(alert.event_id, Channel.SMS, now=later) == 0  # the task runs twice
     assert [m.to for m in sms.outbox] == ["+33612345678"]
     assert sms.outbox[0].purpose == "alert"
-    assert "Démarcheur suspect" in sms.outbox[0].body
+    assert sms.outbox[0].body == (
+        f"Saint-Malo : Alerte de {alert.event.data['author_name']} ({w.here.name})\n"
+        "Démarcheur suspect rue des Lilas, il sonne à toutes les portes."
+    )
 
 
 def test_twinned_members_never_get_an_sms(alert_world):
@@ -316,6 +319,10 @@ def test_town_hall_alert_reaches_every_resident_with_immediate_sms(alert_world):
     mark_read(w.resident, alert.event_id)
     assert delivery.drain(alert.event_id, Channel.SMS, now=timezone.now()) == 2
     assert sorted(m.to for m in sms.outbox) == ["+33612345678", "+33655555555"]
+    # The heading, then the whole text once: the title's excerpt is not sent again.
+    assert (
+        sms.outbox[0].body == "Saint-Malo : Alerte de la mairie (Météo)\nVigilance orange orages."
+    )
 
 
 def test_red_banner_until_read(alert_world):
