@@ -26,7 +26,8 @@ def test_unread_count_drops_after_reading(browser, page, site_url, live_server, 
 
     log_in(page, site_url, HOST, person.email, PASSWORD)
     bell = page.locator(".account__notifications")
-    assert bell.get_attribute("data-unread") == "2"
+    # The two news and the town hall's "your registration is validated".
+    assert bell.get_attribute("data-unread") == "3"
 
     bell.click()
     page.wait_for_url("**/notifications/")
@@ -34,7 +35,7 @@ def test_unread_count_drops_after_reading(browser, page, site_url, live_server, 
     assert "Marché de Noël samedi" in first.inner_text()  # newest first
     first.locator(".notification__title").click()
     page.wait_for_load_state()
-    assert page.locator(".account__notifications").get_attribute("data-unread") == "1"
+    assert page.locator(".account__notifications").get_attribute("data-unread") == "2"
 
     page.goto(site_url(HOST, "/notifications/"))
     page.locator("form[action$='/tout-lu/'] button").click()
