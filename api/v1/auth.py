@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from accounts import mfa
 from accounts.models import DeviceToken
 from accounts.security import lockout_message
+from accounts.selectors import is_open_account
 
 
 class AccountLocked(exceptions.PermissionDenied):
@@ -41,7 +42,7 @@ class TokenCreateInput(serializers.Serializer):
         # django-axes flags the request when the account is (or has just become) locked.
         if user is None and getattr(request, "axes_locked_out", False):
             raise AccountLocked(lockout_message())
-        if user is None or not user.is_active:
+        if not is_open_account(user):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Wrong email address or password.")]}
             )

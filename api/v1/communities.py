@@ -36,6 +36,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import open_account_q
 from accounts.staff import is_platform_staff
 from api.schema import VALIDATION
 from api.v1.community_serializers import (
@@ -151,7 +152,7 @@ def referent_community(user, pk) -> Community:
 
 
 def person_or_400(pk: int, field: str = "member"):
-    person = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    person = get_user_model().objects.filter(open_account_q(), pk=pk).first()
     if person is None:
         raise DjangoValidationError({field: _("This person is not a member of the community.")})
     return person

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from accounts.selectors import is_open_account
 from accounts.staff import is_platform_staff
 from communes.selectors import communes_of_staff
 from modules.alerts.selectors import alerts_for_staff, communes_alerted_by
@@ -31,10 +32,6 @@ def _remember(user, key: str, compute):
     return cache[key]
 
 
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
 def staff_communes(user) -> dict[int, bool]:
     """``{commune id: is partner}`` of the communes whose staff ``user`` is (not platform staff)."""
     return _remember(
@@ -45,20 +42,20 @@ def staff_communes(user) -> dict[int, bool]:
 
 
 def can_view(user) -> bool:
-    if not _active(user):
+    if not is_open_account(user):
         return False
     return is_platform_staff(user) or bool(staff_communes(user))
 
 
 def can_add(user) -> bool:
-    if not _active(user):
+    if not is_open_account(user):
         return False
     return _remember(user, "add", lambda: communes_alerted_by(user).exists())
 
 
 def can_view_alert(user, alert) -> bool:
     """What ``selectors.alerts_for_staff`` lists, for one alert, without a query per row."""
-    if not _active(user):
+    if not is_open_account(user):
         return False
     if is_platform_staff(user):
         return True

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
+from accounts.selectors import is_open_account
 from accounts.staff import is_platform_staff
 from communes.models import Commune
 from communes.selectors import communes_of_staff, is_validated_resident
@@ -27,17 +28,9 @@ from modules.alerts.models import Alert
 from notifications.models import Notification
 
 
-def _active(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "closed_at", None) is None
-    )
-
-
 def is_town_hall_staff(user, commune: Commune) -> bool:
     """The commune's team, its hosting partner's staff and superusers."""
-    return _active(user) and communes_of_staff(user).filter(pk=commune.pk).exists()
+    return is_open_account(user) and communes_of_staff(user).filter(pk=commune.pk).exists()
 
 
 def _my_community_ids(user):
@@ -51,7 +44,7 @@ def _twinned_community_ids(user, commune: Commune):
 
 def visibility_filter(user, commune: Commune) -> Q | None:
     """A ``Q`` over ``Alert`` of what ``user`` may read in ``commune``; None: everything."""
-    if not _active(user):
+    if not is_open_account(user):
         return Q(pk__in=[])
     if is_platform_staff(user):
         return None
@@ -95,7 +88,7 @@ def can_see(user, alert: Alert) -> bool:
 def can_correct(user, alert: Alert) -> bool:
     """A community alert: its author (still a member) or a référent of the community.
     A town-hall alert: whoever may send the commune's alerts."""
-    if not _active(user):
+    if not is_open_account(user):
         return False
     if alert.community_id is None:
         from communes.roles import SEND_ALERTS
@@ -115,7 +108,7 @@ def unread_town_hall_alerts(user, commune: Commune) -> list[Alert]:
     recipient), so reading the alert anywhere (site, app, push, e-mail link)
     removes it from the banner.
     """
-    if not _active(user) or commune is None:
+    if not is_open_account(user) or commune is None:
         return []
     unread = Notification.objects.filter(
         recipient_id=user.pk,
@@ -146,7 +139,7 @@ def unread_alerts_for_banner(user, commune: Commune) -> list[Alert]:
     :func:`unread_town_hall_alerts`, read from the person's notifications, so reading
     an alert anywhere removes it from the banner.
     """
-    if not _active(user) or commune is None:
+    if not is_open_account(user) or commune is None:
         return []
     unread = Notification.objects.filter(
         recipient_id=user.pk,

@@ -46,6 +46,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from accounts.selectors import is_open_account
 from communes.models import Commune, Follow
 from communes.roles import SEND_ALERTS
 from communes.selectors import commune_permission
@@ -205,7 +206,7 @@ def send_community_alert(
     SMS, twinned e-mails and the police e-mail in a second one (a sweeper finishes the
     dispatch of an alert whose process stopped in between).
     """
-    if not (author and author.is_active and author.closed_at is None):
+    if not is_open_account(author):
         raise PermissionDenied(_("Only members of a community can send an alert."))
     own = community_of(author)
     if own is None or (community is not None and community.pk != own.pk):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from accounts.selectors import is_open_account
 from modules.classifieds.selectors import classifieds_for_staff, communes_moderated_by
 
 MODERATION_ACTIONS = frozenset({"view", "change"})
@@ -26,7 +27,7 @@ class ClassifiedPermissionPolicy(ModelPermissionPolicy):
         return cached
 
     def user_has_permission(self, user, action):
-        if action == "add" or not user.is_active:
+        if action == "add" or not is_open_account(user):
             return False
         if super().user_has_permission(user, action):
             return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.selectors import is_open_account
 from communes.selectors import communes_of_staff
 from core.modules import registry
 from modules.classifieds.models import Classified
@@ -75,7 +76,7 @@ def communes_moderated_by(user) -> QuerySet:
 
 
 def user_can_moderate_commune(user, commune) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not is_open_account(user):
         return False
     if user.is_superuser:
         return True

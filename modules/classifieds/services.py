@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from accounts.selectors import is_open_account
 from core.modules import registry
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import user_can_moderate_commune
@@ -76,7 +77,7 @@ def _contact_errors(classified: Classified, author) -> dict[str, list[str]]:
 
 
 def _require_resident(user) -> None:
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not is_open_account(user):
         raise PermissionDenied(_("Log in to publish a classified."))
 
 

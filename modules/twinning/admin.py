@@ -26,6 +26,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from accounts.selectors import is_open_account, open_account_q
 from accounts.staff import PLATFORM_STAFF_GROUP, is_platform_staff
 from communes.models import Commune
 from communes.selectors import is_partner_staff, partners_for_user
@@ -38,7 +39,7 @@ READ_ONLY_ACTIONS = frozenset({"view"})
 
 def can_list_twinnings(user) -> bool:
     """Platform staff, or staff of a hosting partner (scoped by :func:`twinnings_for_staff`)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_open_account(user):
         return False
     if is_platform_staff(user):
         return True
@@ -96,7 +97,7 @@ class TwinningStaffPolicy(BasePermissionPolicy):
                 Q(is_superuser=True)
                 | Q(groups__name=PLATFORM_STAFF_GROUP)
                 | Q(hosting_partners__isnull=False),
-                is_active=True,
+                open_account_q(),
             )
             .distinct()
         )

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
+from accounts.selectors import is_open_account
+
 MODULE_LABEL = "twinning"
 
 
 def twinned(viewer):
-    if not (getattr(viewer, "is_authenticated", False) and viewer.is_active):
+    if not is_open_account(viewer):
         return None
     from communities.models import Community, Membership
     from core.modules import registry

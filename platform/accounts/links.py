@@ -10,6 +10,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts.security import keyed_hash
+from accounts.selectors import open_account_q
 
 EMAIL_CHANGE_SALT = "accounts.email_change"
 
@@ -55,7 +56,7 @@ def read_email_change_token(token: str) -> tuple[object, str] | None:
         )
     except signing.BadSignature:
         return None
-    user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
+    user = get_user_model().objects.filter(open_account_q(), pk=data.get("u")).first()
     if user is None or keyed_hash(user.email) != data.get("o"):
         return None
     return user, data["e"]

@@ -197,10 +197,12 @@ class DeviceToken(models.Model):
 
     @classmethod
     def find_active(cls, key: str) -> DeviceToken | None:
+        from accounts.selectors import open_account_q
+
         return (
             cls.objects.active()
             .select_related("user")
-            .filter(digest=_hash_token(key), user__is_active=True)
+            .filter(open_account_q("user__"), digest=_hash_token(key))
             .first()
         )
 

@@ -27,6 +27,7 @@ from accounts import audit
 from accounts.images import clean_photo
 from accounts.links import email_change_token, email_verification_token, uid_for
 from accounts.security import keyed_hash
+from accounts.selectors import is_open_account
 from communes import territory
 
 User = get_user_model()
@@ -192,7 +193,7 @@ def verification_resend(*, email: str, request=None) -> None:
     if not cache.add(f"accounts:resend:{keyed_hash(email)}", 1, timeout=300):
         return
     user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
-    if user is not None and user.is_active:
+    if is_open_account(user):
         send_verification_email(user=user, request=request)
 
 
@@ -287,7 +288,7 @@ def _send_neighbour_invitation(*, user, by, request=None) -> None:
 
 def account_register_neighbour(*, by, request=None, **fields):
     """ACC-11: a logged-in resident registers a neighbour who has no internet access."""
-    if not by.is_authenticated or not by.is_active or by.closed_at is not None:
+    if not is_open_account(by):
         raise ValidationError(_("Log in to register a neighbour."))
     return account_register(password=None, registered_by=by, request=request, **fields)
 

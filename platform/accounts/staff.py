@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 
+from accounts.selectors import is_open_account
+
 PLATFORM_STAFF_GROUP = "Platform staff"
 
 
@@ -19,7 +21,7 @@ def platform_staff_group() -> Group:
 
 def is_platform_staff(user) -> bool:
     """Support and moderation of the whole platform (and superusers)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_open_account(user):
         return False
     if user.is_superuser:
         return True
@@ -32,7 +34,7 @@ def is_platform_staff(user) -> bool:
 
 def is_any_staff(user) -> bool:
     """Platform, hosting-partner or commune staff: the accounts that need two factors."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_open_account(user):
         return False
     if user.is_superuser or user.is_staff or is_platform_staff(user):
         return True

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from accounts import services
 from accounts.geocoding import GeocodingUnavailable, geocoder_for_commune
 from accounts.models import PendingLocation
+from accounts.selectors import is_open_account
 from communes.services import commune_url
 
 logger = logging.getLogger("voisinage.geocoding")
@@ -49,7 +50,7 @@ def locate_home(user_id: int) -> str:
     if pending is None:
         return "not due"
     user = pending.user
-    if not user.is_active or user.closed_at is not None or not user.address:
+    if not is_open_account(user) or not user.address:
         pending.delete()
         return "dropped"
     if user.location is not None:  # placed by the person in the meantime

@@ -29,6 +29,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from accounts.selectors import is_open_account, open_account_q
 from communes.forms import (
     COMMUNE_EDIT_FIELDS,
     CommuneCreateForm,
@@ -53,7 +54,7 @@ PARTNER_STAFF_GROUP = "Hébergeurs"
 
 def is_hosting_staff(user) -> bool:
     """Partner staff or superuser; cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_open_account(user):
         return False
     if user.is_superuser:
         return True
@@ -92,7 +93,7 @@ class PartnerScopedPolicy(BasePermissionPolicy):
         return (
             get_user_model()
             .objects.filter(
-                Q(is_superuser=True) | Q(hosting_partners__isnull=False), is_active=True
+                Q(is_superuser=True) | Q(hosting_partners__isnull=False), open_account_q()
             )
             .distinct()
         )
@@ -103,13 +104,13 @@ class SuperuserPolicy(BasePermissionPolicy):
 
     def user_has_permission(self, user, action):
         return action in self.actions and bool(
-            getattr(user, "is_superuser", False) and user.is_active
+            getattr(user, "is_superuser", False) and is_open_account(user)
         )
 
     def users_with_any_permission(self, actions):
         if not self.actions.intersection(actions):
             return get_user_model().objects.none()
-        return get_user_model().objects.filter(is_superuser=True, is_active=True)
+        return get_user_model().objects.filter(open_account_q(), is_superuser=True)
 
 
 commune_policy = PartnerScopedPolicy(Commune, communes_managed_by)

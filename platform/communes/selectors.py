@@ -10,12 +10,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
+from accounts.selectors import is_open_account, open_account_q
 from communes.models import Commune, CommuneModule, Follow, HostingPartner, Plan
 from communes.roles import COMMUNE_PERMISSIONS, VALIDATE_RESIDENTS
 
 
 def user_can_manage_partner(user, partner: HostingPartner) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_open_account(user):
         return False
     if user.is_superuser:
         return True
@@ -59,7 +60,7 @@ def plans_for_user(user) -> QuerySet[Plan]:
 
 def communes_of_staff(user) -> QuerySet[Commune]:
     """Communes whose staff ``user`` is: a town-hall role, the editors group, or hosting partner."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_open_account(user):
         return Commune.objects.none()
     if user.is_superuser:
         return Commune.objects.all()
@@ -73,10 +74,6 @@ def communes_of_staff(user) -> QuerySet[Commune]:
 # --- town-hall permissions (communes.roles) ----------------------------------------
 
 
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
 def _codename(perm: str) -> str:
     codename = perm.split(".", 1)[-1]
     if codename not in COMMUNE_PERMISSIONS:
@@ -86,7 +83,7 @@ def _codename(perm: str) -> str:
 
 def is_partner_staff_of(user, commune: Commune) -> bool:
     """Staff of the hosting partner of ``commune``."""
-    if not _active(user):
+    if not is_open_account(user):
         return False
     return HostingPartner.objects.filter(pk=commune.hosting_partner_id, staff=user).exists()
 
@@ -98,7 +95,7 @@ def commune_permission(user, commune: Commune, perm: str) -> bool:
     the commune's hosting partner, or as a superuser.
     """
     codename = _codename(perm)
-    if not _active(user):
+    if not is_open_account(user):
         return False
     if user.is_superuser or user.has_perm(f"communes.{codename}", commune):
         return True
@@ -108,7 +105,7 @@ def commune_permission(user, commune: Commune, perm: str) -> bool:
 def communes_with_permission(user, perm: str) -> QuerySet[Commune]:
     """The communes on which ``user`` holds ``perm``, as :func:`commune_permission` decides."""
     codename = _codename(perm)
-    if not _active(user):
+    if not is_open_account(user):
         return Commune.objects.none()
     if user.is_superuser:
         return Commune.objects.all()
@@ -130,11 +127,10 @@ def holders_of_permission(commune: Commune, perm: str) -> QuerySet:
     return (
         get_user_model()
         .objects.filter(
+            open_account_q(),
             userobjectpermission__content_type=ContentType.objects.get_for_model(Commune),
             userobjectpermission__object_pk=str(commune.pk),
             userobjectpermission__permission__codename=codename,
-            is_active=True,
-            closed_at__isnull=True,
         )
         .distinct()
     )
@@ -205,7 +201,7 @@ def access_follow(*, viewer, pk, commune: Commune | None = None) -> Follow:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    if not _active(viewer) or not 0 < pk < 2**63:
+    if not is_open_account(viewer) or not 0 < pk < 2**63:
         raise Http404
     follows = Follow.objects.filter(pk=pk).select_related("commune", "commune__site", "user")
     if commune is not None:
@@ -221,14 +217,14 @@ def access_follow(*, viewer, pk, commune: Commune | None = None) -> Follow:
 
 
 def is_validated_resident(user, commune: Commune) -> bool:
-    if not _active(user) or commune is None:
+    if not is_open_account(user) or commune is None:
         return False
     return Follow.objects.validated().filter(user=user, commune=commune).exists()
 
 
 def resident_communes(user) -> QuerySet[Commune]:
     """Communes whose staff validated ``user`` as a resident."""
-    if not _active(user):
+    if not is_open_account(user):
         return Commune.objects.none()
     return Commune.objects.filter(
         follows__user=user, follows__status=Follow.Status.VALIDATED
@@ -237,7 +233,7 @@ def resident_communes(user) -> QuerySet[Commune]:
 
 def sees_resident_content(user, commune: Commune) -> bool:
     """Content for residents only: validated residents and the commune's staff (ACC-10)."""
-    if not _active(user) or commune is None:
+    if not is_open_account(user) or commune is None:
         return False
     return (
         is_validated_resident(user, commune)

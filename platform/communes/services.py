@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
+from accounts.selectors import is_open_account
 from communes.models import (
     Commune,
     CommuneModule,
@@ -227,17 +228,13 @@ def _lock(commune: Commune) -> None:
     list(Commune.objects.select_for_update().filter(pk=commune.pk).values_list("pk", flat=True))
 
 
-def _open_account(user) -> bool:
-    return user is not None and user.is_active and user.closed_at is None
-
-
 @transaction.atomic
 def staff_role_grant(*, commune: Commune, user, role: str, by) -> StaffRole:
     """Give ``user`` a town-hall role in ``commune``, with the permissions it brings."""
     _check_manages_staff(by, commune)
     if role not in ROLE_PERMISSIONS:
         raise ValidationError({"role": [_("Unknown role.")]})
-    if not _open_account(user):
+    if not is_open_account(user):
         raise ValidationError({"user": [_("This account is closed or deactivated.")]})
     _lock(commune)
     staff_role, created = StaffRole.objects.get_or_create(
@@ -330,7 +327,7 @@ def follow_request(*, user, commune: Commune) -> tuple[Follow, bool]:
     refusal makes it pending again; a pending or validated follow is unchanged.
     The commune's validators are told of each new request by email.
     """
-    if not getattr(user, "is_authenticated", False) or not _open_account(user):
+    if not is_open_account(user):
         raise PermissionDenied(_("A closed or deactivated account cannot follow a commune."))
     follow, created = Follow.objects.select_for_update().get_or_create(user=user, commune=commune)
     if not created:

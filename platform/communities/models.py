@@ -487,13 +487,14 @@ class CommunityPage(Page):
         """What CTY-11 allows, and nothing else: no member is named but the référents,
         shown as on any public page where a person chose to appear
         (``privacy.matrix.showcase_card``: pseudonym or name, photo if opted in)."""
+        from accounts.selectors import open_account_q
         from privacy.matrix import showcase_card
 
         context = super().get_context(request, *args, **kwargs)
         community = Community.objects.with_member_count().get(pk=self.community_id)
         referents = (
             Membership.objects.referents()
-            .filter(community=community, user__is_active=True, user__closed_at__isnull=True)
+            .filter(open_account_q("user__"), community=community)
             .select_related("user")
             .order_by("decided_at", "pk")
         )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
 
+from accounts.selectors import is_open_account
 from privacy.relations import Relation, register_relation
 
 
 def same_community(viewer):
     """The person and the viewer are both members of one community (pending is not enough)."""
-    if not (getattr(viewer, "is_authenticated", False) and viewer.is_active):
+    if not is_open_account(viewer):
         return None
     from communities.models import Membership
 

@@ -7,14 +7,10 @@ from django.contrib.gis.measure import D
 from django.db.models import F, QuerySet
 from django.http import Http404
 
+from accounts.selectors import is_open_account, open_accounts
 from accounts.staff import is_platform_staff
 from communities.geo import as_point, degrees_for
 from communities.models import Community, HistoryEntry, Membership
-
-
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
 
 # --- geography ----------------------------------------------------------------------
 
@@ -67,7 +63,7 @@ def overlapping(polygon, *, exclude_pks=()) -> QuerySet[Community]:
 
 def current_membership(user) -> Membership | None:
     """The person's pending request or membership (CTY-6: at most one), or None."""
-    if not _active(user):
+    if not is_open_account(user):
         return None
     return (
         Membership.objects.select_related("community", "community__commune")
@@ -77,7 +73,7 @@ def current_membership(user) -> Membership | None:
 
 
 def membership_in(user, community: Community) -> Membership | None:
-    if not _active(user):
+    if not is_open_account(user):
         return None
     return (
         Membership.objects.filter(user=user, community=community, status__in=Membership.CURRENT)
@@ -88,20 +84,20 @@ def membership_in(user, community: Community) -> Membership | None:
 
 def is_member(user, community: Community) -> bool:
     return (
-        _active(user)
+        is_open_account(user)
         and Membership.objects.members().filter(user=user, community=community).exists()
     )
 
 
 def is_referent(user, community: Community) -> bool:
     return (
-        _active(user)
+        is_open_account(user)
         and Membership.objects.referents().filter(user=user, community=community).exists()
     )
 
 
 def is_referent_anywhere(user) -> bool:
-    return _active(user) and Membership.objects.referents().filter(user=user).exists()
+    return is_open_account(user) and Membership.objects.referents().filter(user=user).exists()
 
 
 def community_of(user) -> Community | None:
@@ -123,10 +119,11 @@ def members_of(community: Community) -> QuerySet:
 
     # One membership row per member (CTY-6): the joined row carries the role.
     return (
-        User.objects.filter(
-            community_memberships__community=community,
-            community_memberships__status=Membership.Status.MEMBER,
-            is_active=True,
+        open_accounts(
+            User.objects.filter(
+                community_memberships__community=community,
+                community_memberships__status=Membership.Status.MEMBER,
+            )
         )
         .annotate(is_referent=F("community_memberships__is_referent"))
         .order_by("-is_referent", "last_name", "first_name", "pk")
@@ -136,11 +133,12 @@ def members_of(community: Community) -> QuerySet:
 def referents_of(community: Community) -> QuerySet:
     from accounts.models import User
 
-    return User.objects.filter(
-        community_memberships__community=community,
-        community_memberships__status=Membership.Status.MEMBER,
-        community_memberships__is_referent=True,
-        is_active=True,
+    return open_accounts(
+        User.objects.filter(
+            community_memberships__community=community,
+            community_memberships__status=Membership.Status.MEMBER,
+            community_memberships__is_referent=True,
+        )
     ).order_by("last_name", "first_name", "pk")
 
 
@@ -177,7 +175,7 @@ def access_community_as_member(user, pk) -> Community:
         Community.objects.select_related("commune")
         .filter(pk=pk, memberships__user=user, memberships__status=Membership.Status.MEMBER)
         .first()
-        if _active(user)
+        if is_open_account(user)
         else None
     )
     if community is None:

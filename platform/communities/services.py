@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.crypto import blind_index
-from accounts.selectors import normalise_phone
+from accounts.selectors import is_open_account, normalise_phone
 from accounts.staff import is_platform_staff
 from communes import territory
 from communes.models import Follow
@@ -57,14 +57,6 @@ community_deleted = Signal()
 # --- helpers --------------------------------------------------------------------------
 
 
-def _open(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "closed_at", None) is None
-    )
-
-
 def _lock(community: Community) -> Community:
     return Community.objects.select_for_update().select_related("commune").get(pk=community.pk)
 
@@ -77,7 +69,7 @@ def _membership(community: Community, user, *, lock: bool = True) -> Membership 
 
 
 def _require_referent(by, community: Community) -> Membership:
-    membership = _membership(community, by) if _open(by) else None
+    membership = _membership(community, by) if is_open_account(by) else None
     if membership is None or not membership.is_referent:
         raise PermissionDenied(_("Only a référent of the community can do this."))
     return membership
@@ -228,7 +220,7 @@ def join_refusal(user, community: Community) -> Exception | None:
     Someone whose request or membership is already this community's gets None
     (the request is theirs already).
     """
-    if not _open(user):
+    if not is_open_account(user):
         return PermissionDenied(_("Log in to join a community."))
     refusal = _resident_refusal(user, community.commune)
     if refusal is not None:
@@ -269,7 +261,7 @@ def create_refusal(user, commune) -> Exception | None:
     The person-side checks of :func:`community_create` (the drawing's own checks,
     shape, area and overlap, come with the drawing).
     """
-    if not _open(user):
+    if not is_open_account(user):
         return PermissionDenied(_("Log in to create a community."))
     refusal = _resident_refusal(user, commune)
     if refusal is not None:
@@ -446,7 +438,7 @@ def community_delete(community: Community) -> None:
 @transaction.atomic
 def membership_request(*, user, community: Community) -> Membership:
     """Ask to join; the home must lie inside the boundary and the place be free (CTY-6)."""
-    if not _open(user):
+    if not is_open_account(user):
         raise PermissionDenied(_("Log in to join a community."))
     community = _lock(community)
     refusal = join_refusal(user, community)
@@ -484,7 +476,7 @@ def can_decide(by, membership: Membership) -> bool:
     community = membership.community
     if community.effective_validation_mode != ValidationMode.REFERENT:
         return False
-    return _open(by) and (
+    return is_open_account(by) and (
         Membership.objects.referents().filter(community=community, user=by).exists()
     )
 
@@ -883,7 +875,7 @@ def merge_agree(*, by, proposal: MergeProposal) -> MergeProposal:
 def _is_referent(user, community: Community | None) -> bool:
     return (
         community is not None
-        and _open(user)
+        and is_open_account(user)
         and (Membership.objects.referents().filter(community=community, user=user).exists())
     )
 

@@ -20,6 +20,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.selectors import open_account_q
 from accounts.staff import PLATFORM_STAFF_GROUP, is_platform_staff
 from communities import admin_views, kit
 from communities.models import ReferentKitDocument
@@ -38,7 +39,7 @@ class PlatformStaffPolicy(BasePermissionPolicy):
         return (
             get_user_model()
             .objects.filter(
-                Q(is_superuser=True) | Q(groups__name=PLATFORM_STAFF_GROUP), is_active=True
+                Q(is_superuser=True) | Q(groups__name=PLATFORM_STAFF_GROUP), open_account_q()
             )
             .distinct()
         )

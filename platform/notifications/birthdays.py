@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import birthday_index
+from accounts.selectors import open_account_q
 
 NOTICE_AT = datetime.time(8, 0)
 KIND = "community.birthday"
@@ -49,10 +50,9 @@ def send_birthdays(*, now=None) -> int:
         memberships = (
             Membership.objects.members()
             .filter(
+                open_account_q("user__"),
                 community__commune__time_zone=zone_name,
                 user__birthday_index__in=_indexes(local.date()),
-                user__is_active=True,
-                user__closed_at__isnull=True,
             )
             .select_related("user", "community__commune")
         )

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.selectors import is_open_account
 from notifications import emails
 from notifications.fanout import batch_size
 from notifications.kinds import kinds
@@ -129,8 +130,7 @@ def send_batch(event_id: int, channel: str, *, now=None) -> int:
 
 
 def _open(delivery: Delivery) -> bool:
-    user = delivery.recipient
-    return user.is_active and user.closed_at is None
+    return is_open_account(delivery.recipient)
 
 
 def _skip(delivery_ids, reason: str) -> None:

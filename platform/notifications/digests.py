@@ -28,6 +28,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.selectors import open_account_q
 from notifications.kinds import Frequency
 from notifications.models import DeliveryStatus, Digest, Event, Notification
 from notifications.selectors import notifications_of, preferences_of
@@ -67,7 +68,7 @@ def users_with_zone():
     )
     return (
         get_user_model()
-        .objects.filter(is_active=True, closed_at__isnull=True)
+        .objects.filter(open_account_q())
         .exclude(email="")
         .annotate(zone=Coalesce(Subquery(first_zone), Value(settings.TIME_ZONE)))
     )

@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.selectors import open_accounts
 from notifications.kinds import Frequency, kinds
 from notifications.models import (
     Channel,
@@ -64,7 +65,7 @@ def audience_users(audience: QuerySet) -> QuerySet:
     User = get_user_model()
     if audience.model is not User:
         audience = User.objects.filter(pk__in=audience)
-    return audience.filter(is_active=True, closed_at__isnull=True)
+    return open_accounts(audience)
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:

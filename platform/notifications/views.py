@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.selectors import open_account_q
 from accounts.services import sms_consent_set
 from core.access import explained
 from notifications import links, selectors, services
@@ -120,7 +121,7 @@ def unsubscribe(request, token: str):
     decoded = links.read_unsubscribe(token)
     user = None
     if decoded is not None:
-        user = get_user_model().objects.filter(pk=decoded[0], is_active=True).first()
+        user = get_user_model().objects.filter(open_account_q(), pk=decoded[0]).first()
     if user is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=200)
     key = decoded[1]

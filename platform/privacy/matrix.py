@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.selectors import is_open_account
 from privacy.relations import Relation, annotation_name, module_ranks, module_rules, providers
 
 # What each of the core's relations shows (a module's relation declares its own:
@@ -100,7 +101,7 @@ def _visible(relations: frozenset[str]) -> set[str]:
 
 def build_card(person, relations: frozenset[str], *, public_author: bool = False) -> PersonCard:
     """The card of ``person`` for a viewer holding ``relations`` with them."""
-    if person is None or person.closed_at is not None:
+    if not is_open_account(person):
         return former_member_card()
     allowed = _visible(relations)
     full_name = person.get_full_name()
@@ -217,7 +218,7 @@ def attach_cards(
 
 def alert_author_name(person) -> str:
     """The author of an alert is always shown with their real name (ACC-5, PRIV)."""
-    if person is None or person.closed_at is not None:
+    if not is_open_account(person):
         return _("Former member")
     return person.get_full_name()
 
@@ -231,7 +232,7 @@ def showcase_card(person, *, show_photo: bool) -> PersonCard:
     they opted in (``show_photo``). Nothing else: no contact, address,
     presentation or id ever reaches such a page.
     """
-    if person is None or person.closed_at is not None:
+    if not is_open_account(person):
         return former_member_card()
     pseudonym = person.pseudonym or None
     return PersonCard(

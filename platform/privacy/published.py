@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accounts.selectors import is_open_account
+
 
 @dataclass(frozen=True)
 class PublishedContact:
@@ -29,7 +31,7 @@ class PublishedContact:
 
 
 def published_contact(person, *, phone: bool, email: bool) -> PublishedContact:
-    if person is None or person.closed_at is not None or not person.is_active:
+    if not is_open_account(person):
         return PublishedContact()
     return PublishedContact(
         mobile=(person.mobile or None) if phone else None,

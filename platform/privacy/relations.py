@@ -19,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q, Value
 from django.utils.module_loading import import_string
 
+from accounts.selectors import is_open_account
+
 
 class Relation(StrEnum):
     """The core's relations. A module's relation is its plain key (``"twinned"``)."""
@@ -117,7 +119,7 @@ def register_module_relations() -> None:
 
 
 def _authenticated(viewer) -> bool:
-    return bool(getattr(viewer, "is_authenticated", False) and viewer.is_active)
+    return is_open_account(viewer)
 
 
 def _self(viewer):
