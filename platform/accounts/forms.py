@@ -44,6 +44,7 @@ def localise_phone_field(field, commune, *, mobile: bool) -> None:
     an example (phonenumber_field's own message shows an American one)."""
     region = phone_region(commune)
     field.region = region
+    field.widget = phones.NationalPhoneWidget(region=region, attrs=field.widget.attrs)
     field.widget.attrs["autocomplete"] = "tel"
     field.widget.attrs["inputmode"] = "tel"
     sample = phones.example(region, mobile=mobile)

@@ -7,20 +7,18 @@ whose partner the form limits to the user's own).
 
 from __future__ import annotations
 
-import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
-from phonenumber_field.phonenumber import PhoneNumber
-from phonenumber_field.widgets import RegionalPhoneNumberWidget
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from communes.models import Commune, HostingPartner, Plan
 from communes.selectors import partners_for_user, plans_for_user
 from core.countries import COUNTRIES
 from core.modules import registry
+from core.phones import NationalPhoneWidget
 
 IDENTITY_FIELDS = [
     "name",
@@ -40,19 +38,6 @@ def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         (rules.name, [(zone, zone) for zone in rules.time_zones]) for rules in COUNTRIES.values()
     ]
-
-
-class NationalPhoneWidget(RegionalPhoneNumberWidget):
-    """A number of the form's country in its national format; Ivorian numbers in pairs
-    of digits, as written in Côte d'Ivoire ("27 22 44 10 10": libphonenumber's own
-    national format splits them "27 22 4 41010")."""
-
-    def format_value(self, value):
-        shown = super().format_value(value)
-        if self.region == "CI" and isinstance(value, PhoneNumber) and shown == value.as_national:
-            digits = phonenumbers.national_significant_number(value)
-            return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
-        return shown
 
 
 def read_phones_in(form: forms.Form, country: str | None, *names: str) -> None:

@@ -10,6 +10,7 @@ international form ("+44 20 7123 4567"), which is the one to dial from here.
 from __future__ import annotations
 
 import phonenumbers
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 # French numbering plan: metropolitan France and the overseas departments, all dialled
 # with a leading 0 from France.
@@ -62,3 +63,18 @@ def example(region: str, *, mobile: bool = True) -> str:
     )
     sample = phonenumbers.example_number_for_type(region, kind)
     return national(sample) if sample else ""
+
+
+class NationalPhoneWidget(RegionalPhoneNumberWidget):
+    """A form's number of its country shown back as people write it (``national``), so
+    "06 11 22 33 44" and "27 22 44 10 10" come back as typed, not in E.164."""
+
+    def format_value(self, value):
+        parsed = _parse(value) if value else None
+        if parsed is None:
+            return super().format_value(value)
+        home = FRENCH_PLAN if self.region in FRENCH_PLAN else {self.region}
+        if phonenumbers.region_code_for_number(parsed) in home:
+            return national(parsed)
+        # Another country's number keeps its prefix, so it reads back the same.
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -214,3 +214,14 @@ def test_without_a_mobile_the_sms_switch_is_disabled(site, alert_world):
     assert site.post(PREFERENCES, data).status_code == 302
     person.refresh_from_db()
     assert person.accepts_sms is False
+
+
+def test_the_phones_page_shows_the_numbers_as_people_write_them(site, commune, other_commune):
+    person = UserFactory(mobile=NEW_MOBILE, landline="+2252722441010")
+    site.force_login(person)
+    html = site.get(PHONES).content.decode()
+    assert 'value="06 22 33 44 55"' in html
+    # A number of another country keeps its international form, the one to dial.
+    assert 'value="+225 27 22 4 41010"' in html  # libphonenumber's international form
+    html = site.get(PHONES, HTTP_HOST="cocody.localhost").content.decode()
+    assert 'value="27 22 44 10 10"' in html

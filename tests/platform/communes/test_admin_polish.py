@@ -54,10 +54,9 @@ def test_the_town_hall_types_its_phone_in_its_country_format(
     assert response.status_code == 302
     commune.refresh_from_db()
     assert commune.contact_phone.as_e164 == stored
-    # Shown back in the country's national format (a foreign number: E.164).
+    # Shown back in the country's national format (a foreign number: with its prefix).
     form = client.get(url, HTTP_HOST=commune.site.hostname).content.decode()
-    shown = stored if typed.startswith("+") else typed
-    assert f'value="{shown}"' in form
+    assert f'value="{typed}"' in form
 
 
 def test_a_wrong_phone_is_a_french_form_error(client, other_commune):
