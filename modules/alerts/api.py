@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -177,7 +176,7 @@ def unread_of(user, alerts) -> set[int]:
 
 
 def visible(request, pk: int) -> Alert:
-    return get_object_or_404(selectors.alerts_visible_to(request.user, request.commune), pk=pk)
+    return selectors.access_alert(request.user, pk, commune=request.commune)
 
 
 def output(request, pk: int, *, status_code=status.HTTP_200_OK) -> Response:

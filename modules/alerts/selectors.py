@@ -16,6 +16,7 @@ A correction is visible to whoever sees the alert it corrects (same community).
 from __future__ import annotations
 
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
 
 from accounts.selectors import is_open_account
 from accounts.staff import is_platform_staff
@@ -79,6 +80,19 @@ def alerts_visible_to(user, commune: Commune) -> QuerySet[Alert]:
 def threads_visible_to(user, commune: Commune) -> QuerySet[Alert]:
     """Original alerts (not corrections) visible to ``user``: each shows its corrections."""
     return alerts_visible_to(user, commune).filter(corrects__isnull=True)
+
+
+def access_alert(user, pk: int, *, commune: Commune | None) -> Alert:
+    """The alert ``pk`` of ``commune`` when ``user`` may see it (site and API alike).
+
+    Http404 for a missing alert, another commune's and one ``user`` may not see alike.
+    """
+    alert = None
+    if commune is not None:
+        alert = alerts_visible_to(user, commune).filter(pk=pk).first()
+    if alert is None:
+        raise Http404
+    return alert
 
 
 def can_see(user, alert: Alert) -> bool:

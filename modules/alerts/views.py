@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -151,8 +151,7 @@ def send(request):
 
 
 def _visible_alert(request, pk: int) -> Alert:
-    commune = _commune(request)
-    return get_object_or_404(selectors.alerts_visible_to(request.user, commune), pk=pk)
+    return selectors.access_alert(request.user, pk, commune=getattr(request, "commune", None))
 
 
 @explained(

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -35,11 +34,11 @@ from rest_framework.views import APIView
 
 from api.permissions import ModuleEnabled
 from api.v1.community_serializers import CommunityRefSerializer
-from communities.models import Community, Membership
+from communities.models import Community
 from communities.selectors import access_community_as_member, is_referent
 from modules.twinning import services
 from modules.twinning.models import Twinning
-from modules.twinning.selectors import twinning_candidates, twinnings_of
+from modules.twinning.selectors import access_twinning, twinning_candidates, twinnings_of
 
 MODULE_LABEL = "twinning"
 TAGS = ["twinning"]
@@ -142,29 +141,7 @@ def referent_community(request, pk) -> Community:
 
 
 def twinning_for_member(request, pk) -> tuple[Twinning, Community]:
-    """A twinning involving a community of the path's commune of which the caller is a
-    member, with that community; 404 for anyone else."""
-    mine = Membership.objects.members().filter(user=request.user).values("community")
-    twinning = (
-        Twinning.objects.select_related("community_a__commune", "community_b__commune")
-        .filter(pk=pk)
-        .filter(
-            Q(community_a__in=mine, community_a__commune=request.commune)
-            | Q(community_b__in=mine, community_b__commune=request.commune)
-        )
-        .first()
-    )
-    if twinning is None:
-        raise Http404
-    member_of = set(
-        Membership.objects.members()
-        .filter(user=request.user, community__in=[twinning.community_a_id, twinning.community_b_id])
-        .values_list("community_id", flat=True)
-    )
-    community = (
-        twinning.community_a if twinning.community_a_id in member_of else twinning.community_b
-    )
-    return twinning, community
+    return access_twinning(request.user, pk, commune=request.commune)
 
 
 def output(twinning: Twinning, community: Community, *, status_code=status.HTTP_200_OK):

@@ -4,10 +4,40 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
-from communities.models import Community
+from accounts.selectors import is_open_account
+from communities.models import Community, Membership
 from communities.selectors import communities_near_community
 from modules.twinning.models import Twinning
+
+
+def access_twinning(user, pk: int, *, commune) -> tuple[Twinning, Community]:
+    """A twinning involving a community of ``commune`` of which ``user`` is a member, with
+    that community; Http404 for a missing twinning and someone else's alike."""
+    if commune is None or not is_open_account(user):
+        raise Http404
+    mine = Membership.objects.members().filter(user=user).values("community")
+    twinning = (
+        Twinning.objects.select_related("community_a__commune", "community_b__commune")
+        .filter(pk=pk)
+        .filter(
+            Q(community_a__in=mine, community_a__commune=commune)
+            | Q(community_b__in=mine, community_b__commune=commune)
+        )
+        .first()
+    )
+    if twinning is None:
+        raise Http404
+    member_of = set(
+        Membership.objects.members()
+        .filter(user=user, community__in=[twinning.community_a_id, twinning.community_b_id])
+        .values_list("community_id", flat=True)
+    )
+    community = (
+        twinning.community_a if twinning.community_a_id in member_of else twinning.community_b
+    )
+    return twinning, community
 
 
 def twinnings_of(community: Community, *, statuses=Twinning.OPEN) -> QuerySet[Twinning]:
