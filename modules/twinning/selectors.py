@@ -8,7 +8,7 @@ from django.http import Http404
 
 from accounts.selectors import is_open_account
 from communities.models import Community, Membership
-from communities.selectors import communities_near_community
+from communities.selectors import communities_near_community, is_referent
 from modules.twinning.models import Twinning
 
 
@@ -38,6 +38,29 @@ def access_twinning(user, pk: int, *, commune) -> tuple[Twinning, Community]:
         twinning.community_a if twinning.community_a_id in member_of else twinning.community_b
     )
     return twinning, community
+
+
+def _referent_of(user, community_id: int | None) -> bool:
+    return community_id is not None and is_referent(user, community_id)
+
+
+def can_answer_twinning(user, twinning: Twinning) -> bool:
+    """A référent of the community that was asked answers a proposal still open (TWN-1)."""
+    return twinning.status == Twinning.Status.PROPOSED and _referent_of(
+        user, twinning.answering_community_id()
+    )
+
+
+def can_end_twinning(user, twinning: Twinning) -> bool:
+    """A référent of either side ends an active twinning; the proposing side's may also
+    withdraw a proposal nobody answered yet (TWN-2)."""
+    if twinning.status == Twinning.Status.PROPOSED:
+        return _referent_of(user, twinning.proposing_community_id)
+    if twinning.status == Twinning.Status.ACTIVE:
+        return _referent_of(user, twinning.community_a_id) or _referent_of(
+            user, twinning.community_b_id
+        )
+    return False
 
 
 def twinnings_of(community: Community, *, statuses=Twinning.OPEN) -> QuerySet[Twinning]:

@@ -29,7 +29,12 @@ from communes.services import commune_url
 from communities.models import Community, HistoryEntry, Membership
 from communities.selectors import is_referent, referents_of
 from modules.twinning.models import Twinning
-from modules.twinning.selectors import is_within_reach, twinnings_of_commune
+from modules.twinning.selectors import (
+    can_answer_twinning,
+    can_end_twinning,
+    is_within_reach,
+    twinnings_of_commune,
+)
 from notifications.fanout import publish
 
 # Kinds of community history entry this module writes (declared in apps.py).
@@ -164,7 +169,7 @@ def twinning_decide(*, by, twinning: Twinning, accept: bool) -> Twinning:
     if twinning.status != Twinning.Status.PROPOSED:
         raise ValidationError(_("This proposal is no longer open."))
     answering = twinning.answering_community_id()
-    if not is_referent_of(by, answering):
+    if not can_answer_twinning(by, twinning):
         raise PermissionDenied(_("A référent of the other community must answer this proposal."))
     now = timezone.now()
     twinning.status = Twinning.Status.ACTIVE if accept else Twinning.Status.REFUSED
@@ -195,19 +200,11 @@ def twinning_end(*, by, twinning: Twinning) -> Twinning:
     """A référent of either side ends an active twinning; the proposing side may also
     withdraw a proposal nobody answered yet."""
     twinning = _lock_twinning(twinning)
-    if twinning.status == Twinning.Status.PROPOSED:
-        if not is_referent_of(by, twinning.proposing_community_id):
-            raise PermissionDenied(_("Only a référent of the community can do this."))
-        withdrawing = True
-    elif twinning.status == Twinning.Status.ACTIVE:
-        if not (
-            is_referent_of(by, twinning.community_a_id)
-            or is_referent_of(by, twinning.community_b_id)
-        ):
-            raise PermissionDenied(_("Only a référent of the community can do this."))
-        withdrawing = False
-    else:
+    if twinning.status not in (Twinning.Status.PROPOSED, Twinning.Status.ACTIVE):
         raise ValidationError(_("This twinning has already ended."))
+    if not can_end_twinning(by, twinning):
+        raise PermissionDenied(_("Only a référent of the community can do this."))
+    withdrawing = twinning.status == Twinning.Status.PROPOSED
     twinning.status = Twinning.Status.ENDED
     twinning.ended_by = by
     twinning.ended_at = timezone.now()

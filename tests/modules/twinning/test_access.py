@@ -70,3 +70,28 @@ def test_access_alert_is_the_same_404_for_missing_and_not_yours(alert_world, oth
     for user, pk, where in refused:
         with pytest.raises(Http404):
             access_alert(user, pk, commune=where)
+
+
+def test_can_answer_and_can_end_follow_the_twinning_rules(world, twinning):
+    from modules.twinning.selectors import can_answer_twinning, can_end_twinning
+
+    here, near = world.here_referent, world.near_referent
+    everyone = [here, near, world.here_member, world.near_member, world.far_referent]
+    # Active: either side's référent ends it; nobody answers.
+    assert [can_end_twinning(u, twinning) for u in everyone] == [True, True, False, False, False]
+    assert not any(can_answer_twinning(u, twinning) for u in everyone)
+    # Proposed by "here": "near"'s référent answers; "here"'s may withdraw it.
+    twinning.status = Twinning.Status.PROPOSED
+    assert [can_answer_twinning(u, twinning) for u in everyone] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert [can_end_twinning(u, twinning) for u in everyone] == [True, False, False, False, False]
+    # Ended: nothing left to do.
+    twinning.status = Twinning.Status.ENDED
+    assert not any(
+        can_end_twinning(u, twinning) or can_answer_twinning(u, twinning) for u in everyone
+    )
