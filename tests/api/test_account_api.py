@@ -11,6 +11,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from accounts.models import DeviceToken
+from tests.committing import commit_each_request
 from tests.factories import PASSWORD, UserFactory
 
 User = get_user_model()
@@ -21,14 +22,7 @@ STRONG = "Remparts-2026-marée"
 def api(django_capture_on_commit_callbacks):
     """An API client whose queued emails leave as each request ends."""
     client = APIClient()
-    request = client.request
-
-    def request_then_commit(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(**kwargs)
-
-    client.request = request_then_commit
-    return client
+    return commit_each_request(client, django_capture_on_commit_callbacks)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from accounts import tasks
 from accounts.models import PendingLocation
 from communes import demo
 from communes.models import Follow
+from tests.committing import commit_each_request
 
 User = get_user_model()
 REGISTER = "/api/v1/accounts/register/"
@@ -28,14 +29,7 @@ OUTSIDE = (
 @pytest.fixture
 def api(django_capture_on_commit_callbacks):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="fr")
-    request = client.request
-
-    def request_then_commit(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(**kwargs)
-
-    client.request = request_then_commit
-    return client
+    return commit_each_request(client, django_capture_on_commit_callbacks)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from modules.alerts import services as alerts
 from notifications import delivery, sms
 from notifications.models import Channel
+from tests.committing import commit_each_request
 from tests.factories import PASSWORD, UserFactory
 from tests.follows import validated
 
@@ -23,14 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(django_capture_on_commit_callbacks):
     client = APIClient()
-    request = client.request
-
-    def request_then_commit(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(**kwargs)
-
-    client.request = request_then_commit
-    return client
+    return commit_each_request(client, django_capture_on_commit_callbacks)
 
 
 def registration(**overrides):

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection
 
+from tests.committing import commit_each_request
 from tests.factories import PASSWORD, UserFactory
 
 User = get_user_model()
@@ -42,14 +43,7 @@ def link_in(message) -> str:
 def site(client, commune, django_capture_on_commit_callbacks):
     """The commune's site; emails queued on commit leave as each request ends."""
     client.defaults["HTTP_HOST"] = "saint-malo.localhost"
-    request = client.request
-
-    def request_then_commit(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(**kwargs)
-
-    client.request = request_then_commit
-    return client
+    return commit_each_request(client, django_capture_on_commit_callbacks)
 
 
 def test_registration_creates_an_unverified_account_and_sends_a_link(site, db):

@@ -20,6 +20,7 @@ from accounts import tasks
 from accounts.models import PendingLocation
 from communes import demo
 from communes.models import Follow
+from tests.committing import commit_each_request
 from tests.factories import PASSWORD, UserFactory
 from tests.fakes.geocoder import SAINT_MALO
 
@@ -52,14 +53,7 @@ def registration_data(**overrides):
 @pytest.fixture
 def site(client, commune, django_capture_on_commit_callbacks):
     client.defaults["HTTP_HOST"] = "saint-malo.localhost"
-    request = client.request
-
-    def request_then_commit(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(**kwargs)
-
-    client.request = request_then_commit
-    return client
+    return commit_each_request(client, django_capture_on_commit_callbacks)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from communes.models import Follow
 from modules.alerts import services as alerts
 from notifications import delivery, sms
 from notifications.models import Channel
+from tests.committing import commit_each_request
 from tests.factories import PASSWORD, UserFactory
 from tests.follows import validated
 
@@ -30,14 +31,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site(client, django_capture_on_commit_callbacks):
     client.defaults["HTTP_HOST"] = "saint-malo.localhost"
-    request = client.request
-
-    def request_then_commit(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(**kwargs)
-
-    client.request = request_then_commit
-    return client
+    return commit_each_request(client, django_capture_on_commit_callbacks)
 
 
 def registration(**overrides):
