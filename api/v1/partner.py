@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from django.core.validators import RegexValidator
-from django.db import transaction
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +22,6 @@ from drf_spectacular.utils import (
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
-from wagtail.log_actions import log
 
 from communes.models import Commune, HostingPartner, Plan
 from communes.selectors import (
@@ -31,9 +29,14 @@ from communes.selectors import (
     communes_managed_by,
     partners_for_user,
     plans_for_user,
-    user_can_manage_partner,
 )
-from communes.services import CommuneIdentity, commune_create, commune_update, module_set_enabled
+from communes.services import (
+    CommuneIdentity,
+    commune_create,
+    commune_update,
+    module_set_enabled,
+    plan_save,
+)
 from core.countries import COUNTRY_CHOICES
 from core.modules import registry
 from core.themes import theme_choices
@@ -409,22 +412,6 @@ class CommuneModuleSwitch(generics.GenericAPIView):
 # --- plans ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def _plan_save(*, by, plan: Plan, created: bool) -> Plan:
-    """Check the partner, the bracket and the name's uniqueness, then save and log.
-
-    To move into ``communes.services`` (``plan_create`` / ``plan_update``).
-    """
-    if not user_can_manage_partner(by, plan.hosting_partner):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
-    plan.full_clean()
-    plan.save()
-    log(instance=plan, action="wagtail.create" if created else "wagtail.edit", user=by)
-    return plan
-
-
 @extend_schema(tags=["partner"])
 class PlanListCreate(generics.ListAPIView):
     """Your hosting partners' subscription plans (price per population bracket)."""
@@ -447,7 +434,7 @@ class PlanListCreate(generics.ListAPIView):
     def post(self, request, *args, **kwargs):
         data = PlanCreateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        plan = _plan_save(by=request.user, plan=Plan(**data.validated_data), created=True)
+        plan = plan_save(by=request.user, plan=Plan(**data.validated_data), created=True)
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -476,7 +463,7 @@ class PlanDetail(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         for name, value in data.validated_data.items():
             setattr(plan, name, value)
-        plan = _plan_save(by=request.user, plan=plan, created=False)
+        plan = plan_save(by=request.user, plan=plan, created=False)
         return Response(PlanSerializer(plan).data)
 
 

@@ -40,7 +40,13 @@ from communes.forms import (
 )
 from communes.models import Commune, HostingPartner, Plan
 from communes.selectors import communes_managed_by, is_partner_staff, plans_for_user
-from communes.services import CommuneIdentity, commune_create, commune_update, module_set_enabled
+from communes.services import (
+    CommuneIdentity,
+    commune_create,
+    commune_update,
+    module_set_enabled,
+    plan_save,
+)
 from communes.territory import territory_update
 from core.admin_labels import FEMININE, MASCULINE, FrenchGenderMixin
 from core.forms import add_service_errors
@@ -355,6 +361,16 @@ class CommuneViewSet(FrenchGenderMixin, NoDeleteModelViewSet):
 # --- plans --------------------------------------------------------------------------
 
 
+class PlanCreateView(generic.CreateView):
+    def save_instance(self):
+        return plan_save(by=self.request.user, plan=self.form.instance, created=True)
+
+
+class PlanEditView(ScopedEditView):
+    def save_instance(self):
+        return plan_save(by=self.request.user, plan=self.form.instance, created=False)
+
+
 class PlanViewSet(FrenchGenderMixin, NoDeleteModelViewSet):
     model_gender = FEMININE  # une formule
     model = Plan
@@ -364,7 +380,8 @@ class PlanViewSet(FrenchGenderMixin, NoDeleteModelViewSet):
     menu_order = 251
     add_to_admin_menu = True
     index_view_class = ScopedIndexView
-    edit_view_class = ScopedEditView
+    add_view_class = PlanCreateView
+    edit_view_class = PlanEditView
     list_display = [
         "name",
         Column("hosting_partner", label=_("hosting partner")),

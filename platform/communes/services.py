@@ -75,6 +75,17 @@ def _check_partner(user, partner: HostingPartner) -> None:
         raise PermissionDenied(_("You do not manage this hosting partner."))
 
 
+@transaction.atomic
+def plan_save(*, by, plan: Plan, created: bool) -> Plan:
+    """Save a subscription plan of a partner ``by`` manages: checked (bracket, name unique
+    per partner) and logged. The API and the Wagtail plan admin both call it."""
+    _check_partner(by, plan.hosting_partner)
+    plan.full_clean()
+    plan.save()
+    log(instance=plan, action="wagtail.create" if created else "wagtail.edit", user=by)
+    return plan
+
+
 def _full_clean(commune: Commune, *, exclude: list[str] | None = None) -> None:
     try:
         commune.full_clean(exclude=exclude)
