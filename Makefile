@@ -40,13 +40,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q ".[test]"
 	@touch $@
 
+# The checkout's source roots (platform/ and the top level) on the virtualenv's path, so
+# every tool run from it (lint-imports, python -c, later mypy) imports config, core… as
+# manage.py and pytest do, without PYTHONPATH.
+$(VENV)/.paths: $(VENV)/.installed
+	@printf '%s\n%s\n' "$(CURDIR)/platform" "$(CURDIR)" \
+	  > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/voisinage.pth"
+	@touch $@
+
 setup:
 	@$(MAKE) --no-print-directory system-packages PACKAGES="$(DEMO_PACKAGES)"
-	@$(MAKE) --no-print-directory $(VENV)/.installed
+	@$(MAKE) --no-print-directory $(VENV)/.paths
 
 setup-test:
 	@$(MAKE) --no-print-directory system-packages PACKAGES="$(TEST_PACKAGES)"
-	@$(MAKE) --no-print-directory $(VENV)/.installed
+	@$(MAKE) --no-print-directory $(VENV)/.paths
 	@$(MAKE) --no-print-directory node_modules/.package-lock.json
 
 # npm's own record of what it installed: reinstalled when package-lock.json is newer.
@@ -69,7 +77,7 @@ demo: demo-data
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	PYTHONPATH=platform:. $(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache
 
 format:
 	$(VENV)/bin/ruff check --fix .
