@@ -32,19 +32,13 @@ from communes.services import (
     follow_leave,
     follow_request,
 )
+from core.openapi import COMMUNE_SLUG
 from privacy.matrix import attach_cards
 from privacy.serializers import PersonSerializer
 
 TAGS = ["follows"]
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
 
-COMMUNE_SLUG = OpenApiParameter(
-    "commune_slug",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description=_("Slug of the commune."),
-    pattern=r"^[-a-zA-Z0-9_]+$",
-)
 FOLLOW_ID = OpenApiParameter(
     "follow_id",
     {"type": "integer", "minimum": 1},

@@ -39,6 +39,7 @@ from communes.services import (
 )
 from core.countries import COUNTRY_CHOICES
 from core.modules import registry
+from core.openapi import COMMUNE_SLUG
 from core.themes import theme_choices
 
 POSITIVE_INT_MAX = 2_147_483_647
@@ -71,13 +72,6 @@ class IsHostingStaff(permissions.BasePermission):
         return cached
 
 
-COMMUNE_SLUG_PARAMETER = OpenApiParameter(
-    "commune_slug",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description=_("Slug of one of your communes."),
-    pattern=r"^[-a-zA-Z0-9_]+$",
-)
 PLAN_ID_PARAMETER = OpenApiParameter(
     "id",
     {"type": "integer", "minimum": 0},
@@ -325,7 +319,7 @@ class CommuneListCreate(generics.ListAPIView):
         return Response(PartnerCommuneSerializer(commune).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["partner"], parameters=[COMMUNE_SLUG_PARAMETER])
+@extend_schema(tags=["partner"], parameters=[COMMUNE_SLUG])
 class CommuneDetail(generics.GenericAPIView):
     """One of your communes: read it, or change its identity, contact details, theme or plan."""
 
@@ -353,7 +347,7 @@ class CommuneDetail(generics.GenericAPIView):
         return Response(PartnerCommuneSerializer(commune).data)
 
 
-@extend_schema(tags=["partner"], parameters=[COMMUNE_SLUG_PARAMETER])
+@extend_schema(tags=["partner"], parameters=[COMMUNE_SLUG])
 class CommuneModuleList(generics.GenericAPIView):
     """Every installed module, with whether it is on for this commune."""
 
@@ -370,7 +364,7 @@ class CommuneModuleList(generics.GenericAPIView):
         return Response(ModuleStateSerializer(module_states(commune), many=True).data)
 
 
-@extend_schema(tags=["partner"], parameters=[COMMUNE_SLUG_PARAMETER, MODULE_PARAMETER])
+@extend_schema(tags=["partner"], parameters=[COMMUNE_SLUG, MODULE_PARAMETER])
 class CommuneModuleSwitch(generics.GenericAPIView):
     """Switch a module on or off for this commune; its data is kept either way."""
 

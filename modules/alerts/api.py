@@ -39,6 +39,7 @@ from api.v1.community_serializers import CommunityRefSerializer
 from communes.roles import SEND_ALERTS
 from communes.selectors import commune_permission
 from communities.selectors import community_of
+from core.openapi import COMMUNE_SLUG
 from modules.alerts import selectors, services
 from modules.alerts.forms import CONFIRM_REQUIRED
 from modules.alerts.models import Alert
@@ -49,12 +50,6 @@ from privacy.matrix import alert_author_name
 MODULE_LABEL = "alerts"
 TAGS = ["alerts"]
 
-COMMUNE_SLUG = OpenApiParameter(
-    "commune_slug",
-    {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
-    OpenApiParameter.PATH,
-    description="Slug of the commune.",
-)
 ALERT_ID = OpenApiParameter(
     "alert_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="Id."
 )

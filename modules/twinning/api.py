@@ -36,6 +36,7 @@ from api.permissions import ModuleEnabled
 from api.v1.community_serializers import CommunityRefSerializer
 from communities.models import Community
 from communities.selectors import access_community_as_member, is_referent
+from core.openapi import COMMUNE_SLUG
 from modules.twinning import services
 from modules.twinning.models import Twinning
 from modules.twinning.selectors import access_twinning, twinning_candidates, twinnings_of
@@ -43,12 +44,6 @@ from modules.twinning.selectors import access_twinning, twinning_candidates, twi
 MODULE_LABEL = "twinning"
 TAGS = ["twinning"]
 
-COMMUNE_SLUG = OpenApiParameter(
-    "commune_slug",
-    {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
-    OpenApiParameter.PATH,
-    description="Slug of the commune.",
-)
 COMMUNITY_ID = OpenApiParameter(
     "community_id",
     {"type": "integer", "minimum": 1},
