@@ -26,20 +26,22 @@ from dataclasses import dataclass
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.types import StrOrPromise
+
 
 @dataclass(frozen=True)
 class CountryRules:
     code: str
-    name: str
+    name: StrOrPromise
     official_code_pattern: re.Pattern
-    official_code_help: str
+    official_code_help: StrOrPromise
     postal_code_pattern: re.Pattern | None
     time_zones: tuple[str, ...]
     phone_prefix: str
     default_language: str = "fr"
     # (service, number) in the order they are recalled; a service of "" is a general
     # emergency number (112), named without a service.
-    emergency_numbers: tuple[tuple[str, str], ...] = ()
+    emergency_numbers: tuple[tuple[StrOrPromise, str], ...] = ()
 
 
 POLICE = pgettext_lazy("emergency service", "police")

@@ -23,6 +23,8 @@ from django.http import Http404
 from django.urls import URLPattern, URLResolver, include
 from django.utils.module_loading import import_string
 
+from core.types import StrOrPromise
+
 REQUIRED_ATTRIBUTES = ("module_label", "verbose_name", "description", "url_prefix")
 
 # Declarations that are tuples. The entries of ``rubrics``, ``notification_kinds`` and
@@ -61,7 +63,7 @@ class HistoryKind:
     """A kind of entry a module writes in a community's history (``communities``)."""
 
     key: str  # at most 30 characters, unique among the core's and the modules' kinds
-    label: str
+    label: StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class ReportableKind:
     key: str
     model: str
     commune: str
-    label: str
+    label: StrOrPromise
     space: str = ""
 
 
@@ -133,7 +135,7 @@ class PlatformModule(AppConfig):
     """
 
     module_label: str = ""
-    description = ""
+    description: StrOrPromise = ""
     default_enabled: bool = True
     url_prefix: str = ""
     site_urls: str | None = None
@@ -284,7 +286,7 @@ class ModuleRegistry:
         except KeyError:
             raise LookupError(f"No module {label!r} is installed.") from None
 
-    def choices(self) -> list[tuple[str, str]]:
+    def choices(self) -> list[tuple[str, StrOrPromise]]:
         return [(m.module_label, m.verbose_name) for m in self._modules.values()]
 
     def for_app(self, app_label: str) -> PlatformModule | None:

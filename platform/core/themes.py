@@ -19,6 +19,8 @@ from django.template.loaders.cached import Loader as DjangoCachedLoader
 from django.template.loaders.filesystem import Loader as FilesystemLoader
 from django.utils.translation import gettext_lazy as _
 
+from core.types import StrOrPromise
+
 _current_theme: ContextVar[str | None] = ContextVar("voisinage_theme", default=None)
 
 
@@ -41,7 +43,7 @@ def available_themes() -> dict[str, Theme]:
     return themes
 
 
-def theme_choices() -> list[tuple[str, str]]:
+def theme_choices() -> list[tuple[str, StrOrPromise]]:
     # Labels are stored in theme.json in French and marked here for translation.
     return [(t.name, _(t.label)) for t in available_themes().values()]
 

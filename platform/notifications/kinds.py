@@ -24,6 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.types import StrOrPromise
+
 
 class Frequency(models.TextChoices):
     OFF = "off", _("Off")
@@ -38,8 +40,8 @@ DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)
 @dataclass(frozen=True)
 class Rubric:
     key: str
-    label: str
-    help_text: str = ""
+    label: StrOrPromise
+    help_text: StrOrPromise = ""
     frequency: str = Frequency.INSTANT  # defaults, for people who never chose
     email: bool = True
     push: bool = True
@@ -90,7 +92,7 @@ class NotificationKind:
 
     key: str
     rubric: str
-    label: str
+    label: StrOrPromise
     module: str = ""
     urgent: bool = False  # push with high priority (alerts)
     # False while the app still sends this kind's e-mail itself (its wording is
