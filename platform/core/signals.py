@@ -9,8 +9,10 @@ the module checking anything.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from inspect import iscoroutinefunction
+from typing import Any
 
 from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.apps import apps
@@ -50,7 +52,9 @@ class _Guarded:
     def __init__(self, receiver, weak: bool) -> None:
         if weak:
             is_method = hasattr(receiver, "__self__") and hasattr(receiver, "__func__")
-            self._ref = (weakref.WeakMethod if is_method else weakref.ref)(receiver)
+            self._ref: Callable[[], Any] = (weakref.WeakMethod if is_method else weakref.ref)(
+                receiver
+            )
         else:
             self._ref = lambda: receiver
         self._label: str | object | None = _SKIPPED  # computed at the first call
@@ -67,9 +71,10 @@ class _Guarded:
 
 def _guard(receiver, weak: bool):
     state = _Guarded(receiver, weak)
+    guarded: Callable[..., Any]
     if iscoroutinefunction(receiver):
 
-        async def guarded(*, signal, sender, **named):
+        async def guarded_async(*, signal, sender, **named):
             original = state.receiver
             if original is None:
                 return _SKIPPED
@@ -78,10 +83,10 @@ def _guard(receiver, weak: bool):
                 return _SKIPPED
             return await original(signal=signal, sender=sender, **named)
 
-        markcoroutinefunction(guarded)
+        guarded = markcoroutinefunction(guarded_async)
     else:
 
-        def guarded(*, signal, sender, **named):
+        def guarded_sync(*, signal, sender, **named):
             original = state.receiver
             if original is None:
                 return _SKIPPED
@@ -90,7 +95,8 @@ def _guard(receiver, weak: bool):
                 return _SKIPPED
             return original(signal=signal, sender=sender, **named)
 
-    guarded.state = state
+        guarded = guarded_sync
+    guarded.state = state  # type: ignore[attr-defined]  # read back by CommuneModuleSignal
     return guarded
 
 
