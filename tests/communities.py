@@ -10,7 +10,7 @@ import math
 
 from django.contrib.gis.geos import Point, Polygon
 
-from communities import services
+from communities import selectors, services
 from communities.models import Membership
 from tests.factories import UserFactory
 from tests.follows import root, validated
@@ -73,7 +73,7 @@ def join(community, user):
         Membership.objects.referents().filter(community=community).select_related("user").first()
     )
     decider = referent.user if referent else root()
-    if not services.can_decide(decider, membership):
+    if not selectors.can_decide(decider, membership):
         decider = root()  # a superuser: platform staff
     services.membership_decide(membership=membership, by=decider, accept=True)
     return user

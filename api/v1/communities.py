@@ -13,7 +13,9 @@
   ``merge-proposals/``; members: ``invitations/``.
 
 Rules live in ``communities.services``: their ValidationErrors become 400s
-with field messages, their PermissionDenied 403s (``api.exceptions``).
+with field messages, their PermissionDenied 403s (``api.exceptions``). Reads,
+who may see a community (``selectors.access_community``) and the ``can_<verb>``
+rules are ``communities.selectors``, shared with the site and the admin.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -36,8 +38,6 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import open_account_q
-from accounts.staff import is_platform_staff
 from api.schema import VALIDATION
 from api.v1.community_serializers import (
     CommunityCreateInputSerializer,
@@ -59,21 +59,9 @@ from api.v1.community_serializers import (
     PointQuerySerializer,
     ReferentChangeInputSerializer,
 )
-from communities import services
+from communities import selectors, services
 from communities.models import Community, Membership, MergeProposal
-from communities.selectors import (
-    access_community_as_member,
-    communities_near,
-    community_covering,
-    current_membership,
-    history_of,
-    is_member,
-    is_referent,
-    members_of,
-    membership_in,
-    pending_requests,
-    public_communities,
-)
+from core.openapi import path_id
 from privacy.matrix import (
     applicant_card,
     build_card,
@@ -86,73 +74,39 @@ from privacy.matrix import (
 
 TAGS = ["communities"]
 
-COMMUNITY_ID = OpenApiParameter(
-    "community_id",
-    {"type": "integer", "minimum": 1},
-    OpenApiParameter.PATH,
-    description="Id of the community.",
-)
-REQUEST_ID = OpenApiParameter(
-    "request_id",
-    {"type": "integer", "minimum": 1},
-    OpenApiParameter.PATH,
-    description="Id of the request to join the community.",
-)
-PROPOSAL_ID = OpenApiParameter(
-    "proposal_id",
-    {"type": "integer", "minimum": 1},
-    OpenApiParameter.PATH,
-    description="Id of the merge proposal.",
-)
+COMMUNITY_ID = path_id("community_id", "Id of the community.")
+REQUEST_ID = path_id("request_id", "Id of the request to join the community.")
+PROPOSAL_ID = path_id("proposal_id", "Id of the merge proposal.")
 INVALID = OpenApiResponse(VALIDATION, description="Invalid input: messages by field.")
 NOT_FOUND = OpenApiResponse(description="Not found, or not visible to you.")
+CANNOT_DECIDE = gettext_lazy("You cannot decide on requests to join this community.")
+ONLY_REFERENTS = gettext_lazy("Only a référent of the community can do this.")
 
 
 # --- helpers -----------------------------------------------------------------------------
 
 
-def communities_for_api():
-    """Communities with what the public serializers read, in the same query."""
-    return (
-        Community.objects.select_related("commune", "commune__site", "showcase_page")
-        .with_member_count()
-        .order_by("commune__country", "commune__name", "name", "pk")
+def community_for(user, pk, *, as_: str, refusal: str) -> Community:
+    """``selectors.access_community(user, pk, as_=as_)``, except that a member of the
+    community who lacks the role gets 403 with ``refusal`` instead of 404: a member
+    learns why; anyone else, a pending member included, learns nothing (CTY-4)."""
+    try:
+        return selectors.access_community(user, pk, as_=as_)
+    except Http404:
+        if selectors.is_member(user, pk):
+            raise PermissionDenied(str(refusal)) from None
+        raise
+
+
+def public_community(user, pk) -> Community:
+    """Any community, with what the public serializers read (404 when there is none)."""
+    return selectors.access_community(
+        user, pk, as_=selectors.PUBLIC, queryset=selectors.public_communities()
     )
 
 
-def community_or_404(pk) -> Community:
-    community = Community.objects.select_related("commune").filter(pk=pk).first()
-    if community is None:
-        raise Http404
-    return community
-
-
-def decider_community(user, pk) -> Community:
-    """The community ``pk`` if ``user`` decides on its requests (CTY-4).
-
-    A member who may not decide gets 403; anyone else 404, a pending member
-    included: they learn nothing of the community beyond its public data.
-    """
-    community = community_or_404(pk)
-    if services.can_decide(user, Membership(community=community)):
-        return community
-    if is_member(user, community):
-        raise PermissionDenied(_("You cannot decide on requests to join this community."))
-    raise Http404
-
-
-def referent_community(user, pk) -> Community:
-    """The community ``pk`` for its référents and the platform's staff (403 for other members)."""
-    community = community_or_404(pk)
-    if is_platform_staff(user) or is_referent(user, community):
-        return community
-    if is_member(user, community):
-        raise PermissionDenied(_("Only a référent of the community can do this."))
-    raise Http404
-
-
 def person_or_400(pk: int, field: str = "member"):
-    person = get_user_model().objects.filter(open_account_q(), pk=pk).first()
+    person = selectors.open_account(pk)
     if person is None:
         raise DjangoValidationError({field: _("This person is not a member of the community.")})
     return person
@@ -179,13 +133,8 @@ def member_entry(person) -> dict:
 
 def my_community_data(user) -> dict:
     """The caller's pending request or membership, and their last request if refused."""
-    current = current_membership(user)
-    latest = (
-        Membership.objects.filter(user=user)
-        .select_related("community__commune")
-        .order_by("-requested_at", "-pk")
-        .first()
-    )
+    current = selectors.current_membership(user)
+    latest = selectors.last_membership(user)
     refusal = None
     if latest is not None and latest.status == Membership.Status.REFUSED:
         refusal = {
@@ -228,18 +177,12 @@ class CommunityListCreateApi(PublicReadMixin, generics.ListAPIView):
         filters = CommunityFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        if "near" not in data:
-            qs = public_communities(country=data.get("country", ""), commune=data.get("commune"))
-            return qs.select_related("commune__site", "showcase_page")
-        meters = data.get("distance", settings.COMMUNITY_NEAR_METERS)
-        qs = communities_near(data["near"], meters).select_related(
-            "commune", "commune__site", "showcase_page"
+        return selectors.public_communities(
+            country=data.get("country", ""),
+            commune=data.get("commune"),
+            near=data.get("near"),
+            meters=data.get("distance", settings.COMMUNITY_NEAR_METERS),
         )
-        if data.get("country"):
-            qs = qs.filter(commune__country=data["country"])
-        if data.get("commune") is not None:
-            qs = qs.filter(commune=data["commune"])
-        return qs.with_member_count()
 
     @extend_schema(
         tags=TAGS,
@@ -304,7 +247,7 @@ class CommunityListCreateApi(PublicReadMixin, generics.ListAPIView):
                 name=data.validated_data["name"],
                 area=data.validated_data["boundary"],
             )
-        community = communities_for_api().get(pk=community.pk)
+        community = public_community(request.user, community.pk)
         return Response(
             CommunityDetailSerializer(community, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -317,9 +260,7 @@ class CommunityDetailApi(PublicReadMixin, APIView):
     parser_classes = [JSONParser]
 
     def output(self, pk) -> Response:
-        community = communities_for_api().filter(pk=pk).first()
-        if community is None:
-            raise Http404
+        community = public_community(self.request.user, pk)
         return Response(
             CommunityDetailSerializer(community, context={"request": self.request}).data
         )
@@ -349,7 +290,7 @@ class CommunityDetailApi(PublicReadMixin, APIView):
         responses={200: CommunityDetailSerializer},
     )
     def patch(self, request, community_id: int):
-        community = community_or_404(community_id)
+        community = selectors.access_community(request.user, community_id, as_=selectors.PUBLIC)
         data = CommunityUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = data.validated_data
@@ -398,10 +339,12 @@ class CommunityCoveringApi(APIView):
     def get(self, request):
         point = PointQuerySerializer(data=request.query_params)
         point.is_valid(raise_exception=True)
-        community = community_covering((point.validated_data["lon"], point.validated_data["lat"]))
+        community = selectors.community_covering(
+            (point.validated_data["lon"], point.validated_data["lat"])
+        )
         if community is None:
             raise Http404
-        community = communities_for_api().get(pk=community.pk)
+        community = public_community(request.user, community.pk)
         return Response(CommunityDetailSerializer(community, context={"request": request}).data)
 
 
@@ -439,7 +382,7 @@ class MyCommunityApi(APIView):
         responses={204: None, 400: INVALID, 404: NOT_FOUND},
     )
     def delete(self, request):
-        current = current_membership(request.user)
+        current = selectors.current_membership(request.user)
         if current is None:
             raise Http404
         if current.status == Membership.Status.PENDING:
@@ -464,8 +407,13 @@ class MembershipRequestListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
-        community = decider_community(self.request.user, self.kwargs["community_id"])
-        return pending_requests(community)
+        community = community_for(
+            self.request.user,
+            self.kwargs["community_id"],
+            as_=selectors.DECIDER,
+            refusal=CANNOT_DECIDE,
+        )
+        return selectors.pending_requests(community)
 
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many"):
@@ -506,8 +454,8 @@ class MembershipRequestListCreateApi(generics.ListAPIView):
         responses={201: MyCommunitySerializer, 200: MyCommunitySerializer},
     )
     def post(self, request, community_id: int):
-        community = community_or_404(community_id)
-        existed = membership_in(request.user, community) is not None
+        community = selectors.access_community(request.user, community_id, as_=selectors.PUBLIC)
+        existed = selectors.membership_in(request.user, community) is not None
         services.membership_request(user=request.user, community=community)
         return Response(
             MyCommunitySerializer(my_community_data(request.user)).data,
@@ -531,12 +479,10 @@ class MembershipDecisionApi(APIView):
         responses={200: MembershipRequestSerializer},
     )
     def post(self, request, community_id: int, request_id: int):
-        community = decider_community(request.user, community_id)
-        membership = (
-            Membership.objects.filter(pk=request_id, community=community)
-            .select_related("user")
-            .first()
+        community = community_for(
+            request.user, community_id, as_=selectors.DECIDER, refusal=CANNOT_DECIDE
         )
+        membership = selectors.request_of(community, request_id)
         if membership is None:
             raise Http404
         data = MembershipDecisionInputSerializer(data=request.data)
@@ -565,8 +511,8 @@ class MemberListApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return get_user_model().objects.none()
-        community = access_community_as_member(self.request.user, self.kwargs["community_id"])
-        return with_relations(self.request.user, members_of(community))
+        community = selectors.access_community(self.request.user, self.kwargs["community_id"])
+        return with_relations(self.request.user, selectors.members_of(community))
 
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many"):
@@ -599,8 +545,8 @@ class HistoryListApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Community.objects.none()
-        community = access_community_as_member(self.request.user, self.kwargs["community_id"])
-        return history_of(community)
+        community = selectors.access_community(self.request.user, self.kwargs["community_id"])
+        return selectors.history_of(community)
 
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many"):
@@ -653,7 +599,7 @@ class ReferentChangeApi(APIView):
         responses={200: MemberSerializer},
     )
     def post(self, request, community_id: int):
-        community = community_or_404(community_id)
+        community = selectors.access_community(request.user, community_id, as_=selectors.PUBLIC)
         data = ReferentChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         action = data.validated_data["action"]
@@ -668,7 +614,7 @@ class ReferentChangeApi(APIView):
             }[action]
             membership = change(by=request.user, community=community, user=person)
         person = (
-            with_relations(request.user, members_of(community))
+            with_relations(request.user, selectors.members_of(community))
             .filter(pk=membership.user_id)
             .first()
         )
@@ -696,7 +642,7 @@ class ExclusionRequestApi(APIView):
         responses={201: ExclusionSerializer},
     )
     def post(self, request, community_id: int):
-        community = community_or_404(community_id)
+        community = selectors.access_community(request.user, community_id, as_=selectors.PUBLIC)
         data = ExclusionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         member = person_or_400(data.validated_data["member"])
@@ -733,7 +679,7 @@ class InvitationApi(APIView):
         responses={201: InvitationSerializer},
     )
     def post(self, request, community_id: int):
-        community = community_or_404(community_id)
+        community = selectors.access_community(request.user, community_id, as_=selectors.PUBLIC)
         data = InvitationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation = services.invitation_send(
@@ -748,10 +694,6 @@ class InvitationApi(APIView):
 # --- merges -------------------------------------------------------------------------------------
 
 
-def proposals_for_api():
-    return MergeProposal.objects.select_related("kept__commune", "absorbed__commune")
-
-
 class MergeProposalListCreateApi(generics.ListAPIView):
     """Open merge proposals of the community (GET); propose one (POST) (CTY-12)."""
 
@@ -763,13 +705,13 @@ class MergeProposalListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return MergeProposal.objects.none()
-        community = referent_community(self.request.user, self.kwargs["community_id"])
-        return (
-            proposals_for_api()
-            .filter(Q(kept=community) | Q(absorbed=community))
-            .filter(status__in=[MergeProposal.Status.OPEN, MergeProposal.Status.AGREED])
-            .order_by("-proposed_at", "-pk")
+        community = community_for(
+            self.request.user,
+            self.kwargs["community_id"],
+            as_=selectors.REFERENT_OR_STAFF,
+            refusal=ONLY_REFERENTS,
         )
+        return selectors.open_merge_proposals(community)
 
     @extend_schema(
         tags=TAGS,
@@ -800,29 +742,22 @@ class MergeProposalListCreateApi(generics.ListAPIView):
         responses={201: MergeProposalSerializer},
     )
     def post(self, request, community_id: int):
-        community = community_or_404(community_id)
+        community = selectors.access_community(request.user, community_id, as_=selectors.PUBLIC)
         data = MergeProposeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        other = Community.objects.filter(pk=data.validated_data["other"]).first()
-        if other is None:
-            raise DjangoValidationError({"other": _("There is no community with this id.")})
+        try:
+            other = selectors.access_community(
+                request.user, data.validated_data["other"], as_=selectors.PUBLIC
+            )
+        except Http404:
+            raise DjangoValidationError(
+                {"other": _("There is no community with this id.")}
+            ) from None
         proposal = services.merge_propose(
             by=request.user, community=community, other=other, keep=data.validated_data["keep"]
         )
-        proposal = proposals_for_api().get(pk=proposal.pk)
+        proposal = selectors.merge_proposals().get(pk=proposal.pk)
         return Response(MergeProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
-
-
-def proposal_or_404(user, pk) -> MergeProposal:
-    """A proposal for the référents of either community and the platform's staff only."""
-    proposal = proposals_for_api().filter(pk=pk).first()
-    if proposal is None or not (
-        is_platform_staff(user)
-        or is_referent(user, proposal.kept)
-        or (proposal.absorbed is not None and is_referent(user, proposal.absorbed))
-    ):
-        raise Http404
-    return proposal
 
 
 class MergeAgreeApi(APIView):
@@ -842,9 +777,11 @@ class MergeAgreeApi(APIView):
     )
     def post(self, request, proposal_id: int):
         proposal = services.merge_agree(
-            by=request.user, proposal=proposal_or_404(request.user, proposal_id)
+            by=request.user, proposal=selectors.access_merge_proposal(request.user, proposal_id)
         )
-        return Response(MergeProposalSerializer(proposals_for_api().get(pk=proposal.pk)).data)
+        return Response(
+            MergeProposalSerializer(selectors.merge_proposals().get(pk=proposal.pk)).data
+        )
 
 
 class MergeCancelApi(APIView):
@@ -861,9 +798,11 @@ class MergeCancelApi(APIView):
     )
     def post(self, request, proposal_id: int):
         proposal = services.merge_cancel(
-            by=request.user, proposal=proposal_or_404(request.user, proposal_id)
+            by=request.user, proposal=selectors.access_merge_proposal(request.user, proposal_id)
         )
-        return Response(MergeProposalSerializer(proposals_for_api().get(pk=proposal.pk)).data)
+        return Response(
+            MergeProposalSerializer(selectors.merge_proposals().get(pk=proposal.pk)).data
+        )
 
 
 urlpatterns = [

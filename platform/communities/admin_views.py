@@ -18,8 +18,9 @@ of every community of the commune and the police contact.
 
 Every write goes through ``communities.services`` (or
 ``communes.services.partner_settings_update`` for the commune's
-settings); a service's refusal becomes a message or a form error. People are
-shown through the privacy matrix (``privacy.matrix``), one query per list.
+settings) inside ``core.forms.service_errors``: a service's refusal becomes a
+message or a form error. Every read is a ``communities.selectors`` queryset (one
+query per list). People are shown through the privacy matrix (``privacy.matrix``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -46,7 +46,7 @@ from communes.models import Commune
 from communes.roles import MANAGE_STAFF
 from communes.selectors import commune_permission, communes_of_staff
 from communes.services import PARTNER_SETTINGS_FIELDS, partner_settings_update
-from communities import services
+from communities import selectors, services
 from communities.admin_forms import (
     AreaCapForm,
     BoundaryForm,
@@ -55,16 +55,8 @@ from communities.admin_forms import (
     PartnerSettingsForm,
     ValidationModeForm,
 )
-from communities.models import (
-    Community,
-    CommunityPage,
-    Exclusion,
-    Membership,
-    MergeProposal,
-    ValidationMode,
-)
-from communities.selectors import communities_near_community
-from core.forms import add_service_errors
+from communities.models import Community, ValidationMode
+from core.forms import service_errors
 from privacy.matrix import attach_cards, cards_by_id, former_member_card
 
 PAGE_SIZE = 30
@@ -118,14 +110,6 @@ def mode_label(community: Community) -> tuple[str, bool]:
     return str(ValidationMode(community.effective_validation_mode).label), imposed
 
 
-def show_errors(request, error: ValidationError | PermissionDenied) -> None:
-    if isinstance(error, PermissionDenied):
-        messages.error(request, str(error) or _("You cannot do this."))
-        return
-    for message in error.messages:
-        messages.error(request, message)
-
-
 def form_errors(request, form) -> None:
     for errors in form.errors.values():
         for message in errors:
@@ -166,61 +150,6 @@ class PlatformStaffMixin:
         ]
 
 
-# --- queries (constant number per list) ---------------------------------------------------
-
-
-def communities_for_staff(query: str = ""):
-    communities = Community.objects.select_related("commune").with_member_count()
-    query = query.strip()
-    if query:
-        communities = communities.filter(
-            Q(name__icontains=query) | Q(commune__name__icontains=query)
-        )
-    return communities.order_by("commune__name", "name", "pk")
-
-
-def requests_for_platform_staff():
-    """Pending requests the platform's staff decide: escalated ones (CTY-5) and those of
-    communities whose mode in force is "by the platform's staff" (CTY-4, COM-2)."""
-    imposed = Q(community__commune__is_partner=True) & ~Q(
-        community__commune__community_validation_mode=""
-    )
-    staff_mode = (
-        imposed & Q(community__commune__community_validation_mode=ValidationMode.PLATFORM_STAFF)
-    ) | (~imposed & Q(community__validation_mode=ValidationMode.PLATFORM_STAFF))
-    return (
-        Membership.objects.pending()
-        .filter(Q(escalated_at__isnull=False) | staff_mode)
-        .select_related("community", "community__commune")
-        .order_by("requested_at", "pk")
-    )
-
-
-def requested_exclusions():
-    return (
-        Exclusion.objects.filter(status=Exclusion.Status.REQUESTED)
-        .select_related("community", "community__commune")
-        .order_by("requested_at", "pk")
-    )
-
-
-def executed_exclusions():
-    """Executed exclusions that still keep the person out (none lifted yet)."""
-    return (
-        Exclusion.objects.filter(status=Exclusion.Status.EXECUTED, lifted_at__isnull=True)
-        .select_related("community", "community__commune")
-        .order_by("-decided_at", "-pk")
-    )
-
-
-def agreed_merges():
-    return (
-        MergeProposal.objects.filter(status=MergeProposal.Status.AGREED, absorbed__isnull=False)
-        .select_related("kept", "kept__commune", "absorbed")
-        .order_by("proposed_at", "pk")
-    )
-
-
 # --- communities (platform staff) ----------------------------------------------------------
 
 
@@ -234,7 +163,7 @@ class CommunityListView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateV
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "")
-        page = Paginator(communities_for_staff(query), PAGE_SIZE).get_page(
+        page = Paginator(selectors.communities_for_staff(query), PAGE_SIZE).get_page(
             self.request.GET.get("p")
         )
         rows = [annotate_row(community) for community in page.object_list]
@@ -257,14 +186,12 @@ class CommunityDetailView(PlatformStaffMixin, WagtailAdminTemplateMixin, Templat
     def dispatch(self, request, *args, **kwargs):
         if not is_platform_staff(request.user):
             raise PermissionDenied
-        self.community = (
-            Community.objects.select_related("commune")
-            .with_member_count()
-            .filter(pk=kwargs["pk"])
-            .first()
+        self.community = selectors.access_community(
+            request.user,
+            kwargs["pk"],
+            as_=selectors.STAFF,
+            queryset=selectors.communities_for_staff(),
         )
-        if self.community is None:
-            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
@@ -289,7 +216,7 @@ class CommunityDetailView(PlatformStaffMixin, WagtailAdminTemplateMixin, Templat
         context = super().get_context_data(**kwargs)
         community = annotate_row(self.community)
         neighbours = list(
-            communities_near_community(community, 2000).only("pk", "name", "area")[:50]
+            selectors.communities_near_community(community, 2000).only("pk", "name", "area")[:50]
         )
         context.update(
             community=community,
@@ -301,7 +228,7 @@ class CommunityDetailView(PlatformStaffMixin, WagtailAdminTemplateMixin, Templat
                 highlight=community.pk,
             ),
             boundary=json.loads(community.area.geojson),
-            showcase=CommunityPage.objects.filter(community=community).first(),
+            showcase=selectors.showcase_page_of(community),
         )
         return context
 
@@ -312,11 +239,9 @@ class CommunityDetailView(PlatformStaffMixin, WagtailAdminTemplateMixin, Templat
             return redirect("communities_admin_detail", pk=self.community.pk)
         form = form_class(request.POST, prefix=action)
         if form.is_valid():
-            try:
+            with service_errors(form) as call:
                 message = self.apply(action, form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
+            if call.ok:
                 messages.success(request, message)
                 return redirect("communities_admin_detail", pk=self.community.pk)
         return self.render_to_response(self.get_context_data(forms={action: form}))
@@ -346,7 +271,7 @@ class RequestsView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(requests_for_platform_staff(), PAGE_SIZE).get_page(
+        page = Paginator(selectors.requests_for_platform_staff(), PAGE_SIZE).get_page(
             self.request.GET.get("p")
         )
         context.update(
@@ -360,7 +285,7 @@ class RequestsView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateView):
 @require_POST
 @platform_staff_only
 def request_decide(request, pk: int):
-    membership = requests_for_platform_staff().filter(pk=pk).first()
+    membership = selectors.requests_for_platform_staff().filter(pk=pk).first()
     if membership is None:
         raise Http404
     form = MembershipDecisionForm(request.POST)
@@ -368,15 +293,15 @@ def request_decide(request, pk: int):
         form_errors(request, form)
         return redirect(back(request, "communities_admin_requests"))
     accept = form.cleaned_data["accept"]
-    try:
+    with service_errors() as call:
         services.membership_decide(
             membership=membership,
             by=request.user,
             accept=accept,
             reason="" if accept else form.cleaned_data["reason"],
         )
-    except (ValidationError, PermissionDenied) as error:
-        show_errors(request, error)
+    if not call.ok:
+        messages.error(request, call.error)
     else:
         messages.success(
             request,
@@ -410,10 +335,12 @@ class ExclusionsView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateView
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Requests wait for a decision: few, all shown (the oldest first, up to a limit).
-        requested_rows = list(requested_exclusions()[: REQUESTED_LIMIT + 1])
+        requested_rows = list(selectors.requested_exclusions()[: REQUESTED_LIMIT + 1])
         more_requested = len(requested_rows) > REQUESTED_LIMIT
         requested_rows = requested_rows[:REQUESTED_LIMIT]
-        executed = Paginator(executed_exclusions(), PAGE_SIZE).get_page(self.request.GET.get("p"))
+        executed = Paginator(selectors.executed_exclusions(), PAGE_SIZE).get_page(
+            self.request.GET.get("p")
+        )
         executed_rows = list(executed.object_list)
         _attach_exclusion_cards(self.request.user, requested_rows, executed_rows)
         context.update(
@@ -429,7 +356,7 @@ class ExclusionsView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateView
 @require_POST
 @platform_staff_only
 def exclusion_decide(request, pk: int):
-    exclusion = requested_exclusions().filter(pk=pk).first()
+    exclusion = selectors.requested_exclusions().filter(pk=pk).first()
     if exclusion is None:
         raise Http404
     form = ExclusionDecisionForm(request.POST)
@@ -437,12 +364,12 @@ def exclusion_decide(request, pk: int):
         form_errors(request, form)
         return redirect(back(request, "communities_admin_exclusions"))
     execute = form.cleaned_data["execute"]
-    try:
+    with service_errors() as call:
         services.exclusion_decide(
             by=request.user, exclusion=exclusion, execute=execute, note=form.cleaned_data["note"]
         )
-    except (ValidationError, PermissionDenied) as error:
-        show_errors(request, error)
+    if not call.ok:
+        messages.error(request, call.error)
     else:
         messages.success(
             request,
@@ -456,13 +383,13 @@ def exclusion_decide(request, pk: int):
 @require_POST
 @platform_staff_only
 def exclusion_lift(request, pk: int):
-    exclusion = Exclusion.objects.filter(pk=pk).select_related("community").first()
+    exclusion = selectors.exclusion(pk)
     if exclusion is None:
         raise Http404
-    try:
+    with service_errors() as call:
         services.exclusion_lift(by=request.user, exclusion=exclusion)
-    except (ValidationError, PermissionDenied) as error:
-        show_errors(request, error)
+    if not call.ok:
+        messages.error(request, call.error)
     else:
         messages.success(
             request, _("The person may ask to join %(name)s again.") % {"name": exclusion.community}
@@ -479,7 +406,7 @@ class MergesView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(agreed_merges(), PAGE_SIZE).get_page(self.request.GET.get("p"))
+        page = Paginator(selectors.agreed_merges(), PAGE_SIZE).get_page(self.request.GET.get("p"))
         rows = list(page.object_list)
         cards = cards_by_id(
             self.request.user,
@@ -502,13 +429,13 @@ class MergesView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateView):
 @require_POST
 @platform_staff_only
 def merge_execute(request, pk: int):
-    proposal = MergeProposal.objects.filter(pk=pk).first()
+    proposal = selectors.merge_proposals().filter(pk=pk).first()
     if proposal is None:
         raise Http404
-    try:
+    with service_errors() as call:
         kept = services.merge_execute(by=request.user, proposal=proposal)
-    except (ValidationError, PermissionDenied) as error:
-        show_errors(request, error)
+    if not call.ok:
+        messages.error(request, call.error)
     else:
         messages.success(
             request,
@@ -521,13 +448,13 @@ def merge_execute(request, pk: int):
 @require_POST
 @platform_staff_only
 def merge_cancel(request, pk: int):
-    proposal = MergeProposal.objects.filter(pk=pk).first()
+    proposal = selectors.merge_proposals().filter(pk=pk).first()
     if proposal is None:
         raise Http404
-    try:
+    with service_errors() as call:
         services.merge_cancel(by=request.user, proposal=proposal)
-    except (ValidationError, PermissionDenied) as error:
-        show_errors(request, error)
+    if not call.ok:
+        messages.error(request, call.error)
     else:
         messages.success(request, _("The merge proposal is cancelled."))
     return redirect(back(request, "communities_admin_merges"))
@@ -591,13 +518,9 @@ class PartnerCommunitiesView(PartnerCommuneMixin, WagtailAdminTemplateMixin, Tem
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(
-            Community.objects.filter(commune=self.commune)
-            .select_related("commune")
-            .with_member_count()
-            .order_by("name", "pk"),
-            PAGE_SIZE,
-        ).get_page(self.request.GET.get("p"))
+        page = Paginator(selectors.communities_of_commune(self.commune), PAGE_SIZE).get_page(
+            self.request.GET.get("p")
+        )
         rows = [annotate_row(community) for community in page.object_list]
         commune = self.commune
         context.update(
@@ -640,10 +563,9 @@ class PartnerSettingsView(PartnerCommuneMixin, WagtailAdminTemplateMixin, FormVi
             for name in form.changed_data
             if name in PARTNER_SETTINGS_FIELDS
         }
-        try:
+        with service_errors(form) as call:
             partner_settings_update(by=self.request.user, commune=self.commune, **fields)
-        except ValidationError as error:
-            add_service_errors(form, error)
+        if not call.ok:
             return self.form_invalid(form)
         messages.success(
             self.request,

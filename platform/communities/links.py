@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
+from communities.models import Community
 from core.modules import registry
 
 
@@ -28,8 +29,6 @@ def linked_communities(communities, *, purpose: str, commune=None) -> QuerySet |
     community ids (a list or a subquery). ``None`` when no module providing ``purpose``
     is on for ``commune``: the caller then has nobody to reach.
     """
-    from communities.models import Community
-
     if isinstance(communities, Community):
         commune = commune if commune is not None else communities.commune
         communities = [communities.pk]

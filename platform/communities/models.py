@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 from wagtail.search import index
+
+from accounts.selectors import open_account_q
+from core.forms import service_error_text
+from core.modules import registry
+from privacy.matrix import showcase_card
 
 PRESENTATION_MAX_LENGTH = 1000
 REASON_MAX_LENGTH = 1000
@@ -185,10 +192,6 @@ def history_kind_choices() -> list[tuple[str, str]]:
 
     A callable, so a module adds kinds without a migration of this app.
     """
-    from django.core.exceptions import ImproperlyConfigured
-
-    from core.modules import registry
-
     choices = list(HistoryEntry.Kind.choices)
     core = {key for key, _label in choices}
     for module, kind in registry.contributions("history_kinds"):
@@ -478,8 +481,6 @@ class CommunityPage(Page):
 
     def serve(self, request, *args, **kwargs):
         if self.community_id is None:  # its community is gone: nothing to show
-            from django.http import Http404
-
             raise Http404
         return super().serve(request, *args, **kwargs)
 
@@ -487,9 +488,6 @@ class CommunityPage(Page):
         """What CTY-11 allows, and nothing else: no member is named but the référents,
         shown as on any public page where a person chose to appear
         (``privacy.matrix.showcase_card``: pseudonym or name, photo if opted in)."""
-        from accounts.selectors import open_account_q
-        from privacy.matrix import showcase_card
-
         context = super().get_context(request, *args, **kwargs)
         community = Community.objects.with_member_count().get(pk=self.community_id)
         referents = (
@@ -502,6 +500,7 @@ class CommunityPage(Page):
         photo = next((card.photo_url for card in cards if card.photo_url), None)
         join_offer = None
         if request.user.is_authenticated:
+            # Lazy: the services import these models (a cycle at import time).
             from communities.services import join_refusal
 
             refusal = join_refusal(request.user, community)
@@ -509,9 +508,7 @@ class CommunityPage(Page):
                 user=request.user, community=community, status__in=Membership.CURRENT
             ).first()
             join_offer = {
-                "refusal": " ".join(getattr(refusal, "messages", [str(refusal)]))
-                if refusal
-                else "",
+                "refusal": service_error_text(refusal) if refusal else "",
                 "current": current.status if current else "",
             }
         context.update(

@@ -18,6 +18,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -34,13 +35,17 @@ from communities.models import (
     MergeProposal,
     ValidationMode,
 )
+from communities.selectors import invitation_url
+from notifications.emails import logo_url, sender_for
+from notifications.fanout import publish
+from notifications.sms import SmsPurpose, send_sms
+from privacy.matrix import build_card
+from privacy.relations import Relation
 
 logger = logging.getLogger(__name__)
 
 
 def _publish(kind: str, **kwargs):
-    from notifications.fanout import publish
-
     return publish(kind, **kwargs)
 
 
@@ -257,9 +262,6 @@ def invitation(invitation_pk: int, *, recipient: str) -> bool:
     invitation is deleted instead, so that it counts neither against the sender's daily
     limit nor as "already invited today", and the sender may invite again.
     """
-    from communities.services import invitation_url
-    from notifications.sms import SmsPurpose, send_sms
-
     invitation = (
         Invitation.objects.select_related("community", "community__commune", "sender")
         .filter(pk=invitation_pk)
@@ -267,9 +269,6 @@ def invitation(invitation_pk: int, *, recipient: str) -> bool:
     )
     if invitation is None:
         return False
-    from privacy.matrix import build_card
-    from privacy.relations import Relation
-
     # The invited person is not a member: they see the sender as the matrix shows
     # a member to a neighbour of the same community (name or pseudonym).
     sender_name = build_card(invitation.sender, frozenset({Relation.SAME_COMMUNITY})).display_name
@@ -298,10 +297,6 @@ def invitation(invitation_pk: int, *, recipient: str) -> bool:
 
 
 def _send_invitation_email(invitation: Invitation, context: dict, recipient: str) -> None:
-    from django.core.mail import EmailMultiAlternatives
-
-    from notifications.emails import logo_url, sender_for
-
     commune = invitation.community.commune
     context = {
         **context,

@@ -1,16 +1,48 @@
-"""Reads about communities: geography, membership, roles, lists (CTY-1…CTY-13)."""
+"""Reads about communities: geography, membership, roles, lists (CTY-1…CTY-13).
+
+Site views, the API, the Wagtail admin and the services all read here:
+
+* ``access_community(user, pk, as_=…)`` fetches a community by its id for one role
+  (public, member, référent, référent or staff, decider, staff) and answers Http404
+  alike for a missing community and one the person may not see in that role;
+  ``access_merge_proposal`` does the same for a merge proposal;
+* one ``can_<verb>`` per rule (``can_act_as_referent``, ``can_decide``,
+  ``can_agree_merge``, ``can_cancel_merge``): the services enforce it, pages and the
+  API ask it to offer an action;
+* the querysets of the lists, with the joins their pages read (one query per list);
+* the signed invitation link (CTY-10).
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.measure import D
-from django.db.models import F, QuerySet
+from django.core import signing
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
-from accounts.selectors import is_open_account, open_accounts
+from accounts.selectors import is_open_account, open_account_q, open_accounts
 from accounts.staff import is_platform_staff
+from communes.models import Commune
+from communes.services import commune_url
 from communities.geo import as_point, degrees_for
-from communities.models import Community, HistoryEntry, Membership
+from communities.models import (
+    Community,
+    CommunityPage,
+    Exclusion,
+    HistoryEntry,
+    Invitation,
+    Membership,
+    MergeProposal,
+    ValidationMode,
+)
+
+# Neighbours offered for a merge: communities whose boundary is this close (metres).
+MERGE_NEIGHBOUR_METERS = 100
+INVITATION_SALT = "communities.invitation"
 
 # --- geography ----------------------------------------------------------------------
 
@@ -115,12 +147,10 @@ def can_manage_communities(user) -> bool:
 
 def members_of(community: Community) -> QuerySet:
     """The people who are members, référents first, then by name (for the directory)."""
-    from accounts.models import User
-
     # One membership row per member (CTY-6): the joined row carries the role.
     return (
         open_accounts(
-            User.objects.filter(
+            get_user_model().objects.filter(
                 community_memberships__community=community,
                 community_memberships__status=Membership.Status.MEMBER,
             )
@@ -131,10 +161,8 @@ def members_of(community: Community) -> QuerySet:
 
 
 def referents_of(community: Community) -> QuerySet:
-    from accounts.models import User
-
     return open_accounts(
-        User.objects.filter(
+        get_user_model().objects.filter(
             community_memberships__community=community,
             community_memberships__status=Membership.Status.MEMBER,
             community_memberships__is_referent=True,
@@ -151,33 +179,290 @@ def pending_requests(community: Community) -> QuerySet[Membership]:
     )
 
 
+def request_of(community: Community, pk) -> Membership | None:
+    """The request ``pk`` to join ``community`` (any status: the service says if decided)."""
+    return Membership.objects.filter(pk=pk, community=community).select_related("user").first()
+
+
 def history_of(community: Community) -> QuerySet[HistoryEntry]:
     return HistoryEntry.objects.filter(community=community).select_related("person", "actor")
 
 
-def public_communities(*, country: str = "", commune=None) -> QuerySet[Community]:
-    """CTY-3: every community with its member count, by country and commune (no person)."""
-    qs = Community.objects.select_related("commune").with_member_count()
+def member_count(community: Community) -> int:
+    return Membership.objects.members().filter(community=community).count()
+
+
+def last_membership(user) -> Membership | None:
+    """The person's latest request, whatever became of it (a refusal is shown with its reason)."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("community__commune")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def open_account(pk) -> object | None:
+    """The open account ``pk`` (a person named in a request), or None."""
+    return get_user_model().objects.filter(open_account_q(), pk=pk).first()
+
+
+# --- public lists (CTY-3) ----------------------------------------------------------------
+
+
+def public_communities(
+    *, country: str = "", commune=None, near=None, meters: float | None = None
+) -> QuerySet[Community]:
+    """CTY-3: every community with its member count, its commune (and site) and its public
+    page, by country and commune (no person); with ``near``, those within ``meters`` of
+    that point, nearest first, else by country, commune and name."""
+    if near is not None:
+        qs = communities_near(near, meters)
+    else:
+        qs = Community.objects.order_by("commune__country", "commune__name", "name", "pk")
+    qs = qs.select_related("commune", "commune__site", "showcase_page").with_member_count()
     if country:
         qs = qs.filter(commune__country=country)
     if commune is not None:
         qs = qs.filter(commune=commune)
-    return qs.order_by("commune__country", "commune__name", "name", "pk")
+    return qs
 
 
-def access_community_as_member(user, pk) -> Community:
-    """The community ``pk`` if ``user`` is a member of it; 404 otherwise.
+def commune_by_slug(slug: str) -> Commune | None:
+    return Commune.objects.filter(slug=slug).first() if slug else None
 
-    A pending member, a neighbour or a stranger get the same 404: they learn
-    nothing of the community beyond its public page (CTY-4).
+
+def communes_with_communities() -> QuerySet[Commune]:
+    """The communes that have at least one community (the public list's filter)."""
+    return Commune.objects.filter(communities__isnull=False).distinct().order_by("country", "name")
+
+
+def showcase_page_of(community: Community) -> CommunityPage | None:
+    return CommunityPage.objects.filter(community=community).first()
+
+
+# --- access: one community, for one role (404 alike for missing and not yours) ----------
+
+PUBLIC = "public"  # anyone: the public data (CTY-3)
+MEMBER = "member"  # its members (a pending member is not one yet: CTY-4)
+REFERENT = "referent"  # its référents (CTY-7)
+REFERENT_OR_STAFF = "referent_or_staff"  # its référents and the platform's staff
+DECIDER = "decider"  # who decides its requests (``can_decide``, CTY-4)
+STAFF = "staff"  # the platform's staff (CTY-2, CTY-8, CTY-12)
+ROLES = (PUBLIC, MEMBER, REFERENT, REFERENT_OR_STAFF, DECIDER, STAFF)
+
+
+def access_community(
+    user, pk, *, as_: str = MEMBER, queryset: QuerySet[Community] | None = None
+) -> Community:
+    """The community ``pk`` if ``user`` may see it as ``as_`` (one of ``ROLES``); Http404
+    otherwise, the same for a missing community and one that is not theirs: a pending
+    member, a neighbour or a stranger learn nothing beyond its public page (CTY-4).
+
+    ``queryset`` (default: with its commune) carries the joins the caller reads.
     """
-    community = (
-        Community.objects.select_related("commune")
-        .filter(pk=pk, memberships__user=user, memberships__status=Membership.Status.MEMBER)
-        .first()
-        if is_open_account(user)
-        else None
-    )
+    if as_ not in ROLES:
+        raise ValueError(f"Unknown role {as_!r}")
+    if as_ == REFERENT_OR_STAFF:
+        as_ = STAFF if is_platform_staff(user) else REFERENT
+    qs = queryset if queryset is not None else Community.objects.select_related("commune")
+    qs = qs.filter(pk=pk)
+    community = None
+    if as_ in (MEMBER, REFERENT):
+        if is_open_account(user):
+            rows = Membership.objects.members() if as_ == MEMBER else Membership.objects.referents()
+            community = qs.filter(Exists(rows.filter(community=OuterRef("pk"), user=user))).first()
+    elif as_ != STAFF or is_platform_staff(user):
+        community = qs.first()
+        decides = community is None or can_decide(user, Membership(community=community))
+        if as_ == DECIDER and not decides:
+            community = None
     if community is None:
         raise Http404
     return community
+
+
+def access_community_as_member(user, pk) -> Community:
+    """``access_community(user, pk, as_=MEMBER)`` (the modules' name for it)."""
+    return access_community(user, pk, as_=MEMBER)
+
+
+def merge_proposals() -> QuerySet[MergeProposal]:
+    """Merge proposals with both communities and their communes."""
+    return MergeProposal.objects.select_related("kept__commune", "absorbed__commune")
+
+
+def open_merge_proposals(community: Community) -> QuerySet[MergeProposal]:
+    """The proposals of ``community`` still waiting for a side or for the staff, newest first."""
+    return (
+        merge_proposals()
+        .filter(Q(absorbed=community) | Q(kept=community))
+        .filter(status__in=[MergeProposal.Status.OPEN, MergeProposal.Status.AGREED])
+        .order_by("-proposed_at", "-pk")
+    )
+
+
+def merge_candidates(community: Community) -> QuerySet[Community]:
+    """Communities of the same commune close enough to ``community`` to merge with it."""
+    return (
+        communities_near_community(community, MERGE_NEIGHBOUR_METERS)
+        .filter(commune=community.commune_id)
+        .only("pk", "name")
+    )
+
+
+def access_merge_proposal(user, pk) -> MergeProposal:
+    """A proposal for the référents of either community and the platform's staff; Http404
+    for anyone else and for a missing proposal alike."""
+    proposal = merge_proposals().filter(pk=pk).first()
+    if proposal is None or not _merge_party(user, proposal):
+        raise Http404
+    return proposal
+
+
+# --- rules: who may do what (the services enforce them; pages and the API offer) ----------
+
+
+def can_act_as_referent(user, community: Community | None) -> bool:
+    """CTY-7: a référent of ``community`` (an open account, a member holding the role)
+    renames it, edits its showcase, changes its roles, asks exclusions, proposes and
+    agrees to merges. The platform's staff are not référents: they have their own acts."""
+    return community is not None and is_referent(user, community)
+
+
+def can_decide(user, membership: Membership) -> bool:
+    """CTY-4: platform staff always; référents of the community when its mode in force
+    (``Community.effective_validation_mode``, COM-2) is "by a référent"."""
+    if is_platform_staff(user):
+        return True
+    community = membership.community
+    if community.effective_validation_mode != ValidationMode.REFERENT:
+        return False
+    return can_act_as_referent(user, community)
+
+
+def merge_side_to_agree(user, proposal: MergeProposal) -> str | None:
+    """``"absorbed"`` or ``"kept"``: the side of an open proposal that ``user`` agrees for
+    as its référent (the absorbed side first), or None when they may not agree."""
+    if proposal.status != MergeProposal.Status.OPEN:
+        return None
+    if proposal.absorbed_agreed_by_id is None and can_act_as_referent(user, proposal.absorbed):
+        return "absorbed"
+    if proposal.kept_agreed_by_id is None and can_act_as_referent(user, proposal.kept):
+        return "kept"
+    return None
+
+
+def can_agree_merge(user, proposal: MergeProposal) -> bool:
+    """CTY-12: a référent of a side that has not agreed yet, while the proposal is open."""
+    return merge_side_to_agree(user, proposal) is not None
+
+
+def _merge_party(user, proposal: MergeProposal) -> bool:
+    return (
+        is_platform_staff(user)
+        or can_act_as_referent(user, proposal.absorbed)
+        or can_act_as_referent(user, proposal.kept)
+    )
+
+
+def can_cancel_merge(user, proposal: MergeProposal) -> bool:
+    """CTY-12: a référent of either community or the platform's staff, until it is merged."""
+    return proposal.status in (
+        MergeProposal.Status.OPEN,
+        MergeProposal.Status.AGREED,
+    ) and _merge_party(user, proposal)
+
+
+# --- the platform staff's queues (admin) --------------------------------------------------
+
+
+def communities_for_staff(query: str = "") -> QuerySet[Community]:
+    communities = Community.objects.select_related("commune").with_member_count()
+    query = query.strip()
+    if query:
+        communities = communities.filter(
+            Q(name__icontains=query) | Q(commune__name__icontains=query)
+        )
+    return communities.order_by("commune__name", "name", "pk")
+
+
+def communities_of_commune(commune: Commune) -> QuerySet[Community]:
+    """A partner town hall's communities with their member counts (COM-2), by name."""
+    return (
+        Community.objects.filter(commune=commune)
+        .select_related("commune")
+        .with_member_count()
+        .order_by("name", "pk")
+    )
+
+
+def requests_for_platform_staff() -> QuerySet[Membership]:
+    """Pending requests the platform's staff decide: escalated ones (CTY-5) and those of
+    communities whose mode in force is "by the platform's staff" (CTY-4, COM-2)."""
+    imposed = Q(community__commune__is_partner=True) & ~Q(
+        community__commune__community_validation_mode=""
+    )
+    staff_mode = (
+        imposed & Q(community__commune__community_validation_mode=ValidationMode.PLATFORM_STAFF)
+    ) | (~imposed & Q(community__validation_mode=ValidationMode.PLATFORM_STAFF))
+    return (
+        Membership.objects.pending()
+        .filter(Q(escalated_at__isnull=False) | staff_mode)
+        .select_related("community", "community__commune")
+        .order_by("requested_at", "pk")
+    )
+
+
+def exclusion(pk) -> Exclusion | None:
+    return Exclusion.objects.filter(pk=pk).select_related("community").first()
+
+
+def requested_exclusions() -> QuerySet[Exclusion]:
+    return (
+        Exclusion.objects.filter(status=Exclusion.Status.REQUESTED)
+        .select_related("community", "community__commune")
+        .order_by("requested_at", "pk")
+    )
+
+
+def executed_exclusions() -> QuerySet[Exclusion]:
+    """Executed exclusions that still keep the person out (none lifted yet)."""
+    return (
+        Exclusion.objects.filter(status=Exclusion.Status.EXECUTED, lifted_at__isnull=True)
+        .select_related("community", "community__commune")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def agreed_merges() -> QuerySet[MergeProposal]:
+    return (
+        MergeProposal.objects.filter(status=MergeProposal.Status.AGREED, absorbed__isnull=False)
+        .select_related("kept", "kept__commune", "absorbed")
+        .order_by("proposed_at", "pk")
+    )
+
+
+# --- invitations (CTY-10): the signed link -----------------------------------------------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"c": invitation.community_id, "i": invitation.pk}, salt=INVITATION_SALT)
+
+
+def invitation_community(token: str) -> Community | None:
+    """The community of a signed invitation link, or None when expired or tampered."""
+    try:
+        data = signing.loads(
+            token, salt=INVITATION_SALT, max_age=settings.COMMUNITY_INVITATION_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
+    return Community.objects.select_related("commune").filter(pk=data.get("c")).first()
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return commune_url(
+        invitation.community.commune,
+        reverse("communities:invitation", args=[invitation_token(invitation)]),
+    )

@@ -2,29 +2,38 @@
 
 from django.urls import include, path
 
-from communities import views
+from communities.views import (
+    community,
+    exclusions,
+    invitations,
+    membership,
+    merges,
+    mine,
+    public,
+    referents,
+)
 
 app_name = "communities"
 urlpatterns = [
-    path("", views.community_list, name="list"),
-    path("creer/", views.create, name="create"),
-    path("ma-communaute/", views.mine, name="mine"),
-    path("quitter/", views.leave, name="leave"),
-    path("limites.geojson", views.boundaries, name="boundaries"),
-    path("invitation/<str:token>/", views.invitation, name="invitation"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/rejoindre/", views.join, name="join"),
-    path("<int:pk>/annuaire/", views.directory, name="directory"),
-    path("<int:pk>/historique/", views.history, name="history"),
-    path("<int:pk>/demandes/", views.requests, name="requests"),
-    path("<int:pk>/referents/", views.referents, name="referents"),
+    path("", public.community_list, name="list"),
+    path("creer/", mine.create, name="create"),
+    path("ma-communaute/", mine.mine, name="mine"),
+    path("quitter/", mine.leave, name="leave"),
+    path("limites.geojson", public.boundaries, name="boundaries"),
+    path("invitation/<str:token>/", invitations.invitation, name="invitation"),
+    path("<int:pk>/", community.detail, name="detail"),
+    path("<int:pk>/rejoindre/", mine.join, name="join"),
+    path("<int:pk>/annuaire/", community.directory, name="directory"),
+    path("<int:pk>/historique/", community.history, name="history"),
+    path("<int:pk>/demandes/", membership.requests, name="requests"),
+    path("<int:pk>/referents/", referents.referents, name="referents"),
     path(
         "<int:pk>/exclusion/<int:user_pk>/",
-        views.exclusion_request,
+        exclusions.exclusion_request,
         name="exclusion_request",
     ),
-    path("<int:pk>/inviter/", views.invite, name="invite"),
-    path("<int:pk>/parametres/", views.community_settings, name="settings"),
-    path("<int:pk>/fusion/", views.merge, name="merge"),
+    path("<int:pk>/inviter/", invitations.invite, name="invite"),
+    path("<int:pk>/parametres/", community.community_settings, name="settings"),
+    path("<int:pk>/fusion/", merges.merge, name="merge"),
     path("kit/", include("communities.kit")),
 ]

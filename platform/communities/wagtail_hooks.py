@@ -22,7 +22,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts.selectors import open_account_q
 from accounts.staff import PLATFORM_STAFF_GROUP, is_platform_staff
-from communities import admin_views, kit
+from communities import admin_views, kit, selectors
 from communities.models import ReferentKitDocument
 from core.admin_menu import CountedMenuItem
 
@@ -103,15 +103,15 @@ class StaffCountedMenuItem(PlatformStaffMenuItem, CountedMenuItem):
 
 
 def _pending_requests() -> int:
-    return admin_views.requests_for_platform_staff().count()
+    return selectors.requests_for_platform_staff().count()
 
 
 def _requested_exclusions() -> int:
-    return admin_views.requested_exclusions().count()
+    return selectors.requested_exclusions().count()
 
 
 def _agreed_merges() -> int:
-    return admin_views.agreed_merges().count()
+    return selectors.agreed_merges().count()
 
 
 @hooks.register("register_admin_menu_item")

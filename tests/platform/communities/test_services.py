@@ -321,7 +321,7 @@ def test_partner_town_hall_chooses_the_mode_of_its_communities(commune, staff):
     membership = services.membership_request(
         user=person_at(commune, offset(SAINT_MALO, 30)), community=community
     )
-    assert not services.can_decide(referent_of(community), membership)
+    assert not selectors.can_decide(referent_of(community), membership)
     # A commune that is not a partner has no say.
     commune.is_partner = False
     commune.save()
@@ -569,8 +569,8 @@ def test_invitation_by_email_carries_a_signed_link_and_registers_nobody(
     message = mail.outbox[-1]
     assert message.to == ["voisine@example.org"]
     token = message.body.split("/communautes/invitation/")[1].split("/")[0]
-    assert services.invitation_community(token) == community
-    assert services.invitation_community(token[:-2] + "xx") is None
+    assert selectors.invitation_community(token) == community
+    assert selectors.invitation_community(token[:-2] + "xx") is None
     # The address is not kept in clear.
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM communities_invitation")
@@ -582,9 +582,9 @@ def test_invitation_link_expires(commune, settings):
     invitation = services.invitation_send(
         by=referent_of(community), community=community, channel="email", recipient="a@example.org"
     )
-    token = services.invitation_token(invitation)
+    token = selectors.invitation_token(invitation)
     settings.COMMUNITY_INVITATION_MAX_AGE = -1
-    assert services.invitation_community(token) is None
+    assert selectors.invitation_community(token) is None
 
 
 def test_invitation_by_sms_goes_through_the_sms_channel(
