@@ -10,17 +10,16 @@ included; a correction is a new alert that names the one it corrects.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from core.forms import add_service_errors
+from core import admin_scope
+from core.forms import service_errors
 from modules.alerts.models import Alert
-from modules.alerts.selectors import alerts_for_staff, communes_alerted_by
+from modules.alerts.selectors import STAFF_SCOPE, communes_alerted_by
 from modules.alerts.services import send_town_hall_alert
 from privacy.matrix import alert_author_name
 
@@ -60,16 +59,11 @@ class TownHallAlertForm(WagtailAdminModelForm):
         )
 
 
-class ScopedMixin:
-    def scoped_queryset(self):
-        return alerts_for_staff(
-            user=self.request.user, commune=getattr(self.request, "commune", None)
-        )
-
-
-class AlertIndexView(ScopedMixin, generic.IndexView):
+class AlertIndexView(admin_scope.IndexView):
     def get_base_queryset(self):
-        return self.scoped_queryset()
+        return (
+            super().get_base_queryset().select_related("commune", "community", "author", "corrects")
+        )
 
 
 class AlertCreateView(generic.CreateView):
@@ -101,13 +95,9 @@ class AlertCreateView(generic.CreateView):
 
     def form_valid(self, form):
         self.form = form
-        try:
+        with service_errors(form) as call:
             self.object = self.save_instance()
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.service_refused(form)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
+        if not call.ok:
             return self.service_refused(form)
         return self.save_action()
 
@@ -124,10 +114,7 @@ class AlertCreateView(generic.CreateView):
         return []
 
 
-class AlertInspectView(ScopedMixin, generic.InspectView):
-    def get_object(self, queryset=None):
-        return get_object_or_404(self.scoped_queryset(), pk=self.pk)
-
+class AlertInspectView(admin_scope.InspectView):
     def get_author_display_value(self):
         return alert_author_name(self.object.author)
 
@@ -139,7 +126,7 @@ def _where(alert: Alert) -> str:
     return alert.community.name if alert.community_id else str(_("Town hall"))
 
 
-class AlertViewSet(ModelViewSet):
+class AlertViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
     model = Alert
     name = "alerts"
     url_namespace = "alerts_admin"
@@ -148,11 +135,11 @@ class AlertViewSet(ModelViewSet):
     add_to_admin_menu = True
     menu_order = 350
 
+    commune_scope = STAFF_SCOPE
     index_view_class = AlertIndexView
     add_view_class = AlertCreateView
     inspect_view_class = AlertInspectView
     inspect_view_enabled = True
-    copy_view_enabled = False
     form_fields = ["commune", "category", "text", "corrects"]
 
     list_display = [

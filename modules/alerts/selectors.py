@@ -24,6 +24,7 @@ from communes.models import Commune
 from communes.selectors import communes_of_staff, is_validated_resident
 from communities.links import linked_communities
 from communities.models import Membership
+from core.admin_scope import CommuneScope
 from core.modules import registry
 from modules.alerts.models import Alert
 from notifications.models import Notification
@@ -173,6 +174,17 @@ def alerts_sent_by(user) -> QuerySet[Alert]:
     return Alert.objects.filter(author=user).select_related("commune", "community")
 
 
+# The admin's scope (core.admin_scope): the host's commune, or those with the module on;
+# platform staff see every commune, town halls their own alerts and, when they are
+# partners (COM-2), their communities' alerts.
+STAFF_SCOPE = CommuneScope(
+    staff_communes=communes_of_staff,
+    module_label="alerts",
+    sees_every_commune=is_platform_staff,
+    staff_condition=Q(community__isnull=True) | Q(commune__is_partner=True),
+)
+
+
 def alerts_for_staff(*, user, commune: Commune | None = None) -> QuerySet[Alert]:
     """What the Wagtail admin lists: the host's commune, or every commune with the module on.
 
@@ -180,16 +192,7 @@ def alerts_for_staff(*, user, commune: Commune | None = None) -> QuerySet[Alert]
     communities' alerts; platform staff and superusers see every alert.
     """
     alerts = Alert.objects.select_related("commune", "community", "author", "corrects")
-    if commune is not None:
-        alerts = alerts.filter(commune=commune)
-    else:
-        alerts = alerts.filter(commune__in=registry.enabled_communes("alerts"))
-    if is_platform_staff(user):
-        return alerts
-    staff_of = communes_of_staff(user).values("pk")
-    return alerts.filter(
-        Q(commune__in=staff_of) & (Q(community__isnull=True) | Q(commune__is_partner=True))
-    )
+    return STAFF_SCOPE.filter(alerts, user=user, commune=commune)
 
 
 def communes_alerted_by(user, commune: Commune | None = None) -> QuerySet[Commune]:

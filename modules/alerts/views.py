@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.selectors import community_of
 from core.access import explained
-from core.forms import add_service_errors
+from core.forms import service_errors
 from modules.alerts import selectors, services
 from modules.alerts.forms import CommunityAlertForm
 from modules.alerts.models import Alert
@@ -124,7 +123,7 @@ def send(request):
         initial={"corrects": corrects.pk if corrects else None},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as call:
             alert = services.send_community_alert(
                 author=request.user,
                 community=community,
@@ -133,11 +132,7 @@ def send(request):
                 corrects=corrects,
                 source=Alert.Source.SITE,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
+        if call.ok:
             messages.success(
                 request,
                 _("Your alert was sent to %(count)d people.") % {"count": alert.recipients},

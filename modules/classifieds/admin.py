@@ -1,37 +1,28 @@
 """Wagtail admin of classifieds: town-hall and partner staff list and moderate them.
 
 The core mounts this viewset behind the module guard (menu item hidden and views
-404 on the host of a commune that has the module off). Here the querysets are
-scoped: the commune of the host, or, on the platform's host, the communes that
-have the module on; non-superusers only see the communes they moderate.
+404 on the host of a commune that has the module off). The core's scope base
+(``core.admin_scope``, with ``selectors.STAFF_SCOPE``) keeps every view to the
+commune of the host, or, on the platform's host, the communes that have the module
+on; non-superusers only see the communes they moderate.
 """
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views import generic
-from wagtail.admin.views.generic.history import HistoryView
-from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from core import admin_scope
 from modules.classifieds.models import Classified
-from modules.classifieds.selectors import classifieds_for_staff
+from modules.classifieds.selectors import STAFF_SCOPE
 from modules.classifieds.services import classified_moderate
 from privacy.matrix import attach_cards
 
 
-class ScopedMixin:
-    def scoped_queryset(self):
-        return classifieds_for_staff(
-            user=self.request.user, commune=getattr(self.request, "commune", None)
-        )
-
-
-class ClassifiedIndexView(ScopedMixin, generic.IndexView):
+class ClassifiedIndexView(admin_scope.IndexView):
     def get_base_queryset(self):
-        return self.scoped_queryset()
+        return super().get_base_queryset().select_related("commune")
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
@@ -40,10 +31,7 @@ class ClassifiedIndexView(ScopedMixin, generic.IndexView):
         return paginator, page, object_list, is_paginated
 
 
-class ClassifiedEditView(ScopedMixin, generic.EditView):
-    def get_queryset(self):
-        return self.scoped_queryset()
-
+class ClassifiedEditView(admin_scope.EditView):
     def save_instance(self):
         data = self.form.cleaned_data
         return classified_moderate(
@@ -55,14 +43,9 @@ class ClassifiedEditView(ScopedMixin, generic.EditView):
         )
 
 
-class ClassifiedDeleteView(ScopedMixin, generic.DeleteView):
-    def get_queryset(self):
-        return self.scoped_queryset()
-
-
-class ClassifiedInspectView(ScopedMixin, generic.InspectView):
+class ClassifiedInspectView(admin_scope.InspectView):
     def get_object(self, queryset=None):
-        classified = get_object_or_404(self.scoped_queryset(), pk=self.pk)
+        classified = super().get_object(queryset)
         attach_cards(self.request.user, [classified], "author", public_author=True)
         return classified
 
@@ -70,17 +53,7 @@ class ClassifiedInspectView(ScopedMixin, generic.InspectView):
         return self.object.author_card.display_name
 
 
-class ClassifiedHistoryView(ScopedMixin, HistoryView):
-    def get_base_object_queryset(self):
-        return self.scoped_queryset()
-
-
-class ClassifiedUsageView(ScopedMixin, UsageView):
-    def get_base_object_queryset(self):
-        return self.scoped_queryset()
-
-
-class ClassifiedViewSet(ModelViewSet):
+class ClassifiedViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
     model = Classified
     name = "classifieds"
     url_namespace = "classifieds_admin"
@@ -89,14 +62,11 @@ class ClassifiedViewSet(ModelViewSet):
     add_to_admin_menu = True
     menu_order = 400
 
+    commune_scope = STAFF_SCOPE
     index_view_class = ClassifiedIndexView
     edit_view_class = ClassifiedEditView
-    delete_view_class = ClassifiedDeleteView
     inspect_view_class = ClassifiedInspectView
-    history_view_class = ClassifiedHistoryView
-    usage_view_class = ClassifiedUsageView
     inspect_view_enabled = True
-    copy_view_enabled = False
 
     list_display = [
         "title",

@@ -265,9 +265,7 @@ class ClassifiedDetailApi(ClassifiedApiMixin, APIView):
         },
     )
     def get(self, request, commune_slug: str, classified_id: int):
-        classified = access_classified(
-            commune=request.commune, pk=classified_id, viewer=request.user
-        )
+        classified = access_classified(request.user, classified_id, commune=request.commune)
         return self.output(classified)
 
     @extend_schema(
@@ -285,9 +283,7 @@ class ClassifiedDetailApi(ClassifiedApiMixin, APIView):
         },
     )
     def patch(self, request, commune_slug: str, classified_id: int):
-        classified = access_own_classified(
-            commune=request.commune, pk=classified_id, user=request.user
-        )
+        classified = access_own_classified(request.user, classified_id, commune=request.commune)
         serializer = ClassifiedUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self.output(
@@ -296,12 +292,13 @@ class ClassifiedDetailApi(ClassifiedApiMixin, APIView):
 
 
 class ClassifiedCloseApi(ClassifiedApiMixin, APIView):
-    """Close your classified; closing it again changes nothing."""
+    """Close your classified; closing it again changes nothing; 404 for anyone else's."""
 
     @extend_schema(
         tags=TAGS,
         operation_id="classifieds_close",
         summary="Close your classified",
+        description="Anyone but the author gets 404, as for a classified that does not exist.",
         parameters=[CLASSIFIED_ID],
         request=None,
         responses={
@@ -309,7 +306,5 @@ class ClassifiedCloseApi(ClassifiedApiMixin, APIView):
         },
     )
     def post(self, request, commune_slug: str, classified_id: int):
-        classified = access_classified(
-            commune=request.commune, pk=classified_id, viewer=request.user
-        )
+        classified = access_own_classified(request.user, classified_id, commune=request.commune)
         return self.output(classified_close(classified=classified, by=request.user))

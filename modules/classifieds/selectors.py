@@ -7,7 +7,7 @@ from django.http import Http404
 
 from accounts.selectors import is_open_account
 from communes.selectors import communes_of_staff
-from core.modules import registry
+from core.admin_scope import CommuneScope
 from modules.classifieds.models import Classified
 from privacy.published import PublishedContact, published_contact
 
@@ -33,10 +33,22 @@ def classifieds_of_author(*, commune, author) -> QuerySet[Classified]:
     return Classified.objects.filter(commune=commune, author=author).order_by("-created_at", "-pk")
 
 
-def access_classified(*, commune, pk, viewer=None) -> Classified:
-    """Fetch a classified of ``commune`` in one call: 404 alike for "no such" and "elsewhere".
+def can_change_classified(user, classified: Classified) -> bool:
+    """Its author changes and closes a classified; nobody else (the town hall moderates)."""
+    return is_open_account(user) and classified.author_id == user.pk
 
-    With ``viewer``, a classified that is no longer open is visible to its author only.
+
+def can_moderate_classified(user, classified: Classified) -> bool:
+    """The town hall and the hosting partner of its commune, and superusers."""
+    return user_can_moderate_commune(user, classified.commune)
+
+
+def access_classified(user, pk, *, commune) -> Classified:
+    """The classified ``pk`` of ``commune`` as ``user`` reads it (site and API alike).
+
+    An open classified is read by anyone the page lets in; one that is closed or expired
+    by its author only. Http404 alike for a missing classified, another commune's and
+    one ``user`` may not see.
     """
     try:
         pk = int(pk)
@@ -47,15 +59,16 @@ def access_classified(*, commune, pk, viewer=None) -> Classified:
     classified = Classified.objects.filter(commune=commune, pk=pk).first()
     if classified is None:
         raise Http404
-    if viewer is not None and not classified.is_open and classified.author_id != viewer.pk:
+    if not classified.is_open and not can_change_classified(user, classified):
         raise Http404
     return classified
 
 
-def access_own_classified(*, commune, pk, user) -> Classified:
-    """A classified of ``commune`` that ``user`` wrote: 404 alike for "no such" and "not yours"."""
-    classified = access_classified(commune=commune, pk=pk)
-    if user is None or not user.is_authenticated or classified.author_id != user.pk:
+def access_own_classified(user, pk, *, commune) -> Classified:
+    """A classified of ``commune`` that ``user`` may change or close: 404 alike for "no such"
+    and "not yours" (never a 403 that would confirm it exists)."""
+    classified = access_classified(user, pk, commune=commune)
+    if not can_change_classified(user, classified):
         raise Http404
     return classified
 
@@ -83,16 +96,16 @@ def user_can_moderate_commune(user, commune) -> bool:
     return communes_moderated_by(user).filter(pk=commune.pk).exists()
 
 
+# The admin's scope (core.admin_scope): the host's commune, or those with the module on;
+# superusers see every commune, anyone else the communes they moderate.
+STAFF_SCOPE = CommuneScope(staff_communes=communes_moderated_by, module_label=MODULE_LABEL)
+
+
 def classifieds_for_staff(*, user, commune=None) -> QuerySet[Classified]:
     """What the admin lists: the commune of the host, or every commune with the module on.
 
     Non-superusers only see communes they moderate.
     """
-    queryset = Classified.objects.select_related("commune")
-    if commune is not None:
-        queryset = queryset.filter(commune=commune)
-    else:
-        queryset = queryset.filter(commune__in=registry.enabled_communes(MODULE_LABEL))
-    if not user.is_superuser:
-        queryset = queryset.filter(commune__in=communes_moderated_by(user).values("pk"))
-    return queryset
+    return STAFF_SCOPE.filter(
+        Classified.objects.select_related("commune"), user=user, commune=commune
+    )

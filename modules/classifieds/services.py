@@ -18,7 +18,7 @@ from wagtail.log_actions import log
 from accounts.selectors import is_open_account
 from core.modules import registry
 from modules.classifieds.models import Classified
-from modules.classifieds.selectors import user_can_moderate_commune
+from modules.classifieds.selectors import can_change_classified, can_moderate_classified
 
 MODULE_LABEL = "classifieds"
 TEXT_FIELDS = ("title", "description", "contact")
@@ -136,7 +136,7 @@ def classified_update(*, classified: Classified, by, **changes) -> Classified:
     no longer changed (its author publishes a new one); the town hall's corrections go
     through ``classified_moderate``.
     """
-    if by is None or not by.is_authenticated or classified.author_id != by.pk:
+    if not can_change_classified(by, classified):
         raise PermissionDenied(_("Only its author can change this classified."))
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -158,7 +158,7 @@ def classified_update(*, classified: Classified, by, **changes) -> Classified:
 @transaction.atomic
 def classified_close(*, classified: Classified, by) -> Classified:
     """The author closes their classified; closing a closed or expired one changes nothing."""
-    if by is None or not by.is_authenticated or classified.author_id != by.pk:
+    if not can_change_classified(by, classified):
         raise PermissionDenied(_("Only its author can close this classified."))
     now = timezone.now()
     changed = Classified.objects.filter(pk=classified.pk, status=Classified.Status.OPEN).update(
@@ -175,7 +175,7 @@ def classified_moderate(
     *, classified: Classified, by, title: str, description: str, status: str
 ) -> Classified:
     """Town-hall or platform staff correct or close a classified (abusive content)."""
-    if not user_can_moderate_commune(by, classified.commune):
+    if not can_moderate_classified(by, classified):
         raise PermissionDenied(_("You cannot moderate the classifieds of this commune."))
     previous = Classified.objects.select_for_update().get(pk=classified.pk)
     classified.title = title.strip() if isinstance(title, str) else title

@@ -9,7 +9,6 @@ else logged in gets a page explaining how to follow the commune (ACC-10).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,12 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communes.permissions import validated_resident_required
 from core.access import explained
-from core.forms import add_service_errors
+from core.forms import service_errors
 from modules.classifieds.forms import ClassifiedEditForm, ClassifiedForm
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import (
     access_classified,
     access_own_classified,
+    can_change_classified,
     classifieds_of_author,
     classifieds_open,
     contact_of,
@@ -81,14 +81,14 @@ def classified_list(request):
 @resident_view
 @require_http_methods(["GET", "HEAD"])
 def classified_detail(request, pk: int):
-    classified = access_classified(commune=request.commune, pk=pk, viewer=request.user)
+    classified = access_classified(request.user, pk, commune=request.commune)
     attach_cards(request.user, [classified], "author", public_author=True)
     return render(
         request,
         "classifieds/detail.html",
         {
             "classified": classified,
-            "is_author": classified.author_id == request.user.pk,
+            "is_author": can_change_classified(request.user, classified),
             "published": contact_of(classified),
         },
     )
@@ -107,16 +107,14 @@ def classified_publish(request):
     form = ClassifiedForm(request.POST or None, author=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form) as call:
             classified = classified_create(
                 commune=request.commune,
                 author=request.user,
                 days=data["days"],
                 **{name: data[name] for name in EDITABLE_FIELDS},
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        if call.ok:
             messages.success(request, _("Your classified is published."))
             return redirect("classifieds:detail", pk=classified.pk)
     return render(request, "classifieds/form.html", {"form": form})
@@ -130,7 +128,7 @@ def classified_publish(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def classified_edit(request, pk: int):
     """The author changes their open classified; anyone else gets a 404 (not theirs)."""
-    classified = access_own_classified(commune=request.commune, pk=pk, user=request.user)
+    classified = access_own_classified(request.user, pk, commune=request.commune)
     if not classified.is_open:
         messages.error(
             request, _("This classified is closed or expired: it can no longer be changed.")
@@ -139,15 +137,13 @@ def classified_edit(request, pk: int):
     form = ClassifiedEditForm(request.POST or None, instance=classified, author=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form) as call:
             classified_update(
                 classified=classified,
                 by=request.user,
                 **{name: data[name] for name in EDITABLE_FIELDS},
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        if call.ok:
             messages.success(request, _("Your classified is saved."))
             return redirect("classifieds:detail", pk=classified.pk)
     return render(request, "classifieds/form.html", {"form": form, "classified": classified})
@@ -179,7 +175,8 @@ def classified_mine(request):
 @resident_view
 @require_POST
 def classified_close_view(request, pk: int):
-    classified = access_classified(commune=request.commune, pk=pk, viewer=request.user)
+    """The author closes their classified; anyone else gets a 404 (not theirs)."""
+    classified = access_own_classified(request.user, pk, commune=request.commune)
     classified_close(classified=classified, by=request.user)
     messages.success(
         request, _("Your classified “%(title)s” is closed.") % {"title": classified.title}

@@ -9,66 +9,31 @@ Who sees what:
 * anyone else: nothing (the permission policy refuses, Wagtail answers 302/403).
 
 The core mounts this viewset behind the module guard (menu item hidden and views 404 on
-the host of a commune that has the module off). On a commune's host the list shows that
-commune's twinnings; on the platform's host, those of the communes with the module on.
+the host of a commune that has the module off). The core's scope base
+(``core.admin_scope``, with ``selectors.STAFF_SCOPE``): on a commune's host the list
+shows that commune's twinnings; on the platform's host, those of the communes with the
+module on.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
-from accounts.selectors import is_open_account, open_account_q
-from accounts.staff import PLATFORM_STAFF_GROUP, is_platform_staff
-from communes.models import Commune
-from communes.selectors import is_partner_staff, partners_for_user
-from core.modules import registry
+from accounts.selectors import open_account_q
+from accounts.staff import PLATFORM_STAFF_GROUP
+from core import admin_scope
 from modules.twinning.models import Twinning
+from modules.twinning.selectors import STAFF_SCOPE, can_list_twinnings, twinnings_for_staff
 
-MODULE_LABEL = "twinning"
 READ_ONLY_ACTIONS = frozenset({"view"})
-
-
-def can_list_twinnings(user) -> bool:
-    """Platform staff, or staff of a hosting partner (scoped by :func:`twinnings_for_staff`)."""
-    if not is_open_account(user):
-        return False
-    if is_platform_staff(user):
-        return True
-    cached = getattr(user, "_twinning_partner_staff", None)
-    if cached is None:  # the menu, the view and its buttons ask within one request
-        cached = user._twinning_partner_staff = is_partner_staff(user)
-    return cached
-
-
-def twinnings_for_staff(*, user, commune=None) -> QuerySet[Twinning]:
-    """What the list shows ``user``: twinnings with a community in a commune in scope.
-
-    The scope is the commune of the host, or the communes that have the module on; a
-    partner's staff only keep their partner's communes. A twinning between communities
-    of two communes is listed when either side is in scope.
-    """
-    if not can_list_twinnings(user):
-        return Twinning.objects.none()
-    communes = (
-        Commune.objects.filter(pk=commune.pk)
-        if commune is not None
-        else registry.enabled_communes(MODULE_LABEL)
-    )
-    if not is_platform_staff(user):
-        communes = communes.filter(hosting_partner__in=partners_for_user(user))
-    in_scope = communes.values("pk")
-    return Twinning.objects.filter(
-        Q(community_a__commune__in=in_scope) | Q(community_b__commune__in=in_scope)
-    ).select_related("community_a__commune", "community_b__commune")
 
 
 class TwinningStaffPolicy(BasePermissionPolicy):
@@ -108,14 +73,16 @@ def _communes(twinning: Twinning) -> str:
     return a.name if a.pk == b.pk else f"{a.name} / {b.name}"
 
 
-class TwinningIndexView(generic.IndexView):
+class TwinningIndexView(admin_scope.IndexView):
     def get_base_queryset(self):
-        return twinnings_for_staff(
-            user=self.request.user, commune=getattr(self.request, "commune", None)
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("community_a__commune", "community_b__commune")
         )
 
 
-class TwinningViewSet(ModelViewSet):
+class TwinningViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
     model = Twinning
     name = "twinnings"
     url_namespace = "twinning_admin"
@@ -125,8 +92,8 @@ class TwinningViewSet(ModelViewSet):
     menu_order = 410
     add_to_reference_index = False
 
+    commune_scope = STAFF_SCOPE
     index_view_class = TwinningIndexView
-    copy_view_enabled = False
     inspect_view_enabled = False
 
     list_display = [

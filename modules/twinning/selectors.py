@@ -7,9 +7,15 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.selectors import is_open_account
+from accounts.staff import is_platform_staff
+from communes.models import Commune
+from communes.selectors import is_partner_staff, partners_for_user
 from communities.models import Community, Membership
 from communities.selectors import communities_near_community, is_referent
+from core.admin_scope import CommuneScope
 from modules.twinning.models import Twinning
+
+MODULE_LABEL = "twinning"
 
 
 def access_twinning(user, pk: int, *, commune) -> tuple[Twinning, Community]:
@@ -147,3 +153,47 @@ def is_within_reach(community: Community, other: Community) -> bool:
 def twinnings_of_commune(commune) -> QuerySet[Twinning]:
     """Twinnings between two communities of ``commune``."""
     return Twinning.objects.filter(community_a__commune=commune, community_b__commune=commune)
+
+
+# --- staff (the Wagtail admin's read-only list) ------------------------------------------
+
+
+def can_list_twinnings(user) -> bool:
+    """Platform staff, or staff of a hosting partner (scoped by :data:`STAFF_SCOPE`)."""
+    if not is_open_account(user):
+        return False
+    if is_platform_staff(user):
+        return True
+    cached = getattr(user, "_twinning_partner_staff", None)
+    if cached is None:  # the menu, the view and its buttons ask within one request
+        cached = user._twinning_partner_staff = is_partner_staff(user)
+    return cached
+
+
+def communes_of_partner_staff(user) -> QuerySet[Commune]:
+    """The communes of the hosting partners ``user`` works for."""
+    if not is_open_account(user):
+        return Commune.objects.none()
+    return Commune.objects.filter(hosting_partner__in=partners_for_user(user))
+
+
+# The admin's scope (core.admin_scope): the host's commune, or those with the module on;
+# platform staff see every commune, a partner's staff their partner's communes. A
+# twinning between communities of two communes is in scope when either side is.
+STAFF_SCOPE = CommuneScope(
+    staff_communes=communes_of_partner_staff,
+    commune_field=("community_a__commune", "community_b__commune"),
+    module_label=MODULE_LABEL,
+    sees_every_commune=is_platform_staff,
+)
+
+
+def twinnings_for_staff(*, user, commune=None) -> QuerySet[Twinning]:
+    """What the admin list shows ``user``: twinnings with a community in a commune in scope."""
+    if not can_list_twinnings(user):
+        return Twinning.objects.none()
+    return STAFF_SCOPE.filter(
+        Twinning.objects.select_related("community_a__commune", "community_b__commune"),
+        user=user,
+        commune=commune,
+    )

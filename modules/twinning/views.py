@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from communities.models import Community
 from communities.selectors import access_community_as_member, community_of, is_referent
 from communities.views import community_view
 from core.access import explained
-from core.forms import add_service_errors
+from core.forms import service_errors
 from modules.twinning import services
 from modules.twinning.forms import ProposeForm
 from modules.twinning.models import Twinning
@@ -34,12 +34,6 @@ from modules.twinning.selectors import twinning_candidates, twinnings_of
 
 GET = ["GET", "HEAD"]
 GET_POST = ["GET", "HEAD", "POST"]
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You cannot do this.")
 
 
 @explained(
@@ -93,13 +87,9 @@ def community_twinnings(request, community: Community):
     if action == "propose":
         if form.is_valid():
             other = next(c for c in candidates if c.pk == form.cleaned_data["other"])
-            try:
+            with service_errors(form) as call:
                 services.twinning_propose(by=user, community=community, other=other)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except PermissionDenied as error:
-                form.add_error(None, _error_text(error))
-            else:
+            if call.ok:
                 messages.success(
                     request,
                     _("Your proposal is sent to the référents of “%(name)s”.")
@@ -111,7 +101,7 @@ def community_twinnings(request, community: Community):
         twinning = twinnings.filter(pk=int(pk)).first() if pk.isdigit() else None
         if twinning is None:
             raise Http404
-        try:
+        with service_errors() as call:
             if action == "end":
                 services.twinning_end(by=user, twinning=twinning)
                 text = _("The twinning has ended.")
@@ -122,10 +112,10 @@ def community_twinnings(request, community: Community):
                     if action == "accept"
                     else _("You declined the twinning.")
                 )
-        except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _error_text(error))
-        else:
+        if call.ok:
             messages.success(request, text)
+        else:
+            messages.error(request, call.error)
         return redirect("twinning:community", pk=community.pk)
     elif action:
         messages.error(request, _("Choose an action from the page."))

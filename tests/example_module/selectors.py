@@ -1,6 +1,12 @@
 from django.shortcuts import get_object_or_404
 
+from communes.selectors import communes_of_staff
+from core.admin_scope import CommuneScope
 from tests.example_module.models import Book
+
+# The admin's scope: the host's commune, or the communes with the module on; staff who are
+# not superusers see the communes they serve only.
+STAFF_SCOPE = CommuneScope(staff_communes=communes_of_staff, module_label="bookbox")
 
 
 def books_in_box(*, commune):

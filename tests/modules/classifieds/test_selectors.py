@@ -7,6 +7,8 @@ from django.utils import timezone
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import (
     access_classified,
+    access_own_classified,
+    can_change_classified,
     classifieds_of_author,
     classifieds_open,
 )
@@ -77,25 +79,35 @@ def test_author_sees_own_classifieds_in_every_status(
 
 def test_access_classified_finds_classified_of_the_commune(commune, resident, publish):
     classified = publish(commune, resident)
-    assert access_classified(commune=commune, pk=classified.pk) == classified
-    assert access_classified(commune=commune, pk=str(classified.pk)) == classified
+    assert access_classified(resident, classified.pk, commune=commune) == classified
+    assert access_classified(resident, str(classified.pk), commune=commune) == classified
 
 
 @pytest.mark.parametrize("pk", [0, -1, 999_999, 2**63, "abc", None, "1.5"])
-def test_access_classified_404s_for_unknown_ids(commune, pk):
+def test_access_classified_404s_for_unknown_ids(commune, resident, pk):
     with pytest.raises(Http404):
-        access_classified(commune=commune, pk=pk)
+        access_classified(resident, pk, commune=commune)
 
 
 def test_access_classified_404s_for_other_commune_alike(commune, other_commune, resident, publish):
     classified = publish(other_commune, resident)
     with pytest.raises(Http404):
-        access_classified(commune=commune, pk=classified.pk)
+        access_classified(resident, classified.pk, commune=commune)
 
 
 def test_closed_classified_is_visible_to_its_author_only(commune, resident, neighbour, publish):
     classified = publish(commune, resident)
     classified_close(classified=classified, by=resident)
-    assert access_classified(commune=commune, pk=classified.pk, viewer=resident) == classified
+    assert access_classified(resident, classified.pk, commune=commune) == classified
     with pytest.raises(Http404):
-        access_classified(commune=commune, pk=classified.pk, viewer=neighbour)
+        access_classified(neighbour, classified.pk, commune=commune)
+
+
+def test_only_the_author_gets_their_classified_to_change(commune, resident, neighbour, publish):
+    classified = publish(commune, resident)
+    assert access_own_classified(resident, classified.pk, commune=commune) == classified
+    assert access_classified(neighbour, classified.pk, commune=commune) == classified
+    with pytest.raises(Http404):
+        access_own_classified(neighbour, classified.pk, commune=commune)
+    assert can_change_classified(resident, classified)
+    assert not can_change_classified(neighbour, classified)
