@@ -346,14 +346,16 @@ def forget_enabled_cache(commune) -> None:
 # --- the guard ----------------------------------------------------------------
 
 
-def guard_view(view: Callable, label: str) -> Callable:
+def guard_view(view: Callable, label: str, *, commune_required: bool = False) -> Callable:
     """Wrap a view so it answers 404 when ``label`` is off for the request's commune.
 
     The commune comes from ``request.commune`` (host name, set by the tenancy
     middleware, or the API's ``commune_slug`` path argument resolved by
-    :func:`core.tenancy.bind_commune_from_path`). A request without a commune
-    passes: platform-level screens (the admin on the platform host) scope their
-    querysets with :meth:`ModuleRegistry.enabled_communes` instead.
+    :func:`core.tenancy.bind_commune_from_path`). Without a commune, a module's site
+    pages and API routes (``commune_required``) answer 404 too: they exist on a
+    commune's host only. Platform-level screens (the admin on the platform host) pass
+    and scope their querysets to the communes that have the module on
+    (``core.admin_scope``).
     """
 
     @functools.wraps(view)
@@ -362,7 +364,10 @@ def guard_view(view: Callable, label: str) -> Callable:
 
         bind_commune_from_path(request, kwargs)
         commune = getattr(request, "commune", None)
-        if commune is not None and not registry.is_enabled(commune, label):
+        if commune is None:
+            if commune_required:
+                raise Http404("Module pages are on a commune's host.")
+        elif not registry.is_enabled(commune, label):
             raise Http404("Module disabled for this commune.")
         return view(request, *args, **kwargs)
 
@@ -370,13 +375,13 @@ def guard_view(view: Callable, label: str) -> Callable:
     return guarded
 
 
-def _guard_patterns(patterns: Iterable, label: str) -> list:
+def _guard_patterns(patterns: Iterable, label: str, *, commune_required: bool = False) -> list:
     guarded = []
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             pattern = URLResolver(
                 pattern.pattern,
-                _guard_patterns(pattern.url_patterns, label),
+                _guard_patterns(pattern.url_patterns, label, commune_required=commune_required),
                 pattern.default_kwargs,
                 pattern.app_name,
                 pattern.namespace,
@@ -384,7 +389,7 @@ def _guard_patterns(patterns: Iterable, label: str) -> list:
         elif isinstance(pattern, URLPattern):
             pattern = URLPattern(
                 pattern.pattern,
-                guard_view(pattern.callback, label),
+                guard_view(pattern.callback, label, commune_required=commune_required),
                 pattern.default_args,
                 pattern.name,
             )
@@ -397,7 +402,7 @@ def module_urls(module: PlatformModule, kind: str):
     dotted = module.site_urls if kind == "site" else module.api_urls
     patterns = import_string(f"{dotted}.urlpatterns")
     namespace = module.module_label if kind == "site" else f"{module.module_label}-api"
-    guarded = _guard_patterns(patterns, module.module_label)
+    guarded = _guard_patterns(patterns, module.module_label, commune_required=True)
     return include((guarded, namespace), namespace=namespace)
 
 

@@ -10,7 +10,8 @@ writing it. For the module switched off in Saint-Malo:
 * its notifications are neither in the centre nor counted;
 * its periodic tasks change none of its rows in that commune, even a year later.
 
-Switched on again, every page answers as before and its notifications are back.
+Switched on again, every page answers as before and its notifications are back. On the
+platform's own host (no commune), every site URL of the module answers exactly 404.
 
 A module may give the test real objects: ``tests/modules/<label>/conformance.py``
 with ``make(world) -> dict``, which creates what the module needs in
@@ -32,6 +33,7 @@ import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
@@ -40,7 +42,7 @@ from rest_framework.test import APIClient
 
 import core.signals
 from communes.services import module_set_enabled
-from core.modules import registry
+from core.modules import guard_view, registry
 from core.signals import CommuneModuleSignal, module_label_of
 from notifications import selectors as centre
 from notifications.fanout import publish
@@ -292,6 +294,35 @@ def test_module_switched_off_vanishes_from_the_commune_and_comes_back(label, wor
     assert declared_receivers(module) <= module_receivers_called(module, world.commune, user)
     after = {part: statuses(clients[part], paths[part]) for part in paths}
     assert after == before
+
+
+@pytest.mark.parametrize("label", registry.labels())
+def test_module_site_urls_answer_404_on_a_host_with_no_commune(label, world):
+    """The platform's own host has no commune: a module's pages are not there (exactly 404),
+    for a resident as for a superuser, whatever the method."""
+    module = registry.get(label)
+    switch(world, module, True)
+    paths = site_paths(module, values_for(module, world))
+    for user in (world.referent, world.superuser):
+        client = Client()  # the platform's host, "testserver"
+        verified_login(client, user)
+        for path in paths:
+            for method in SITE_METHODS:
+                response = getattr(client, method)(path)
+                assert response.status_code == 404, f"{method.upper()} {path}"
+
+
+def test_the_guard_needs_a_commune_for_site_pages_not_for_the_admin():
+    """A module's page without a guard of its own still answers 404 off-commune."""
+
+    def page(request):
+        return HttpResponse("page")
+
+    request = RequestFactory().get("/")
+    request.commune = None
+    with pytest.raises(Http404):
+        guard_view(page, "classifieds", commune_required=True)(request)
+    assert guard_view(page, "classifieds")(request).content == b"page"  # the platform's admin
 
 
 @pytest.mark.parametrize("label", registry.labels())
