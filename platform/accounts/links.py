@@ -10,7 +10,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts.security import keyed_hash
-from accounts.selectors import open_account_q
+from core.access import open_account_q
 
 EMAIL_CHANGE_SALT = "accounts.email_change"
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField, blind_index
+from core.access import open_account_q
 
 PRESENTATION_MAX_LENGTH = 1000
 
@@ -197,8 +198,6 @@ class DeviceToken(models.Model):
 
     @classmethod
     def find_active(cls, key: str) -> DeviceToken | None:
-        from accounts.selectors import open_account_q
-
         return (
             cls.objects.active()
             .select_related("user")

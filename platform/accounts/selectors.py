@@ -6,41 +6,23 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.crypto import blind_index
+from core.access import is_open_account, open_account_q, open_accounts
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-# No model import at load time: app configs (privacy.relations, via a module's apps.py)
-# ask ``is_open_account`` before the app registry is ready.
-
-# --- open accounts ------------------------------------------------------------------
-# An account is open while it is active and not closed (ACC-9 closes it: is_active False
-# and closed_at set). Every place that asks "may this person still act or be reached?"
-# asks here, so a half-closed account (only one of the two set) is treated the same
-# everywhere: as closed.
-
-
-def is_open_account(user) -> bool:
-    """``user`` is a signed-in person whose account is active and not closed."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "closed_at", None) is None
-    )
-
-
-def open_account_q(prefix: str = "") -> Q:
-    """The open-account condition, on users or through a relation (``prefix="user__"``)."""
-    return Q(**{f"{prefix}is_active": True, f"{prefix}closed_at__isnull": True})
-
-
-def open_accounts(queryset: QuerySet, *, through: str = "") -> QuerySet:
-    """``queryset`` narrowed to open accounts (of users, or through ``through="user__"``)."""
-    return queryset.filter(open_account_q(through))
+# The open-account check lives in core.access (communes and privacy, below accounts, ask
+# it too); re-exported here for the modules, which ask accounts' selectors.
+__all__ = [
+    "accounts_with_mobile",
+    "is_open_account",
+    "normalise_phone",
+    "open_account_q",
+    "open_accounts",
+]
 
 
 def normalise_phone(number: str, region: str | None = None) -> str | None:

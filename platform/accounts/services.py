@@ -27,8 +27,8 @@ from accounts import audit
 from accounts.images import clean_photo
 from accounts.links import email_change_token, email_verification_token, uid_for
 from accounts.security import keyed_hash
-from accounts.selectors import is_open_account
 from communes import territory
+from core.access import is_open_account
 
 User = get_user_model()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 
-from accounts.selectors import is_open_account
+from core.access import is_open_account
 
 PLATFORM_STAFF_GROUP = "Platform staff"
 

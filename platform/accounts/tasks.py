@@ -24,8 +24,8 @@ from django.utils import timezone, translation
 from accounts import services
 from accounts.geocoding import GeocodingUnavailable, geocoder_for_commune
 from accounts.models import PendingLocation
-from accounts.selectors import is_open_account
 from communes.services import commune_url
+from core.access import is_open_account
 
 logger = logging.getLogger("voisinage.geocoding")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -29,7 +29,6 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 
-from accounts.selectors import is_open_account, open_account_q
 from communes.forms import (
     COMMUNE_EDIT_FIELDS,
     CommuneCreateForm,
@@ -48,8 +47,9 @@ from communes.services import (
     plan_save,
 )
 from communes.territory import territory_update
+from core.access import is_open_account, open_account_q
 from core.admin_labels import FEMININE, MASCULINE, FrenchGenderMixin
-from core.forms import add_service_errors
+from core.forms import service_errors
 from core.modules import registry
 
 PARTNER_STAFF_GROUP = "Hébergeurs"
@@ -201,15 +201,11 @@ class CommuneIndexView(ScopedIndexView):
 
 
 class ServiceErrorsMixin:
-    """A service's ValidationError becomes form errors instead of a 500."""
+    """A service's refusal becomes form errors instead of a 500 (``core.forms.service_errors``)."""
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             return super().form_valid(form)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error) or _("You do not manage this hosting partner."))
         self.produced_error_code = "validation_error"
         self.produced_error_message = self.get_error_message()
         return self.form_invalid(form)

@@ -10,9 +10,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
-from accounts.selectors import is_open_account, open_account_q
 from communes.models import Commune, CommuneModule, Follow, HostingPartner, Plan
 from communes.roles import COMMUNE_PERMISSIONS, VALIDATE_RESIDENTS
+from core.access import is_open_account, open_account_q
 
 
 def user_can_manage_partner(user, partner: HostingPartner) -> bool:

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
-from accounts.selectors import is_open_account
 from communes.models import (
     Commune,
     CommuneModule,
@@ -44,6 +43,7 @@ from communes.selectors import (
     is_partner_staff_of,
     user_can_manage_partner,
 )
+from core.access import is_open_account
 from core.modules import forget_enabled_cache, registry
 from core.reauth import confirm_password
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import birthday_index
-from accounts.selectors import open_account_q
+from core.access import open_account_q
 
 NOTICE_AT = datetime.time(8, 0)
 KIND = "community.birthday"

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.selectors import is_open_account
+from core.access import is_open_account
 from notifications import emails
 from notifications.fanout import batch_size
 from notifications.kinds import kinds

@@ -28,7 +28,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.selectors import open_account_q
+from core.access import open_account_q
 from notifications.kinds import Frequency
 from notifications.models import DeliveryStatus, Digest, Event, Notification
 from notifications.selectors import notifications_of, preferences_of

@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.selectors import open_accounts
+from core.access import open_accounts
 from notifications.kinds import Frequency, kinds
 from notifications.models import (
     Channel,

@@ -20,9 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.selectors import open_account_q
 from accounts.services import sms_consent_set
-from core.access import explained
+from core.access import explained, open_account_q
 from notifications import links, selectors, services
 from notifications.forms import PreferencesForm
 from notifications.models import PushDevice

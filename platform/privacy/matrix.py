@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.selectors import is_open_account
+from core.access import is_open_account
 from privacy.relations import Relation, annotation_name, module_ranks, module_rules, providers
 
 # What each of the core's relations shows (a module's relation declares its own:

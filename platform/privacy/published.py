@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounts.selectors import is_open_account
+from core.access import is_open_account
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q, Value
 from django.utils.module_loading import import_string
 
-from accounts.selectors import is_open_account
+from core.access import is_open_account
 
 
 class Relation(StrEnum):
