@@ -19,7 +19,9 @@ class AccountsConfig(AppConfig):
     )
 
     def ready(self):
-        from accounts import audit, sessions
+        # Lazy: these modules import models, which apps.py may not.
+        from accounts import audit, privacy, sessions
 
         audit.connect()
         sessions.connect()
+        privacy.register()

@@ -3,10 +3,10 @@
 A relation provider turns a viewer into a boolean SQL expression over the
 people queryset (``OuterRef("pk")`` is the person), so that a list of N people
 is annotated with every relation in the same single query. Core apps that create
-a relation (communities: same community) register a provider in their
-``AppConfig.ready()``; a module declares its relations on its ``PlatformModule``
-(``privacy_relations``: :class:`PrivacyRelation` entries, with what each reveals),
-collected from the module registry at start-up. Callers never change.
+a relation (accounts: platform staff; communities: same community) register a
+provider in their ``AppConfig.ready()``; a module declares its relations on its
+``PlatformModule`` (``privacy_relations``: :class:`PrivacyRelation` entries, with what
+each reveals), collected from the module registry at start-up. Callers never change.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q
 from django.utils.module_loading import import_string
 
 from core.access import is_open_account
+from core.modules import registry
 
 
 class Relation(StrEnum):
@@ -96,8 +97,6 @@ def annotation_name(relation: str) -> str:
 
 def register_module_relations() -> None:
     """Collect the modules' ``privacy_relations`` (``PrivacyConfig.ready``); checks them."""
-    from core.modules import registry
-
     for module, declared in registry.contributions("privacy_relations"):
         where = f"{module.name}: relation {getattr(declared, 'key', declared)!r}"
         if not isinstance(declared, PrivacyRelation):
@@ -132,6 +131,7 @@ def _commune_staff(viewer):
     """The viewer is on the staff of a commune the person follows (pending or not)."""
     if not _authenticated(viewer):
         return None
+    # Lazy: modules' apps.py import this module (PrivacyRelation) before models load.
     from communes.models import Follow
     from communes.selectors import communes_of_staff
 
@@ -143,14 +143,5 @@ def _commune_staff(viewer):
     )
 
 
-def _platform_staff(viewer):
-    from accounts.staff import is_platform_staff
-
-    if not is_platform_staff(viewer):
-        return None
-    return Value(True, output_field=BooleanField())
-
-
 register_relation(Relation.SELF, _self)
 register_relation(Relation.COMMUNE_STAFF, _commune_staff)
-register_relation(Relation.PLATFORM_STAFF, _platform_staff)
