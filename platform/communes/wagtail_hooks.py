@@ -3,7 +3,7 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
-from communes import follows_admin, staff_admin, town_hall_admin
+from communes import staff_admin, town_hall_admin
 from communes.admin_views import (
     CommuneViewSet,
     HostingPartnerViewSet,
@@ -61,8 +61,28 @@ def register_town_hall_menu_item():
     return town_hall_admin.menu_item()
 
 
-# Town-hall staff roles and residents to validate (communes.roles, ACC-10).
-for _screen in (staff_admin, follows_admin):
-    hooks.register("register_admin_urls", lambda screen=_screen: screen.urlpatterns)
-    hooks.register("register_admin_menu_item", _screen.menu_item)
-    hooks.register("register_log_actions", _screen.register_log_actions)
+# Town-hall staff roles (communes.roles).
+hooks.register("register_admin_urls", lambda: staff_admin.urlpatterns)
+hooks.register("register_admin_menu_item", staff_admin.menu_item)
+hooks.register("register_log_actions", staff_admin.register_log_actions)
+
+
+@hooks.register("register_log_actions")
+def register_follow_actions(actions):
+    """Follows (ACC-9, ACC-10); their screen is accounts.residents_admin."""
+
+    @actions.register_action("communes.follow_request")
+    class FollowRequest(LogFormatter):
+        label = _("Request to follow the commune")
+
+    @actions.register_action("communes.follow_validate")
+    class FollowValidate(LogFormatter):
+        label = _("Resident validated")
+
+    @actions.register_action("communes.follow_refuse")
+    class FollowRefuse(LogFormatter):
+        label = _("Resident refused")
+
+    @actions.register_action("communes.follow_end")
+    class FollowEnd(LogFormatter):
+        label = _("Stopped following the commune")

@@ -8,6 +8,10 @@ reason, sent to the person). Each person is shown through the privacy matrix
 On a commune's host only that commune is in scope; on the platform's host,
 every commune the person validates residents of. A request out of scope
 answers 404, like one that does not exist.
+
+The follows are communes'; the screen is accounts' because it shows people through the
+privacy matrix, which sits above communes (``AccountsConfig``'s Wagtail hooks register
+it; the log actions of follows stay with communes).
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.log_actions import LogFormatter
 
 from communes.roles import VALIDATE_RESIDENTS
 from communes.selectors import pending_follows_for_staff, staff_communes_in_scope
@@ -51,7 +54,7 @@ class DecisionForm(forms.Form):
 
 
 class PendingFollowsView(WagtailAdminTemplateMixin, TemplateView):
-    template_name = "communes/admin/residents_to_validate.html"
+    template_name = "accounts/admin/residents_to_validate.html"
     page_title = TITLE
     header_icon = "user"
 
@@ -143,21 +146,3 @@ def menu_item():
         order=152,
         name="residents-to-validate",
     )
-
-
-def register_log_actions(actions):
-    @actions.register_action("communes.follow_request")
-    class FollowRequest(LogFormatter):
-        label = gettext_lazy("Request to follow the commune")
-
-    @actions.register_action("communes.follow_validate")
-    class FollowValidate(LogFormatter):
-        label = gettext_lazy("Resident validated")
-
-    @actions.register_action("communes.follow_refuse")
-    class FollowRefuse(LogFormatter):
-        label = gettext_lazy("Resident refused")
-
-    @actions.register_action("communes.follow_end")
-    class FollowEnd(LogFormatter):
-        label = gettext_lazy("Stopped following the commune")
