@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -43,6 +41,7 @@ from communes.selectors import (
     is_partner_staff_of,
     user_can_manage_partner,
 )
+from communes.signals import follow_decided, follow_requested
 from core.access import is_open_account
 from core.modules import forget_enabled_cache, registry
 from core.reauth import confirm_password
@@ -432,44 +431,25 @@ def follow_decide(*, follow: Follow, by, accept: bool, reason: str = "") -> Foll
 
 
 def notify_follow_decision(follow: Follow) -> None:
-    """Tell the resident the town hall's decision (an event of the notification engine).
+    """Announce the town hall's decision (``communes.signals.follow_decided``).
 
-    Its e-mail is ``notifications/email/kinds/commune.follow_decision``: the reason of a
-    refusal, signed links to the commune's site and to "My communes".
+    The notification engine tells the resident (``notifications.communes_events``): its
+    e-mail is ``notifications/email/kinds/commune.follow_decision``, with the reason of
+    a refusal and signed links to the commune's site and to "My communes".
     """
-    from notifications.fanout import publish
-
-    commune = follow.commune
-    accepted = follow.status == Follow.Status.VALIDATED
-    with translation.override(settings.LANGUAGE_CODE):
-        title = (
-            _("You now follow %(commune)s") if accepted else _("Your request to follow %(commune)s")
-        ) % {"commune": commune.name}
-    decided = follow.decided_at.isoformat() if follow.decided_at else ""
-    publish(
-        "commune.follow_decision",
-        audience=get_user_model().objects.filter(pk=follow.user_id),
-        title=title,
-        body="" if accepted else follow.reason,
-        url=reverse("communes:follows"),
-        commune=commune,
-        data={"accepted": accepted, "links": {"site": "/"}},
-        dedupe_key=f"commune.follow_decision:{follow.pk}:{decided}",
-    )
+    follow_decided.send(sender=Follow, follow=follow)
 
 
 def notify_follow_request(follow: Follow) -> None:
-    """Tell each person who validates residents of the commune that a request is waiting.
+    """Announce a request waiting for the validators (``communes.signals.follow_requested``).
 
-    One event of the notification engine (``commune.follow_request``): each validator's
-    e-mail names nobody (the request is read in the admin) and counts the requests
-    that wait, this one among them.
+    The notification engine tells each person who validates residents of the commune
+    (``notifications.communes_events``): each validator's e-mail names nobody (the
+    request is read in the admin) and counts the requests that wait, this one among them.
 
     Runs once the request commits: a request decided in the same transaction (the
     demo's data) waits for nobody, so nothing is sent, never "0 requests are waiting".
     """
-    from communes.notifications import follow_requested
-
     pending = (
         Follow.objects.pending()
         .filter(commune=follow.commune)
@@ -477,7 +457,7 @@ def notify_follow_request(follow: Follow) -> None:
     )
     if not pending["this"]:
         return
-    follow_requested(follow, pending_count=pending["count"])
+    follow_requested.send(sender=Follow, follow=follow, pending_count=pending["count"])
 
 
 # --- partner town hall (COM-2) ---------------------------------------------------------

@@ -33,6 +33,7 @@ class CommunitiesConfig(AppConfig):
         NotificationKind(
             "community.exclusion_decided", "community", _("Decision on your exclusion request")
         ),
+        NotificationKind("community.birthday", "birthdays", _("Birthday of a member")),
     )
 
     # Core apps declare schedules like modules do (core.schedules.sync_schedules).
@@ -46,6 +47,13 @@ class CommunitiesConfig(AppConfig):
             func="communities.tasks.escalate_requests",
             minutes=60,
             name="communities: send old requests to the platform's staff",
+        ),
+        PeriodicTask(
+            func="communities.birthdays.send_birthdays",
+            minutes=15,
+            # The Schedule row's key (core.schedules.sync_schedules updates by name),
+            # kept from when notifications sent them: migrate repoints the existing row.
+            name="notifications: birthday notices, per time zone",
         ),
     )
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
+from accounts.signals import account_closed, personal_data_export
 from core.modules import PeriodicTask
-from notifications.kinds import NotificationKind
+from notifications.kinds import NotificationKind, kinds
 
 
 class NotificationsConfig(AppConfig):
@@ -11,8 +13,16 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
     verbose_name = _("Notifications")
 
+    # The commune's activities: communes sends signals (communes.signals) that
+    # notifications.communes_events publishes (e-mails: notifications/email/kinds/commune.*).
     notification_kinds = (
-        NotificationKind("community.birthday", "birthdays", _("Birthday of a member")),
+        NotificationKind("commune.news", "news", _("News of the town hall")),
+        NotificationKind("commune.follow_request", "requests", _("Resident to validate")),
+        # A reply to the person's own request: the rubric of their requests and decisions,
+        # which they may turn off (the decision also shows in "My communes").
+        NotificationKind(
+            "commune.follow_decision", "community", _("Decision on your request to follow")
+        ),
     )
     periodic_tasks = (
         PeriodicTask(
@@ -25,19 +35,11 @@ class NotificationsConfig(AppConfig):
             minutes=15,
             name="notifications: daily and weekly digests, per time zone",
         ),
-        PeriodicTask(
-            func="notifications.tasks.birthdays",
-            minutes=15,
-            name="notifications: birthday notices, per time zone",
-        ),
     )
 
     def ready(self):
-        from django.contrib.auth import get_user_model
-
-        from accounts.signals import account_closed, personal_data_export
-        from notifications import services, undeliverable
-        from notifications.kinds import kinds
+        # Lazy: these modules load models, which apps.py may not.
+        from notifications import communes_events, services, undeliverable
 
         kinds.populate()
         post_save.connect(
@@ -47,6 +49,7 @@ class NotificationsConfig(AppConfig):
         )
         account_closed.connect(services.on_account_closed, dispatch_uid="notifications.closed")
         personal_data_export.connect(services.personal_data, dispatch_uid="notifications.export")
+        communes_events.connect()
         try:
             from anymail.signals import tracking
         except ImportError:  # pragma: no cover - anymail is a dependency

@@ -13,9 +13,3 @@ def digests() -> int:
     from notifications.digests import run
 
     return run()
-
-
-def birthdays() -> int:
-    from notifications.birthdays import send_birthdays
-
-    return send_birthdays()

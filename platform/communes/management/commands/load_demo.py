@@ -26,7 +26,6 @@ from communes.models import (
     PortalPage,
     StaffRole,
 )
-from communes.notifications import on_page_published
 from communes.services import (
     CommuneIdentity,
     commune_create,
@@ -34,6 +33,7 @@ from communes.services import (
     follow_request,
     staff_role_grant,
 )
+from communes.signals import on_page_published
 from communities import demo as communities_demo
 from core.modules import registry
 

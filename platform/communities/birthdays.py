@@ -6,6 +6,9 @@ decrypting anyone. Once it is 08:00 in a commune's time zone, each member whose
 birthday it is gets one event (deduplicated per person and year), sent to the other
 members of their community; each member may turn the "Birthdays" rubric off. People
 born on 29 February are celebrated on 28 February in other years.
+
+A community feature: communities declares the kind (``community.birthday``) and the
+periodic task (``CommunitiesConfig``) and publishes through the notification engine.
 """
 
 from __future__ import annotations
@@ -19,7 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import birthday_index
+from communities.models import Membership
 from core.access import open_account_q
+from notifications.digests import zones
+from notifications.fanout import publish
+from privacy.matrix import build_card
+from privacy.relations import Relation
 
 NOTICE_AT = datetime.time(8, 0)
 KIND = "community.birthday"
@@ -35,12 +43,6 @@ def _indexes(day: datetime.date) -> list[str]:
 
 def send_birthdays(*, now=None) -> int:
     """Publish today's birthday notices in every zone where it is past 08:00."""
-    from communities.models import Membership
-    from notifications.digests import zones
-    from notifications.fanout import publish
-    from privacy.matrix import build_card
-    from privacy.relations import Relation
-
     now = now or timezone.now()
     published = 0
     for zone_name in zones():

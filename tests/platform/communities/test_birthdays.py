@@ -6,10 +6,12 @@ import datetime
 from datetime import UTC
 
 import pytest
+from django_q.models import Schedule
 
+from communities.birthdays import send_birthdays
 from communities.models import Membership
+from core.schedules import sync_schedules
 from notifications import services
-from notifications.birthdays import send_birthdays
 from notifications.kinds import Frequency
 from notifications.models import Event, Notification
 from tests.communities import SAINT_MALO, join, make_community, offset, person_at
@@ -84,3 +86,16 @@ def test_the_birthday_is_found_without_decrypting_anyone(community, commune):
         )
         stored, index = cursor.fetchone()
     assert "1970" not in str(stored) and "11-23" not in index and len(index) == 64
+
+
+def test_migrate_points_the_birthday_schedule_left_by_notifications_at_communities():
+    left = Schedule.objects.create(
+        name="notifications: birthday notices, per time zone",
+        func="notifications.tasks.birthdays",
+        schedule_type=Schedule.MINUTES,
+        minutes=15,
+    )
+    sync_schedules()
+    left.refresh_from_db()
+    assert left.func == "communities.birthdays.send_birthdays"
+    assert Schedule.objects.filter(func__contains="birthday").count() == 1
