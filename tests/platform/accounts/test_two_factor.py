@@ -477,7 +477,7 @@ def test_reset_command_removes_the_devices_and_the_verified_session(partner_staf
 
 
 def test_demo_staff_get_the_documented_secret(db):
-    from communes.management.commands.load_demo import DEMO_TOTP_COMMAND, DEMO_TOTP_SECRET
+    from demo.management.commands.load_demo import DEMO_TOTP_COMMAND, DEMO_TOTP_SECRET
 
     out = StringIO()
     call_command("load_demo", stdout=out)
