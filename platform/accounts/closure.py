@@ -46,6 +46,8 @@ from accounts import audit
 from accounts.models import DeviceToken, PendingLocation
 from accounts.services import password_confirm, send_account_email
 from accounts.signals import account_closed
+from communes.models import Commune, Follow, StaffRole
+from communes.roles import sync_staff_permissions
 from core.modules import registry
 
 # Stored in place of the real names; every page and the API show "Former member".
@@ -146,8 +148,6 @@ def _end_links(user, old_email: str) -> None:
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from communes.models import Follow
-
     DeviceToken.objects.filter(user=user).delete()
     PendingLocation.objects.filter(user=user).delete()
     Follow.objects.filter(user=user).delete()
@@ -172,9 +172,6 @@ def _end_staff_roles(user) -> None:
     permission left (granted by hand, on other objects).
     """
     from guardian.models import UserObjectPermission
-
-    from communes.models import Commune, StaffRole
-    from communes.roles import sync_staff_permissions
 
     roles = StaffRole.objects.filter(user=user)
     communes = list(Commune.objects.filter(pk__in=roles.values("commune_id")))

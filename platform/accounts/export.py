@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 
 from accounts.models import DeviceToken
 from accounts.signals import personal_data_export
+from communes.models import Follow, StaffRole
 from core.modules import registry
 
 FORMAT_VERSION = 1
@@ -123,8 +124,6 @@ def _commune(commune) -> dict:
 
 
 def _follows(user) -> list[dict]:
-    from communes.models import Follow
-
     follows = Follow.objects.filter(user=user).select_related("commune").order_by("created_at")
     return [
         {
@@ -139,8 +138,6 @@ def _follows(user) -> list[dict]:
 
 
 def _staff_roles(user) -> list[dict]:
-    from communes.models import StaffRole
-
     roles = StaffRole.objects.filter(user=user).select_related("commune").order_by("granted_at")
     return [
         {"commune": _commune(role.commune), "role": role.role, "granted_at": role.granted_at}

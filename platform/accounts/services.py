@@ -26,8 +26,10 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.images import clean_photo
 from accounts.links import email_change_token, email_verification_token, uid_for
+from accounts.models import DeviceToken, PendingLocation
 from accounts.security import keyed_hash
 from communes import territory
+from communes.services import follow_request
 from core.access import is_open_account
 
 User = get_user_model()
@@ -125,8 +127,6 @@ def schedule_locate(user_id: int, when) -> None:
 
 def locate_later(*, user, commune=None):
     """Keep the address without a point and try the geocoder again later (with back-off)."""
-    from accounts.models import PendingLocation
-
     when = timezone.now() + retry_delay(0)
     pending, _created = PendingLocation.objects.update_or_create(
         user=user, defaults={"commune": commune, "attempts": 0, "next_attempt_at": when}
@@ -136,15 +136,11 @@ def locate_later(*, user, commune=None):
 
 
 def _forget_pending_location(user) -> None:
-    from accounts.models import PendingLocation
-
     PendingLocation.objects.filter(user=user).delete()
 
 
 def location_pending(user) -> bool:
     """Whether the person's address waits for the geocoder (they are told so)."""
-    from accounts.models import PendingLocation
-
     return PendingLocation.objects.filter(user=user).exists()
 
 
@@ -263,8 +259,6 @@ def account_register(
     if user.address and location is None:
         locate_later(user=user, commune=commune)
     if commune is not None:
-        from communes.services import follow_request
-
         follow_request(user=user, commune=commune)
     if registered_by is None:
         send_verification_email(user=user, request=request)
@@ -431,8 +425,6 @@ def email_change_confirm(*, user, new_email: str, request=None) -> object:
 
 def revoke_other_devices(*, user, keep_token=None) -> int:
     """Device tokens are an app's sessions: they end with the password (ASVS 3.3)."""
-    from accounts.models import DeviceToken
-
     tokens = DeviceToken.objects.active().filter(user=user)
     if keep_token is not None:
         tokens = tokens.exclude(pk=keep_token.pk)

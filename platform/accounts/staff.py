@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 
+from communes.selectors import communes_of_staff, is_partner_staff
 from core.access import is_open_account
 
 PLATFORM_STAFF_GROUP = "Platform staff"
@@ -38,6 +39,4 @@ def is_any_staff(user) -> bool:
         return False
     if user.is_superuser or user.is_staff or is_platform_staff(user):
         return True
-    from communes.selectors import communes_of_staff, is_partner_staff
-
     return is_partner_staff(user) or communes_of_staff(user).exists()

@@ -16,6 +16,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from communes.models import Commune, HostingPartner, Plan
 from communes.selectors import partners_for_user, plans_for_user
+from communes.territory import map_view, parse_boundary
 from core.countries import COUNTRIES
 from core.modules import registry
 from core.phones import NationalPhoneWidget
@@ -175,8 +176,6 @@ class TerritoryFieldsMixin(forms.Form):
     )
 
     def init_territory(self, commune: Commune | None) -> None:
-        from communes.territory import map_view
-
         if commune is not None and commune.pk:
             if commune.boundary is not None:
                 self.initial.setdefault("boundary", commune.boundary.geojson)
@@ -197,8 +196,6 @@ class TerritoryFieldsMixin(forms.Form):
         }
 
     def clean_boundary(self):
-        from communes.territory import parse_boundary
-
         return parse_boundary(self.cleaned_data.get("boundary"))
 
     def clean(self):

@@ -17,6 +17,7 @@ from wagtail.search import index
 
 from core.countries import COUNTRY_CHOICES, validate_commune_identity
 from core.modules import module_choices, registry
+from core.signals import commune_home_panels
 from core.themes import theme_choices
 
 
@@ -485,8 +486,6 @@ class CommunePage(Page):
         )
 
     def get_context(self, request, *args, **kwargs):
-        from core.signals import commune_home_panels
-
         context = super().get_context(request, *args, **kwargs)
         context["news"] = self.latest_news()[: self.news_on_home]
         commune = getattr(request, "commune", None) or self.commune

@@ -26,6 +26,9 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from communes.services import _check_partner
 
 if TYPE_CHECKING:
     from communes.models import Commune
@@ -200,10 +203,6 @@ def territory_update(
     Communities already drawn outside the new territory are not changed: the rule
     applies to what is drawn from now on.
     """
-    from wagtail.log_actions import log
-
-    from communes.services import _check_partner
-
     _check_partner(by, commune.hosting_partner)
     try:
         commune.boundary = parse_boundary(boundary)

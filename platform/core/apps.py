@@ -1,5 +1,10 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from core.modules import registry
+from core.schedules import sync_schedules
+from core.signals import connect_module_receivers
 
 
 class CoreConfig(AppConfig):
@@ -8,13 +13,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
-        from django.apps import apps
-        from django.db.models.signals import post_migrate
-
-        from core.modules import registry
-        from core.schedules import sync_schedules
-        from core.signals import connect_module_receivers
-
         registry.populate()
         connect_module_receivers()
         # After django-q2's own tables exist.

@@ -1,5 +1,7 @@
 import functools
 
+from notifications.selectors import unread_count
+
 
 def notifications(request):
     """``unread_notifications`` for the header, counted once and only if a template shows it.
@@ -9,8 +11,6 @@ def notifications(request):
 
     @functools.cache
     def unread_notifications() -> int:
-        from notifications.selectors import unread_count
-
         return unread_count(getattr(request, "user", None))
 
     return {"unread_notifications": unread_notifications}

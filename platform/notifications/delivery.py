@@ -45,6 +45,8 @@ from notifications.models import (
     Notification,
     PushDevice,
 )
+from notifications.push import PushPayload, PushTarget, send_push
+from notifications.sms import SmsMessage, SmsNotAllowed, SmsPurpose, get_backend
 from notifications.undeliverable import is_undeliverable, mark_undeliverable
 
 logger = logging.getLogger(__name__)
@@ -225,8 +227,6 @@ def _send_email_merged(event: Event, deliveries: list[Delivery], now) -> int:
 
 
 def _send_push(event: Event, deliveries: list[Delivery], now) -> int:
-    from notifications.push import PushPayload, PushTarget, send_push
-
     by_user = {d.recipient_id: d for d in deliveries if _open(d)}
     _skip([d.id for d in deliveries if d.recipient_id not in by_user], "closed")
     devices = list(PushDevice.objects.filter(user_id__in=by_user, active=True).order_by("id"))
@@ -282,8 +282,6 @@ def sms_text(event: Event) -> str:
 
 
 def _send_sms(event: Event, deliveries: list[Delivery], now) -> int:
-    from notifications.sms import SmsMessage, SmsNotAllowed, SmsPurpose, get_backend
-
     if not kinds.rubric_of(event.kind).locked:
         # SMS are for alerts (ALR-3); the channel refuses anything else, whatever the caller.
         _skip([d.id for d in deliveries], "not an alert")

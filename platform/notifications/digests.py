@@ -28,8 +28,10 @@ from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from communes.models import Commune, Follow
 from core.access import open_account_q
-from notifications.kinds import Frequency
+from notifications.emails import digest_message
+from notifications.kinds import Frequency, kinds
 from notifications.models import DeliveryStatus, Digest, Event, Notification
 from notifications.selectors import notifications_of, preferences_of
 
@@ -59,8 +61,6 @@ def due_at(frequency: str, zone: ZoneInfo, now: datetime) -> datetime:
 
 def users_with_zone():
     """Users annotated with ``zone``: their first validated commune's time zone."""
-    from communes.models import Follow
-
     first_zone = (
         Follow.objects.filter(user=OuterRef("pk"), status=Follow.Status.VALIDATED)
         .order_by("decided_at", "pk")
@@ -75,8 +75,6 @@ def users_with_zone():
 
 
 def zones() -> list[str]:
-    from communes.models import Commune
-
     found = set(Commune.objects.values_list("time_zone", flat=True).distinct())
     found.add(settings.TIME_ZONE)
     return sorted(z for z in found if z)
@@ -160,7 +158,6 @@ def digest_items(digest: Digest) -> list[tuple[Event, Notification]]:
     ]
     if not rubrics:
         return []
-    from notifications.kinds import kinds
 
     kind_keys = [kind.key for kind in kinds if kind.rubric in rubrics]
     rows = (
@@ -178,8 +175,6 @@ def digest_items(digest: Digest) -> list[tuple[Event, Notification]]:
 
 
 def _home_commune(user):
-    from communes.models import Follow
-
     follow = (
         Follow.objects.filter(user=user, status=Follow.Status.VALIDATED)
         .select_related("commune__site", "commune__logo")
@@ -191,8 +186,6 @@ def _home_commune(user):
 
 def send_digests(*, now=None, limit: int = 200) -> int:
     """Send the pending digests (every 15 minutes, after planning them)."""
-    from notifications.emails import digest_message
-
     now = now or timezone.now()
     sent = 0
     while True:

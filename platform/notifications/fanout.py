@@ -41,6 +41,7 @@ from notifications.models import (
     PushDevice,
     UndeliverableAddress,
 )
+from notifications.sms import SmsNotAllowed
 
 
 @dataclass(frozen=True)
@@ -273,8 +274,6 @@ def schedule_sms(event: Event, audience: QuerySet, *, delay=None, unread_only: b
     from datetime import timedelta
 
     if not kinds.rubric_of(event.kind).locked:
-        from notifications.sms import SmsNotAllowed
-
         raise SmsNotAllowed(f"{event.kind} is not an alert: no SMS.")
     delay = delay if delay is not None else timedelta(0)
     due = timezone.now() + delay

@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.modules import PlatformModule, registry
 from core.types import StrOrPromise
 
 
@@ -105,8 +106,6 @@ class KindRegistry:
         self._kinds: dict[str, NotificationKind] = {}
 
     def populate(self) -> None:
-        from core.modules import PlatformModule, registry
-
         rubrics: dict[str, Rubric] = {rubric.key: rubric for rubric in CORE_RUBRICS}
         for module, rubric in registry.contributions("rubrics"):
             if not isinstance(rubric, Rubric):

@@ -21,14 +21,14 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from communes.services import commune_url
+
 LINK_SALT = "notifications.link"
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
 def absolute_url(commune, path: str) -> str:
     """``path`` on the commune's host (``communes.services.commune_url``), or the platform's."""
-    from communes.services import commune_url
-
     if commune is None:
         return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
     return commune_url(commune, path)

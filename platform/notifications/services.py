@@ -9,8 +9,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notifications.kinds import RUBRICS, Frequency
-from notifications.models import Notification, Preference, PushDevice
-from notifications.selectors import notifications_of
+from notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    Preference,
+    PushDevice,
+    UndeliverableAddress,
+)
+from notifications.selectors import notifications_of, preferences_of
 
 
 def mark_read(user, event_id: int, *, now=None) -> bool:
@@ -59,8 +66,6 @@ def set_preference(user, rubric_key: str, *, frequency: str, email: bool, push: 
 
 def unsubscribe(user, key: str) -> int:
     """One-click unsubscribe: a rubric's e-mails, or a digest (``digest:daily``) altogether."""
-    from notifications.selectors import preferences_of
-
     if key.startswith("digest:"):
         frequency = key.split(":", 1)[1]
         count = 0
@@ -123,8 +128,6 @@ def remove_device(user, *, device_id: int | None = None, token: str | None = Non
 
 def on_account_closed(sender, user_id, **kwargs) -> None:
     """ACC-12: devices, choices, the centre's rows and undeliverable marks go."""
-    from notifications.models import Delivery, DeliveryStatus, UndeliverableAddress
-
     PushDevice.objects.filter(user_id=user_id).delete()
     Preference.objects.filter(user_id=user_id).delete()
     Notification.objects.filter(recipient_id=user_id).delete()
@@ -136,9 +139,6 @@ def on_account_closed(sender, user_id, **kwargs) -> None:
 
 def personal_data(sender, user, **kwargs):
     """ACC-13 export: preferences, devices, undeliverable marks and the notifications."""
-    from notifications.models import UndeliverableAddress
-    from notifications.selectors import preferences_of
-
     notifications = [
         {
             "kind": row.event.kind,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from notifications.delivery import sweep
+from notifications.digests import run
+
 
 def sweep_deliveries() -> int:
-    from notifications.delivery import sweep
-
     return sweep()
 
 
 def digests() -> int:
-    from notifications.digests import run
-
     return run()

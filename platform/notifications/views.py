@@ -21,11 +21,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import sms_consent_set
+from communes.services import commune_url
 from core.access import explained, open_account_q
 from notifications import links, selectors, services
 from notifications.forms import PreferencesForm
-from notifications.models import PushDevice
-from notifications.undeliverable import problems_of
+from notifications.kinds import RUBRICS, Frequency
+from notifications.models import Delivery, PushDevice
+from notifications.push import vapid_public_key, web_subscription_problem
+from notifications.sms_http import InvalidCallback, InvalidSignature
+from notifications.undeliverable import mark_mobile, mark_undeliverable, problems_of
 
 PAGE_SIZE = 20
 
@@ -90,8 +94,6 @@ def open_notification(request, event_id: int):
     commune = event.commune
     current = getattr(request, "commune", None)
     if commune is not None and commune.site_id and (current is None or current.pk != commune.pk):
-        from communes.services import commune_url
-
         return redirect(commune_url(commune, path))
     return redirect(path)
 
@@ -133,8 +135,6 @@ def unsubscribe(request, token: str):
 
 
 def _label(key: str) -> str:
-    from notifications.kinds import RUBRICS, Frequency
-
     if key.startswith("digest:"):
         return str(Frequency(key.split(":", 1)[1]).label)
     rubric = RUBRICS.get(key)
@@ -167,7 +167,6 @@ def preferences(request):
         else:
             messages.success(request, _("Your preferences are saved."))
             return redirect("notifications:preferences")
-    from notifications.push import vapid_public_key
 
     return render(
         request,
@@ -200,7 +199,6 @@ def push_subscription(request):
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     if not isinstance(p256dh, str) or not isinstance(auth, str) or not p256dh or not auth:
         return JsonResponse({"keys": [_("The subscription's keys are missing.")]}, status=400)
-    from notifications.push import web_subscription_problem
 
     if web_subscription_problem(endpoint, p256dh, auth):
         return JsonResponse({"keys": [_("This browser subscription cannot be used.")]}, status=400)
@@ -238,10 +236,6 @@ SMS_PROVIDERS = {
 def sms_status(request, provider: str):
     """Delivery reports of an SMS provider: a failed number is marked undeliverable."""
     from django.utils.module_loading import import_string
-
-    from notifications.models import Delivery
-    from notifications.sms_http import InvalidCallback, InvalidSignature
-    from notifications.undeliverable import mark_mobile, mark_undeliverable
 
     path = SMS_PROVIDERS.get(provider)
     if path is None:
