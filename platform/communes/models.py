@@ -512,6 +512,16 @@ class NewsPage(Page):
         related_name="+",
         verbose_name=_("image"),
     )
+    # CNT-1: the commune's validated residents comment (app conversations), unless the
+    # town hall closes this page to comments; it can change its mind at any time.
+    comments_open = models.BooleanField(
+        _("open to comments"),
+        default=True,
+        help_text=_(
+            "Untick to close this news item to comments: the comments already written stay "
+            "visible to the residents, nobody can add or change one."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -519,6 +529,7 @@ class NewsPage(Page):
         FieldPanel("intro"),
         FieldPanel("body"),
         FieldPanel("image"),
+        MultiFieldPanel([FieldPanel("comments_open")], heading=_("Comments")),
     ]
     parent_page_types = ["communes.CommunePage"]
     subpage_types: list[str] = []

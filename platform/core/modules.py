@@ -201,24 +201,29 @@ class PlatformModule(AppConfig):
         return function
 
     def _validate_reportable(self, kind) -> None:
-        if not isinstance(kind, ReportableKind):
-            raise ImproperlyConfigured(f"{self.name}: reportable_kinds takes ReportableKind.")
-        if not (kind.key and kind.label):
-            raise ImproperlyConfigured(f"{self.name}: a reportable kind needs a key and a label.")
-        try:
-            model = apps.get_model(kind.model)
-        except (LookupError, ValueError) as error:
-            raise ImproperlyConfigured(f"{self.name}: reportable {kind.key!r}: {error}") from error
-        target = _related_model(model, kind.commune)
-        if target is None or target._meta.label != "communes.Commune":
-            raise ImproperlyConfigured(
-                f"{self.name}: reportable {kind.key!r}: {kind.commune!r} does not lead from "
-                f"{kind.model} to communes.Commune."
-            )
-        if kind.space and _related_model(model, kind.space) is None:
-            raise ImproperlyConfigured(
-                f"{self.name}: reportable {kind.key!r}: no relation {kind.space!r} on {kind.model}."
-            )
+        validate_reportable(self.name, kind)
+
+
+def validate_reportable(app_name: str, kind) -> None:
+    """A module's or a core app's :class:`ReportableKind` (``app_name`` for the messages)."""
+    if not isinstance(kind, ReportableKind):
+        raise ImproperlyConfigured(f"{app_name}: reportable_kinds takes ReportableKind.")
+    if not (kind.key and kind.label):
+        raise ImproperlyConfigured(f"{app_name}: a reportable kind needs a key and a label.")
+    try:
+        model = apps.get_model(kind.model)
+    except (LookupError, ValueError) as error:
+        raise ImproperlyConfigured(f"{app_name}: reportable {kind.key!r}: {error}") from error
+    target = _related_model(model, kind.commune)
+    if target is None or target._meta.label != "communes.Commune":
+        raise ImproperlyConfigured(
+            f"{app_name}: reportable {kind.key!r}: {kind.commune!r} does not lead from "
+            f"{kind.model} to communes.Commune."
+        )
+    if kind.space and _related_model(model, kind.space) is None:
+        raise ImproperlyConfigured(
+            f"{app_name}: reportable {kind.key!r}: no relation {kind.space!r} on {kind.model}."
+        )
 
 
 def _related_model(model, path: str):
@@ -237,10 +242,14 @@ def _related_model(model, path: str):
 class ModuleRegistry:
     def __init__(self) -> None:
         self._modules: dict[str, PlatformModule] = {}
+        self._core_reportables: list[ReportableKind] = []
 
     def populate(self) -> None:
         modules: dict[str, PlatformModule] = {}
         prefixes: set[str] = set()
+        # A core app's AppConfig may declare ``reportable_kinds`` too (conversations):
+        # its content is reported and moderated like a module's.
+        core_reportables: list[ReportableKind] = []
         for config in apps.get_app_configs():
             if not isinstance(config, PlatformModule):
                 if config.name.startswith("modules."):
@@ -248,6 +257,9 @@ class ModuleRegistry:
                         f"{config.name} must use a PlatformModule AppConfig "
                         "(set `default = True` on it in apps.py)."
                     )
+                for kind in getattr(config, "reportable_kinds", ()) or ():
+                    validate_reportable(config.name, kind)
+                    core_reportables.append(kind)
                 continue
             config.validate()
             if config.module_label in modules:
@@ -258,12 +270,18 @@ class ModuleRegistry:
             prefixes.add(config.url_prefix)
         for attribute in ("reportable_kinds", "history_kinds"):
             keys: set[str] = set()
+            if attribute == "reportable_kinds":
+                for kind in core_reportables:
+                    if kind.key in keys:
+                        raise ImproperlyConfigured(f"Two apps declare {attribute} {kind.key!r}.")
+                    keys.add(kind.key)
             for config in modules.values():
                 for kind in getattr(config, attribute):
                     if kind.key in keys:
                         raise ImproperlyConfigured(f"Two modules declare {attribute} {kind.key!r}.")
                     keys.add(kind.key)
         self._modules = modules
+        self._core_reportables = core_reportables
 
     def contributions(self, attribute: str):
         """``(module, entry)`` for every entry of a tuple declaration, module by module."""
@@ -272,7 +290,11 @@ class ModuleRegistry:
                 yield module, entry
 
     def reportable_kinds(self) -> list[ReportableKind]:
-        return [kind for _module, kind in self.contributions("reportable_kinds")]
+        """The core apps' reportable content, then the modules'."""
+        return [
+            *self._core_reportables,
+            *(kind for _module, kind in self.contributions("reportable_kinds")),
+        ]
 
     def __iter__(self):
         return iter(self._modules.values())

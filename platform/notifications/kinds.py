@@ -73,6 +73,20 @@ CORE_RUBRICS: tuple[Rubric, ...] = (
     ),
     Rubric("messages", _("Messages"), order=50),
     Rubric(
+        "comments",
+        _("Replies to my comments"),
+        _("Answers in the conversations you took part in."),
+        order=55,
+    ),
+    Rubric(
+        "news_comments",
+        _("Comments on the news"),
+        _("For the town hall's staff: residents' comments on the commune's news."),
+        frequency=Frequency.DAILY,
+        push=False,
+        order=56,
+    ),
+    Rubric(
         "birthdays",
         _("Birthdays"),
         _("Birthdays of the members of your community."),

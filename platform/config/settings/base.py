@@ -28,6 +28,7 @@ PLATFORM_APPS = [
     "privacy",
     "notifications",
     "communities",
+    "conversations",
 ]
 
 # Installable modules: each is a Django app whose AppConfig subclasses
@@ -42,7 +43,6 @@ INSTALLED_APPS = [
     *PLATFORM_APPS,
     *MODULE_APPS,
     "api",
-    "demo",  # manage.py load_demo: orchestrates every app, above the layers
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",

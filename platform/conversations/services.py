@@ -1,0 +1,135 @@
+"""Writes on conversations (CNT-1): write a comment or a reply, edit one's own, mark read.
+
+Keyword-only and atomic; the site, the API and the Wagtail admin call these, never the
+ORM. Nobody deletes a comment (moderation hides it, issue 17).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from conversations import notify
+from conversations.models import BODY_MAX_LENGTH, Comment, CommentRevision, ReadMarker
+from conversations.selectors import (
+    belongs_to,
+    can_answer_as_town_hall,
+    can_comment,
+    can_edit_comment,
+    is_open_to_comments,
+    staff_role_label,
+    target_type,
+)
+
+
+def _clean_body(body) -> str:
+    if not isinstance(body, str):
+        raise ValidationError({"body": [_("Enter a text.")]})
+    if "\x00" in body or any(0xD800 <= ord(char) <= 0xDFFF for char in body):
+        raise ValidationError({"body": [_("Remove the invalid characters.")]})
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Write your comment.")]})
+    if len(body) > BODY_MAX_LENGTH:
+        raise ValidationError(
+            {"body": [_("Write at most %(max)s characters.") % {"max": BODY_MAX_LENGTH}]}
+        )
+    return body
+
+
+def _top_of(parent, target) -> Comment | None:
+    """The top comment a reply attaches to (one level: a reply to a reply goes to its top)."""
+    if parent is None:
+        return None
+    if (
+        parent.target_type_id != target_type(target).pk
+        or parent.target_id != target.pk
+        or parent.hidden_at is not None
+    ):
+        raise ValidationError({"parent": [_("This comment cannot be answered here.")]})
+    if parent.parent_id is not None:
+        parent = Comment.objects.get(pk=parent.parent_id)
+        if parent.hidden_at is not None:
+            raise ValidationError({"parent": [_("This comment cannot be answered here.")]})
+    return parent
+
+
+@transaction.atomic
+def comment_create(
+    *, target, commune, author, body, parent: Comment | None = None, as_town_hall: bool = False
+) -> Comment:
+    """``author`` comments on ``target`` (a news page of ``commune``), or answers ``parent``.
+
+    ``as_town_hall``: staff who publish for the commune sign "Mairie de …" with their role.
+    Notifies the people in the thread (a reply) and the commune's publishing staff.
+    """
+    if not belongs_to(target, commune):
+        raise PermissionDenied(_("This page is not one of the commune's."))
+    if not can_comment(author, target, commune):
+        if target.live and not is_open_to_comments(target):
+            raise PermissionDenied(_("Comments are closed on this page."))
+        raise PermissionDenied(_("Only the residents validated by the town hall can comment."))
+    if not isinstance(as_town_hall, bool):
+        raise ValidationError({"as_town_hall": [_("Choose yes or no.")]})
+    if as_town_hall and not can_answer_as_town_hall(author, commune):
+        raise PermissionDenied(_("Only the town hall's staff can answer as the town hall."))
+    body = _clean_body(body)
+    top = _top_of(parent, target)
+    signed_role = ""
+    if as_town_hall:
+        with translation.override(settings.LANGUAGE_CODE):
+            signed_role = staff_role_label(author, commune)
+    comment = Comment.objects.create(
+        commune=commune,
+        target_type=target_type(target),
+        target_id=target.pk,
+        parent=top,
+        author=author,
+        as_town_hall=as_town_hall,
+        signed_role=signed_role,
+        body=body,
+    )
+    notify.comment_written(comment, target)
+    return comment
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, target, commune, by, body) -> Comment:
+    """The author changes their comment: marked "modifié", the previous text kept."""
+    if not can_edit_comment(by, comment, target, commune):
+        raise PermissionDenied(
+            _("Only its author can change this comment, while comments are open.")
+        )
+    body = _clean_body(body)
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    if current.body == body:
+        return current
+    now = timezone.now()
+    CommentRevision.objects.create(
+        comment=current,
+        body=current.body,
+        written_at=current.edited_at or current.created_at,
+        replaced_at=now,
+    )
+    current.body = body
+    current.edited_at = now
+    current.save(update_fields=["body", "edited_at"])
+    return current
+
+
+def mark_seen(*, user, target, now=None):
+    """Record that ``user`` viewed the thread of ``target``; returns their previous visit."""
+    now = now or timezone.now()
+    content_type = ContentType.objects.get_for_model(target)
+    marker, created = ReadMarker.objects.get_or_create(
+        user=user, target_type=content_type, target_id=target.pk, defaults={"seen_at": now}
+    )
+    if created:
+        return None
+    previous = marker.seen_at
+    ReadMarker.objects.filter(pk=marker.pk).update(seen_at=now)
+    return previous
