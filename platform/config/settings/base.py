@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     *PLATFORM_APPS,
     *MODULE_APPS,
     "api",
+    "demo",  # manage.py load_demo: orchestrates every app, above the layers
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
