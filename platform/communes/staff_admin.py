@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -31,7 +31,7 @@ from communes.models import StaffRole
 from communes.roles import MANAGE_STAFF, ROLE_PERMISSIONS
 from communes.selectors import staff_communes_in_scope
 from communes.services import staff_role_grant, staff_role_revoke
-from core.forms import add_service_errors
+from core.forms import service_errors
 
 ROLE_ORDER = {role: index for index, role in enumerate(ROLE_PERMISSIONS)}
 TITLE = gettext_lazy("Town-hall staff")
@@ -101,18 +101,15 @@ class StaffRolesView(CommuneScopedMixin, WagtailAdminTemplateMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
+        with service_errors(form) as call:
             granted = staff_role_grant(
                 commune=self.commune,
                 user=form.person,
                 role=form.cleaned_data["role"],
                 by=self.request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
+        if not call.ok:
             return self.form_invalid(form)
-        except PermissionDenied:
-            raise Http404 from None
         messages.success(
             self.request,
             _("%(person)s is now %(role)s of %(commune)s.")
@@ -153,13 +150,10 @@ class StaffRoleRevokeView(CommuneScopedMixin, WagtailAdminTemplateMixin, Templat
 
     def post(self, request, *args, **kwargs):
         role = self.get_role()
-        try:
+        with service_errors() as call:
             staff_role_revoke(role_obj=role, by=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except PermissionDenied:
-            raise Http404 from None
+        if not call.ok:
+            messages.error(request, call.error)
         else:
             messages.success(
                 request,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -17,7 +16,7 @@ from communes.forms import read_phones_in
 from communes.models import Commune
 from communes.selectors import communes_of_staff
 from communes.services import TOWN_HALL_FIELDS, commune_update_details
-from core.forms import add_service_errors
+from core.forms import service_errors
 
 
 class TownHallDetailsForm(WagtailAdminModelForm):
@@ -60,10 +59,9 @@ class TownHallDetailsView(WagtailAdminTemplateMixin, FormView):
     def form_valid(self, form):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
         if fields:
-            try:
+            with service_errors(form) as call:
                 commune_update_details(by=self.request.user, commune=self.commune, **fields)
-            except ValidationError as error:
-                add_service_errors(form, error)
+            if not call.ok:
                 return self.form_invalid(form)
             messages.success(
                 self.request, _("Details of %(commune)s saved.") % {"commune": self.commune}
