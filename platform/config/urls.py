@@ -29,6 +29,7 @@ urlpatterns = [
     path("compte/communes/", include("communes.urls")),
     path("compte/", include("accounts.urls")),
     path("communautes/", include("communities.urls")),
+    path("commentaires/", include("conversations.urls")),
     path("", include("notifications.urls")),  # notifications/…, n/<token>/, sw.js
     path("anymail/", include("anymail.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),

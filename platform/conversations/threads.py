@@ -1,0 +1,57 @@
+"""A page of a comment thread as one viewer reads it: top comments with their replies,
+authors through the privacy matrix, and what is new since the viewer's previous visit.
+
+The same few queries whatever the number of comments: the page of top comments, their
+replies, the authors' cards, the read marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rest_framework.request import Request
+
+from accounts.selectors import is_open_account
+from conversations.pagination import CommentCursorPagination
+from conversations.selectors import mark_new, replies_of, top_comments
+from conversations.services import mark_seen
+from privacy.matrix import attach_cards
+
+
+@dataclass
+class ThreadPage:
+    comments: list
+    next_link: str | None
+    previous_link: str | None
+    new_count: int
+
+
+def attach_replies(viewer, comments: list) -> list:
+    """Set ``thread_replies`` on each top comment; cards on all of them (one query)."""
+    replies = list(replies_of([comment.pk for comment in comments]))
+    attach_cards(viewer, [*comments, *replies], "author", public_author=True)
+    by_parent: dict[int, list] = {}
+    for reply in replies:
+        by_parent.setdefault(reply.parent_id, []).append(reply)
+    for comment in comments:
+        comment.thread_replies = by_parent.get(comment.pk, [])
+    return replies
+
+
+def read_thread(request, target, *, mark: bool = True) -> ThreadPage:
+    """The page of ``target``'s thread the request asks for (``?cursor=``)."""
+    viewer = request.user
+    paginator = CommentCursorPagination()
+    drf_request = request if isinstance(request, Request) else Request(request)
+    comments = list(paginator.paginate_queryset(top_comments(target), drf_request))
+    replies = attach_replies(viewer, comments)
+    since = None
+    if mark and is_open_account(viewer):
+        since = mark_seen(user=viewer, target=target)
+    new_count = mark_new([*comments, *replies], viewer=viewer, since=since)
+    return ThreadPage(
+        comments=comments,
+        next_link=paginator.get_next_link(),
+        previous_link=paginator.get_previous_link(),
+        new_count=new_count,
+    )
