@@ -14,6 +14,7 @@ from api.v1 import (
     notifications,
     partner,
 )
+from conversations import api_urls as comment_urls
 from core.modules import module_urls, registry
 
 v1_patterns = [
@@ -30,6 +31,11 @@ v1_patterns = [
     path("me/", include(me.urlpatterns)),
     path("me/", include(notifications.urlpatterns)),
     path("partner/", include(partner.urlpatterns)),
+    # Comments on a commune's news (core app conversations, CNT-1).
+    path(
+        "communes/<slug:commune_slug>/news/<int:page_id>/comments/",
+        include((comment_urls.urlpatterns, "comments")),
+    ),
 ]
 
 # Each module's API routes, under its commune, behind the module guard.

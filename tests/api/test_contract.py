@@ -32,8 +32,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import DeviceToken
+from communes.models import NewsPage
+from conversations.services import comment_create
 from modules.classifieds.models import Classified
 from tests.factories import PlanFactory, UserFactory
+from tests.follows import validated
 
 pytestmark = pytest.mark.contract
 
@@ -69,6 +72,11 @@ def world(commune, partner, resident, fake_geocoder):
         ]
     ]
     stranger_token, _key = DeviceToken.issue(user=UserFactory(), name="Autre téléphone")
+    news = NewsPage(title="Travaux", slug="travaux", body="<p>Rue fermée.</p>")
+    commune.site.root_page.add_child(instance=news)
+    comment = comment_create(
+        target=news, commune=commune, author=validated(UserFactory(), commune), body="Merci."
+    )
     return {
         "resident": resident,
         "partner": staff,
@@ -78,6 +86,8 @@ def world(commune, partner, resident, fake_geocoder):
             "module": "classifieds",
             "plans": plan.pk,
             "tokens": stranger_token.pk,
+            "page_id": news.pk,
+            "comment_id": comment.pk,
         },
     }
 
