@@ -35,6 +35,7 @@ from communes.services import (
 )
 from communes.signals import on_page_published
 from communities import demo as communities_demo
+from conversations import demo as conversations_demo
 from core.modules import registry
 
 DEMO_PASSWORD = "voisinage-demo"  # noqa: S105  (printed on purpose: demo only)
@@ -228,6 +229,8 @@ class Command(BaseCommand):
             self.load_news(commune, spec["news"])
             # Neighbourhood communities with members and référents (CTY).
             communities_demo.load(commune, self.person, admin)
+            # Comments on the news, one answered by the town hall (CNT-1).
+            conversations_demo.load(commune, staff, residents)
             for module in registry:
                 if module.demo_data:
                     import_string(module.demo_data)(commune, residents)
