@@ -179,11 +179,13 @@ class PlatformModule(AppConfig):
                 self._import(attribute, dotted)
         for kind in self.reportable_kinds:
             self._validate_reportable(kind)
-        for kind in self.history_kinds:
-            if not isinstance(kind, HistoryKind) or not kind.key or not kind.label:
+        for history in self.history_kinds:
+            if not isinstance(history, HistoryKind) or not history.key or not history.label:
                 raise ImproperlyConfigured(f"{self.name}: history_kinds takes HistoryKind.")
-            if len(kind.key) > 30:
-                raise ImproperlyConfigured(f"{self.name}: history kind {kind.key!r} is too long.")
+            if len(history.key) > 30:
+                raise ImproperlyConfigured(
+                    f"{self.name}: history kind {history.key!r} is too long."
+                )
         for link in self.community_links:
             if not isinstance(link, CommunityLink) or not link.purpose:
                 raise ImproperlyConfigured(f"{self.name}: community_links takes CommunityLink.")
@@ -393,7 +395,7 @@ def guard_view(view: Callable, label: str, *, commune_required: bool = False) ->
             raise Http404("Module disabled for this commune.")
         return view(request, *args, **kwargs)
 
-    guarded.module_label = label
+    guarded.module_label = label  # type: ignore[attr-defined]  # says which module a view is
     return guarded
 
 
