@@ -23,10 +23,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import DeviceToken
 from accounts.staff import platform_staff_group
-from communes.models import Follow, StaffRole
+from communes.models import Follow, NewsPage, StaffRole
 from communes.services import staff_role_grant
 from communities.models import Community, Membership, MergeProposal
 from communities.services import membership_request
+from conversations.models import Comment
+from conversations.services import comment_create
 from modules.classifieds.services import classified_create
 from modules.twinning.models import Twinning
 from modules.twinning.services import twinning_decide, twinning_propose
@@ -73,6 +75,8 @@ PARAMETER_MODELS = {
     "request_id": Membership,
     "proposal_id": MergeProposal,
     "twinning_id": Twinning,
+    "page_id": NewsPage,
+    "comment_id": Comment,
 }
 
 
@@ -117,6 +121,11 @@ def world(commune, other_commune):
     )
     fellow = UserFactory(first_name="Voisin", last_name="Lambda")
     Follow.objects.create(user=fellow, commune=commune, status=Follow.Status.VALIDATED)
+    # The subject comments on a news item of the home page and a neighbour answers (CNT-1).
+    news = NewsPage(title="Travaux", slug="travaux", body="<p>Rue fermée.</p>")
+    commune.site.root_page.add_child(instance=news)
+    topic = comment_create(target=news, commune=commune, author=subject, body="Commentaire.")
+    comment_create(target=news, commune=commune, author=fellow, body="Réponse.", parent=topic)
     root = UserFactory(is_superuser=True, is_staff=True)
     mayor = UserFactory(first_name="Maire", last_name="Local")
     staff_role_grant(commune=commune, user=mayor, role=StaffRole.Role.MAYOR, by=root)
@@ -252,6 +261,7 @@ def test_no_page_leaks_forbidden_fields(client, world, relation):
         if relation in {"commune_staff", "other_commune_staff", "platform_staff"}:
             verified_login(client, viewer)
             start += ["/admin/", reverse("residents_to_validate"), "/admin/classifieds/"]
+            start.append("/admin/comments/")
         else:
             client.force_login(viewer)
     walked, errors, bodies = _crawl(client, start)
