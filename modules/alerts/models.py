@@ -15,6 +15,8 @@ that event read, which is what the 4-minute SMS rule looks at (ALR-3).
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -22,11 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class AlertQuerySet(models.QuerySet):
-    def of_community(self, community):
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def of_community(self, community) -> Self:
         return self.filter(community=community)
 
-    def of_town_hall(self, commune):
+    def of_town_hall(self, commune) -> Self:
         return self.filter(commune=commune, community__isnull=True)
 
 

@@ -15,6 +15,8 @@ A correction is visible to whoever sees the alert it corrects (same community).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -29,22 +31,25 @@ from core.modules import registry
 from modules.alerts.models import Alert
 from notifications.models import Notification
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def is_town_hall_staff(user, commune: Commune) -> bool:
+
+def is_town_hall_staff(user: User, commune: Commune) -> bool:
     """The commune's team, its hosting partner's staff and superusers."""
     return is_open_account(user) and communes_of_staff(user).filter(pk=commune.pk).exists()
 
 
-def _my_community_ids(user):
+def _my_community_ids(user: User) -> QuerySet[Membership, dict[str, Any]]:
     return Membership.objects.members().filter(user=user).values("community_id")
 
 
-def _twinned_community_ids(user, commune: Commune):
+def _twinned_community_ids(user: User, commune: Commune) -> QuerySet[Any] | None:
     """Ids of the communities twinned with the person's, or None (nothing links them)."""
     return linked_communities(_my_community_ids(user), purpose="twinned", commune=commune)
 
 
-def visibility_filter(user, commune: Commune) -> Q | None:
+def visibility_filter(user: User, commune: Commune) -> Q | None:
     """A ``Q`` over ``Alert`` of what ``user`` may read in ``commune``; None: everything."""
     if not is_open_account(user):
         return Q(pk__in=[])
@@ -62,7 +67,7 @@ def visibility_filter(user, commune: Commune) -> Q | None:
     return condition
 
 
-def alerts_visible_to(user, commune: Commune) -> QuerySet[Alert]:
+def alerts_visible_to(user: User, commune: Commune) -> QuerySet[Alert]:
     """Alerts of ``commune`` that ``user`` may read, newest first, with their corrections."""
     alerts = Alert.objects.filter(commune=commune)
     condition = visibility_filter(user, commune)
@@ -78,12 +83,12 @@ def alerts_visible_to(user, commune: Commune) -> QuerySet[Alert]:
     )
 
 
-def threads_visible_to(user, commune: Commune) -> QuerySet[Alert]:
+def threads_visible_to(user: User, commune: Commune) -> QuerySet[Alert]:
     """Original alerts (not corrections) visible to ``user``: each shows its corrections."""
     return alerts_visible_to(user, commune).filter(corrects__isnull=True)
 
 
-def access_alert(user, pk: int, *, commune: Commune | None) -> Alert:
+def access_alert(user: User, pk: int, *, commune: Commune | None) -> Alert:
     """The alert ``pk`` of ``commune`` when ``user`` may see it (site and API alike).
 
     Http404 for a missing alert, another commune's and one ``user`` may not see alike.
@@ -96,11 +101,11 @@ def access_alert(user, pk: int, *, commune: Commune | None) -> Alert:
     return alert
 
 
-def can_see(user, alert: Alert) -> bool:
+def can_see(user: User, alert: Alert) -> bool:
     return alerts_visible_to(user, alert.commune).filter(pk=alert.pk).exists()
 
 
-def can_correct(user, alert: Alert) -> bool:
+def can_correct(user: User, alert: Alert) -> bool:
     """A community alert: its author (still a member) or a référent of the community.
     A town-hall alert: whoever may send the commune's alerts."""
     if not is_open_account(user):
@@ -116,7 +121,7 @@ def can_correct(user, alert: Alert) -> bool:
     return membership.filter(is_referent=True).exists()
 
 
-def unread_town_hall_alerts(user, commune: Commune) -> list[Alert]:
+def unread_town_hall_alerts(user: User, commune: Commune) -> list[Alert]:
     """The red banner (ALR-5): town-hall alerts ``user`` has not read yet; one query.
 
     Read from the person's notifications (their primary key starts with the
@@ -145,7 +150,7 @@ BANNER_KINDS = ("alerts.town_hall", "alerts.community")
 BANNER_SIZE = 5
 
 
-def unread_alerts_for_banner(user, commune: Commune) -> list[Alert]:
+def unread_alerts_for_banner(user: User, commune: Commune) -> list[Alert]:
     """The red banner of the home page: the alerts ``user`` was sent and has not read.
 
     The town hall's first (ALR-5), then those of the person's community (ALR-2: kind
@@ -170,7 +175,7 @@ def unread_alerts_for_banner(user, commune: Commune) -> list[Alert]:
     )
 
 
-def alerts_sent_by(user) -> QuerySet[Alert]:
+def alerts_sent_by(user: User) -> QuerySet[Alert]:
     return Alert.objects.filter(author=user).select_related("commune", "community")
 
 
@@ -185,7 +190,7 @@ STAFF_SCOPE = CommuneScope(
 )
 
 
-def alerts_for_staff(*, user, commune: Commune | None = None) -> QuerySet[Alert]:
+def alerts_for_staff(*, user: User, commune: Commune | None = None) -> QuerySet[Alert]:
     """What the Wagtail admin lists: the host's commune, or every commune with the module on.
 
     Town halls see their own alerts and, when they are partners (COM-2), their
@@ -195,7 +200,7 @@ def alerts_for_staff(*, user, commune: Commune | None = None) -> QuerySet[Alert]
     return STAFF_SCOPE.filter(alerts, user=user, commune=commune)
 
 
-def communes_alerted_by(user, commune: Commune | None = None) -> QuerySet[Commune]:
+def communes_alerted_by(user: User, commune: Commune | None = None) -> QuerySet[Commune]:
     """Communes whose town-hall alerts ``user`` may send (in the host's commune only)."""
     from communes.roles import SEND_ALERTS
     from communes.selectors import communes_with_permission

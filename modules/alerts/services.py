@@ -33,7 +33,8 @@ cannot both slip under the limit.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -61,6 +62,12 @@ from modules.alerts.selectors import can_correct
 from notifications.fanout import deliver, publish, schedule_sms
 from privacy.matrix import alert_author_name
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+    from notifications.fanout import Published
+
 COMMUNITY_KIND = "alerts.community"
 TWINNED_KIND = "alerts.twinned"
 TOWN_HALL_KIND = "alerts.town_hall"
@@ -70,23 +77,23 @@ TITLE_EXCERPT = 60
 # --- audiences ---------------------------------------------------------------------------
 
 
-def members_audience(community_id: int):
+def members_audience(community_id: int) -> QuerySet[Any]:
     """Ids of the community's members (not pending), as a subquery."""
     return Membership.objects.members().filter(community_id=community_id).values("user_id")
 
 
-def town_hall_staff_audience(commune: Commune):
+def town_hall_staff_audience(commune: Commune) -> QuerySet[Any]:
     """Ids of the town hall's team (any role), as a subquery: partner town halls only."""
     StaffRole = apps.get_model("communes", "StaffRole")
     return StaffRole.objects.filter(commune=commune).values("user_id")
 
 
-def residents_audience(commune: Commune):
+def residents_audience(commune: Commune) -> QuerySet[Any]:
     """Ids of the commune's validated residents (ALR-5), as a subquery."""
     return Follow.objects.validated().filter(commune=commune).values("user_id")
 
 
-def twinned_members_audience(community: Community):
+def twinned_members_audience(community: Community) -> QuerySet[Any] | None:
     """Ids of the members of the communities twinned with ``community`` (TWN-3).
 
     Asked of the core's extension point ``communities.links`` (which the twinning
@@ -99,7 +106,7 @@ def twinned_members_audience(community: Community):
     return Membership.objects.members().filter(community__in=twinned).values("user_id")
 
 
-def _users(*subqueries):
+def _users(*subqueries: QuerySet[Any]) -> QuerySet[User]:
     """Users whose id is in any of ``subqueries`` (querysets of ``user_id``).
 
     A ``UNION`` of the subqueries, not ``id IN a OR id IN b``: PostgreSQL plans the OR
@@ -137,7 +144,7 @@ def clean_category(category: str | None) -> str:
 
 
 def _check_corrects(
-    corrects: Alert | None, *, community: Community | None, commune
+    corrects: Alert | None, *, community: Community | None, commune: Commune
 ) -> Alert | None:
     """A correction names an alert of the same community (or the same town hall)."""
     if corrects is None:
@@ -155,7 +162,7 @@ def _check_corrects(
     return corrects
 
 
-def _check_rate(author, community: Community, now) -> None:
+def _check_rate(author: User, community: Community, now: datetime) -> None:
     since = now - timedelta(hours=1)
     per_member = settings.ALERTS_PER_MEMBER_PER_HOUR
     per_community = settings.ALERTS_PER_COMMUNITY_PER_HOUR
@@ -189,7 +196,7 @@ def alert_path(alert: Alert) -> str:
 
 def send_community_alert(
     *,
-    author,
+    author: User,
     text: str,
     category: str = Alert.Category.SECURITY,
     corrects: Alert | None = None,
@@ -266,14 +273,14 @@ def send_community_alert(
     return alert
 
 
-def community_audience(alert: Alert):
+def community_audience(alert: Alert) -> QuerySet[User]:
     """The members of the alert's community and, for a partner town hall, its staff."""
     if not alert.commune.is_partner:
         return _users(members_audience(alert.community_id))
     return _users(members_audience(alert.community_id), town_hall_staff_audience(alert.commune))
 
 
-def _attach(alert: Alert, published) -> None:
+def _attach(alert: Alert, published: Published) -> None:
     Alert.objects.filter(pk=alert.pk).update(event=published.event, recipients=published.recipients)
     alert.event, alert.recipients = published.event, published.recipients
 
@@ -380,7 +387,7 @@ def _queue_police_email(alert_id: int) -> None:
 
 def send_town_hall_alert(
     *,
-    by,
+    by: User,
     commune: Commune,
     category: str,
     text: str,

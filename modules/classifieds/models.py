@@ -1,3 +1,6 @@
+from datetime import datetime
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class ClassifiedQuerySet(models.QuerySet):
-    def open(self, now=None):
+class ClassifiedQuerySet(models.QuerySet["Classified"]):
+    def open(self, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(status=Classified.Status.OPEN, expires_at__gt=now)
 
-    def due_to_expire(self, now=None):
+    def due_to_expire(self, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(status=Classified.Status.OPEN, expires_at__lte=now)
 

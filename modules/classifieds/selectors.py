@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -11,10 +13,14 @@ from core.admin_scope import CommuneScope
 from modules.classifieds.models import Classified
 from privacy.published import PublishedContact, published_contact
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from communes.models import Commune
+
 MODULE_LABEL = "classifieds"
 
 
-def classifieds_open(*, commune, kind: str | None = None) -> QuerySet[Classified]:
+def classifieds_open(*, commune: Commune, kind: str | None = None) -> QuerySet[Classified]:
     """Open classifieds of ``commune``, newest first (those past their end are left out)."""
     queryset = Classified.objects.open().filter(commune=commune)
     if kind:
@@ -22,28 +28,28 @@ def classifieds_open(*, commune, kind: str | None = None) -> QuerySet[Classified
     return queryset.order_by("-created_at", "-pk")
 
 
-def classifieds_latest(*, commune, count: int = 3) -> list[Classified]:
+def classifieds_latest(*, commune: Commune, count: int = 3) -> list[Classified]:
     return list(classifieds_open(commune=commune)[:count])
 
 
-def classifieds_of_author(*, commune, author) -> QuerySet[Classified]:
+def classifieds_of_author(*, commune: Commune, author: User) -> QuerySet[Classified]:
     """Everything ``author`` published in ``commune``, closed and expired included."""
     if author is None or not author.is_authenticated:
         return Classified.objects.none()
     return Classified.objects.filter(commune=commune, author=author).order_by("-created_at", "-pk")
 
 
-def can_change_classified(user, classified: Classified) -> bool:
+def can_change_classified(user: User, classified: Classified) -> bool:
     """Its author changes and closes a classified; nobody else (the town hall moderates)."""
     return is_open_account(user) and classified.author_id == user.pk
 
 
-def can_moderate_classified(user, classified: Classified) -> bool:
+def can_moderate_classified(user: User, classified: Classified) -> bool:
     """The town hall and the hosting partner of its commune, and superusers."""
     return user_can_moderate_commune(user, classified.commune)
 
 
-def access_classified(user, pk, *, commune) -> Classified:
+def access_classified(user: User, pk: int, *, commune: Commune) -> Classified:
     """The classified ``pk`` of ``commune`` as ``user`` reads it (site and API alike).
 
     An open classified is read by anyone the page lets in; one that is closed or expired
@@ -64,7 +70,7 @@ def access_classified(user, pk, *, commune) -> Classified:
     return classified
 
 
-def access_own_classified(user, pk, *, commune) -> Classified:
+def access_own_classified(user: User, pk: int, *, commune: Commune) -> Classified:
     """A classified of ``commune`` that ``user`` may change or close: 404 alike for "no such"
     and "not yours" (never a 403 that would confirm it exists)."""
     classified = access_classified(user, pk, commune=commune)
@@ -83,12 +89,12 @@ def contact_of(classified: Classified) -> PublishedContact:
 # --- staff ------------------------------------------------------------------
 
 
-def communes_moderated_by(user) -> QuerySet:
+def communes_moderated_by(user: User) -> QuerySet:
     """Communes whose classifieds ``user`` may moderate: their town hall or hosting partner."""
     return communes_of_staff(user)
 
 
-def user_can_moderate_commune(user, commune) -> bool:
+def user_can_moderate_commune(user: User, commune: Commune) -> bool:
     if not is_open_account(user):
         return False
     if user.is_superuser:
@@ -101,7 +107,7 @@ def user_can_moderate_commune(user, commune) -> bool:
 STAFF_SCOPE = CommuneScope(staff_communes=communes_moderated_by, module_label=MODULE_LABEL)
 
 
-def classifieds_for_staff(*, user, commune=None) -> QuerySet[Classified]:
+def classifieds_for_staff(*, user: User, commune: Commune | None = None) -> QuerySet[Classified]:
     """What the admin lists: the commune of the host, or every commune with the module on.
 
     Non-superusers only see communes they moderate.

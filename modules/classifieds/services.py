@@ -6,7 +6,8 @@ admin and the periodic task call these, never the ORM directly.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,10 @@ from core.modules import registry
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import can_change_classified, can_moderate_classified
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from communes.models import Commune
+
 MODULE_LABEL = "classifieds"
 TEXT_FIELDS = ("title", "description", "contact")
 
@@ -29,7 +34,7 @@ def _forbidden_characters(value: str) -> bool:
     return "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value)
 
 
-def _clean_days(days) -> list[str]:
+def _clean_days(days: object) -> list[str]:
     maximum = settings.CLASSIFIEDS_MAX_DAYS
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
         return [
@@ -63,7 +68,7 @@ def _validate(classified: Classified, *, extra_errors: dict[str, list[str]]) -> 
         raise ValidationError(errors)
 
 
-def _contact_errors(classified: Classified, author) -> dict[str, list[str]]:
+def _contact_errors(classified: Classified, author: User) -> dict[str, list[str]]:
     """The author may show their phone only if they gave one (the e-mail always exists)."""
     errors: dict[str, list[str]] = {}
     for name in ("show_phone", "show_email"):
@@ -76,7 +81,7 @@ def _contact_errors(classified: Classified, author) -> dict[str, list[str]]:
     return errors
 
 
-def _require_resident(user) -> None:
+def _require_resident(user: User) -> None:
     if not is_open_account(user):
         raise PermissionDenied(_("Log in to publish a classified."))
 
@@ -84,8 +89,8 @@ def _require_resident(user) -> None:
 @transaction.atomic
 def classified_create(
     *,
-    commune,
-    author,
+    commune: Commune,
+    author: User,
     kind: str,
     title: str,
     description: str,
@@ -129,7 +134,7 @@ EDITABLE_FIELDS = ("kind", "title", "description", "contact", "show_phone", "sho
 
 
 @transaction.atomic
-def classified_update(*, classified: Classified, by, **changes) -> Classified:
+def classified_update(*, classified: Classified, by: User, **changes: Any) -> Classified:
     """The author changes their open classified; its end date stays as it was.
 
     Only the fields of ``EDITABLE_FIELDS`` change. A closed or expired classified is
@@ -156,7 +161,7 @@ def classified_update(*, classified: Classified, by, **changes) -> Classified:
 
 
 @transaction.atomic
-def classified_close(*, classified: Classified, by) -> Classified:
+def classified_close(*, classified: Classified, by: User) -> Classified:
     """The author closes their classified; closing a closed or expired one changes nothing."""
     if not can_change_classified(by, classified):
         raise PermissionDenied(_("Only its author can close this classified."))
@@ -172,7 +177,7 @@ def classified_close(*, classified: Classified, by) -> Classified:
 
 @transaction.atomic
 def classified_moderate(
-    *, classified: Classified, by, title: str, description: str, status: str
+    *, classified: Classified, by: User, title: str, description: str, status: str
 ) -> Classified:
     """Town-hall or platform staff correct or close a classified (abusive content)."""
     if not can_moderate_classified(by, classified):
@@ -196,7 +201,7 @@ def classified_moderate(
     return classified
 
 
-def classifieds_expire(*, now=None) -> int:
+def classifieds_expire(*, now: datetime | None = None) -> int:
     """Mark open classifieds past their end as expired, in one UPDATE.
 
     Communes that have the module switched off are skipped: their classifieds

@@ -8,6 +8,8 @@ unique constraint); refused and ended ones stay as the pair's past.
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -16,21 +18,21 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
-class TwinningQuerySet(models.QuerySet):
-    def active(self):
+class TwinningQuerySet(models.QuerySet["Twinning"]):
+    def active(self) -> Self:
         return self.filter(status=Twinning.Status.ACTIVE)
 
-    def proposed(self):
+    def proposed(self) -> Self:
         return self.filter(status=Twinning.Status.PROPOSED)
 
-    def open(self):
+    def open(self) -> Self:
         """Proposed or active: the pair cannot be proposed again."""
         return self.filter(status__in=Twinning.OPEN)
 
-    def of(self, community):
+    def of(self, community) -> Self:
         return self.filter(Q(community_a=community) | Q(community_b=community))
 
-    def pair(self, one, other):
+    def pair(self, one, other) -> Self:
         a, b = sorted([_pk(one), _pk(other)])
         return self.filter(community_a_id=a, community_b_id=b)
 

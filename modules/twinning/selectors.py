@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -15,10 +18,13 @@ from communities.selectors import communities_near_community, is_referent
 from core.admin_scope import CommuneScope
 from modules.twinning.models import Twinning
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 MODULE_LABEL = "twinning"
 
 
-def access_twinning(user, pk: int, *, commune) -> tuple[Twinning, Community]:
+def access_twinning(user: User, pk: int, *, commune: Commune) -> tuple[Twinning, Community]:
     """A twinning involving a community of ``commune`` of which ``user`` is a member, with
     that community; Http404 for a missing twinning and someone else's alike."""
     if commune is None or not is_open_account(user):
@@ -46,18 +52,18 @@ def access_twinning(user, pk: int, *, commune) -> tuple[Twinning, Community]:
     return twinning, community
 
 
-def _referent_of(user, community_id: int | None) -> bool:
+def _referent_of(user: User, community_id: int | None) -> bool:
     return community_id is not None and is_referent(user, community_id)
 
 
-def can_answer_twinning(user, twinning: Twinning) -> bool:
+def can_answer_twinning(user: User, twinning: Twinning) -> bool:
     """A référent of the community that was asked answers a proposal still open (TWN-1)."""
     return twinning.status == Twinning.Status.PROPOSED and _referent_of(
         user, twinning.answering_community_id()
     )
 
 
-def can_end_twinning(user, twinning: Twinning) -> bool:
+def can_end_twinning(user: User, twinning: Twinning) -> bool:
     """A référent of either side ends an active twinning; the proposing side's may also
     withdraw a proposal nobody answered yet (TWN-2)."""
     if twinning.status == Twinning.Status.PROPOSED:
@@ -69,7 +75,9 @@ def can_end_twinning(user, twinning: Twinning) -> bool:
     return False
 
 
-def twinnings_of(community: Community, *, statuses=Twinning.OPEN) -> QuerySet[Twinning]:
+def twinnings_of(
+    community: Community, *, statuses: Iterable[str] = Twinning.OPEN
+) -> QuerySet[Twinning]:
     """The twinnings of ``community`` (active and pending by default), both sides fetched."""
     qs = Twinning.objects.of(community).select_related(
         "community_a__commune", "community_b__commune"
@@ -79,7 +87,7 @@ def twinnings_of(community: Community, *, statuses=Twinning.OPEN) -> QuerySet[Tw
     return qs.order_by("status", "-proposed_at", "-pk")
 
 
-def twinned_ids(community) -> QuerySet:
+def twinned_ids(community: Community) -> QuerySet[Community]:
     """Ids of the communities actively twinned with ``community`` (a subquery)."""
     active = Twinning.objects.active()
     return Community.objects.filter(
@@ -88,7 +96,7 @@ def twinned_ids(community) -> QuerySet:
     ).values("pk")
 
 
-def linked_to(community_ids) -> QuerySet:
+def linked_to(community_ids: Iterable[int] | QuerySet[Any]) -> QuerySet[Community]:
     """Ids of the communities actively twinned with any of ``community_ids`` (a subquery).
 
     The module's ``community_links`` provider for the purpose ``"twinned"``: other
@@ -150,7 +158,7 @@ def is_within_reach(community: Community, other: Community) -> bool:
     )
 
 
-def twinnings_of_commune(commune) -> QuerySet[Twinning]:
+def twinnings_of_commune(commune: Commune) -> QuerySet[Twinning]:
     """Twinnings between two communities of ``commune``."""
     return Twinning.objects.filter(community_a__commune=commune, community_b__commune=commune)
 
@@ -158,7 +166,7 @@ def twinnings_of_commune(commune) -> QuerySet[Twinning]:
 # --- staff (the Wagtail admin's read-only list) ------------------------------------------
 
 
-def can_list_twinnings(user) -> bool:
+def can_list_twinnings(user: User) -> bool:
     """Platform staff, or staff of a hosting partner (scoped by :data:`STAFF_SCOPE`)."""
     if not is_open_account(user):
         return False
@@ -170,7 +178,7 @@ def can_list_twinnings(user) -> bool:
     return cached
 
 
-def communes_of_partner_staff(user) -> QuerySet[Commune]:
+def communes_of_partner_staff(user: User) -> QuerySet[Commune]:
     """The communes of the hosting partners ``user`` works for."""
     if not is_open_account(user):
         return Commune.objects.none()
@@ -188,7 +196,7 @@ STAFF_SCOPE = CommuneScope(
 )
 
 
-def twinnings_for_staff(*, user, commune=None) -> QuerySet[Twinning]:
+def twinnings_for_staff(*, user: User, commune: Commune | None = None) -> QuerySet[Twinning]:
     """What the admin list shows ``user``: twinnings with a community in a commune in scope."""
     if not can_list_twinnings(user):
         return Twinning.objects.none()

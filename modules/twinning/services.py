@@ -13,7 +13,9 @@ the twinnings a person proposed, decided or ended.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +39,10 @@ from modules.twinning.selectors import (
 )
 from notifications.fanout import publish
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from communes.models import Commune
+
 # Kinds of community history entry this module writes (declared in apps.py).
 HISTORY_TWINNED = "twinned"
 HISTORY_TWINNING_ENDED = "twinning_ended"
@@ -44,7 +50,7 @@ HISTORY_TWINNING_ENDED = "twinning_ended"
 # --- helpers --------------------------------------------------------------------------
 
 
-def is_referent_of(user, community_id: int | None) -> bool:
+def is_referent_of(user: User, community_id: int | None) -> bool:
     """``communities.selectors.is_referent`` for a community known by its id."""
     return community_id is not None and is_referent(user, community_id)
 
@@ -67,7 +73,9 @@ def _lock_twinning(twinning: Twinning) -> Twinning:
     )
 
 
-def _history(community: Community, kind: str, *, other: Community, actor, **extra) -> HistoryEntry:
+def _history(
+    community: Community, kind: str, *, other: Community, actor: User, **extra: Any
+) -> HistoryEntry:
     return HistoryEntry(
         community=community,
         kind=kind,
@@ -76,7 +84,7 @@ def _history(community: Community, kind: str, *, other: Community, actor, **extr
     )
 
 
-def _both_histories(twinning: Twinning, kind: str, *, actor, **extra) -> None:
+def _both_histories(twinning: Twinning, kind: str, *, actor: User, **extra: Any) -> None:
     a, b = twinning.community_a, twinning.community_b
     HistoryEntry.objects.bulk_create(
         [
@@ -91,7 +99,7 @@ def page_url(community: Community) -> str:
     return commune_url(community.commune, reverse("twinning:community", args=[community.pk]))
 
 
-def _notify(kind: str, *, to: Community, about: Community, actor, title: str) -> None:
+def _notify(kind: str, *, to: Community, about: Community, actor: User, title: str) -> None:
     publish(
         kind,
         audience=referents_of(to),
@@ -107,7 +115,7 @@ def _notify(kind: str, *, to: Community, about: Community, actor, title: str) ->
 
 
 @transaction.atomic
-def twinning_propose(*, by, community: Community, other: Community | None) -> Twinning:
+def twinning_propose(*, by: User, community: Community, other: Community | None) -> Twinning:
     """A référent of ``community`` proposes to twin it with a nearby ``other``."""
     if other is None:
         raise ValidationError({"other": _("Choose a community.")})
@@ -163,7 +171,7 @@ def twinning_propose(*, by, community: Community, other: Community | None) -> Tw
 
 
 @transaction.atomic
-def twinning_decide(*, by, twinning: Twinning, accept: bool) -> Twinning:
+def twinning_decide(*, by: User, twinning: Twinning, accept: bool) -> Twinning:
     """A référent of the community that was asked accepts or refuses the proposal."""
     twinning = _lock_twinning(twinning)
     if twinning.status != Twinning.Status.PROPOSED:
@@ -196,7 +204,7 @@ def twinning_decide(*, by, twinning: Twinning, accept: bool) -> Twinning:
 
 
 @transaction.atomic
-def twinning_end(*, by, twinning: Twinning) -> Twinning:
+def twinning_end(*, by: User, twinning: Twinning) -> Twinning:
     """A référent of either side ends an active twinning; the proposing side may also
     withdraw a proposal nobody answered yet."""
     twinning = _lock_twinning(twinning)
@@ -230,20 +238,22 @@ def twinning_end(*, by, twinning: Twinning) -> Twinning:
 # --- TWN-2: a partner town hall twins all its communities --------------------------------
 
 
-def can_twin_commune(user, commune) -> bool:
+def can_twin_commune(user: User, commune: Commune) -> bool:
     """The mayor (``manage_staff``), the hosting partner's staff or a superuser, of a
     partner commune (COM-2)."""
     return bool(commune.is_partner) and commune_permission(user, commune, MANAGE_STAFF)
 
 
-def _require_town_hall(by, commune) -> None:
+def _require_town_hall(by: User, commune: Commune) -> None:
     if not commune.is_partner:
         raise PermissionDenied(_("Only a partner town hall can twin all its communities."))
     if not commune_permission(by, commune, MANAGE_STAFF):
         raise PermissionDenied(_("Only the town hall of the commune can do this."))
 
 
-def _notify_commune(commune, *, actor, title: str, communities) -> None:
+def _notify_commune(
+    commune: Commune, *, actor: User, title: str, communities: Sequence[Community]
+) -> None:
     if not communities:
         return
     from accounts.models import User
@@ -263,7 +273,7 @@ def _notify_commune(commune, *, actor, title: str, communities) -> None:
 
 
 @transaction.atomic
-def commune_twin_all(*, by, commune) -> int:
+def commune_twin_all(*, by: User, commune: Commune) -> int:
     """Twin every pair of communities of ``commune`` (a constant number of queries).
 
     Pairs already twinned stay as they are; pending proposals become active. Returns
@@ -322,7 +332,7 @@ def commune_twin_all(*, by, commune) -> int:
 
 
 @transaction.atomic
-def commune_untwin_all(*, by, commune) -> int:
+def commune_untwin_all(*, by: User, commune: Commune) -> int:
     """Undo :func:`commune_twin_all`: end the active twinnings the town hall made.
 
     Twinnings the référents agreed on by themselves stay. Returns how many ended.
@@ -429,7 +439,7 @@ def on_community_merged(*, absorbed: Community, kept: Community) -> None:
 # --- GDPR access (ACC-13) -----------------------------------------------------------------
 
 
-def personal_data(user):
+def personal_data(user: User) -> dict[str, Any]:
     """The twinnings ``user`` proposed, decided or ended, in every commune.
 
     Declared as ``personal_data`` in apps.py: the section is there even

@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import secrets
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -155,8 +156,8 @@ def _hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class DeviceTokenQuerySet(models.QuerySet):
-    def active(self):
+class DeviceTokenQuerySet(models.QuerySet["DeviceToken"]):
+    def active(self) -> Self:
         return self.filter(revoked_at__isnull=True)
 
 

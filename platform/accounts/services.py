@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
@@ -26,13 +27,20 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.images import clean_photo
 from accounts.links import email_change_token, email_verification_token, uid_for
-from accounts.models import DeviceToken, PendingLocation
+from accounts.models import DeviceToken, PendingLocation, User
 from accounts.security import keyed_hash
 from communes import territory
 from communes.services import follow_request
 from core.access import is_open_account
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.core.files.uploadedfile import UploadedFile
+    from django.http import HttpRequest
+
+    from communes.models import Commune
+
 
 # ACC-7: apps that constrain where a home may be (communities: inside the
 # member's polygon) append a callable(user, point) that raises ValidationError.
@@ -50,7 +58,7 @@ PROFILE_FIELDS = (
 )
 
 
-def _absolute(request, path: str) -> str:
+def _absolute(request: HttpRequest, path: str) -> str:
     if request is not None:
         return request.build_absolute_uri(path)
     from django.conf import settings
@@ -86,7 +94,7 @@ def _check_email_free(email: str, *, exclude_pk: int | None = None) -> None:
         )
 
 
-def _check_home(user, location: Point | None, commune=None) -> None:
+def _check_home(user: User, location: Point | None, commune: Commune | None = None) -> None:
     """COM-5 (inside the commune's territory), then the apps' rules (ACC-7)."""
     if location is None:
         return
@@ -104,7 +112,7 @@ def retry_delay(attempt: int) -> timedelta | None:
     return timedelta(seconds=delays[attempt]) if attempt < len(delays) else None
 
 
-def schedule_locate(user_id: int, when) -> None:
+def schedule_locate(user_id: int, when: datetime) -> None:
     """A django-q2 one-off run of ``accounts.tasks.locate_home`` at ``when``.
 
     Not in the synchronous mode (tests, inline): there the clock is the caller's to
@@ -125,7 +133,7 @@ def schedule_locate(user_id: int, when) -> None:
     )
 
 
-def locate_later(*, user, commune=None):
+def locate_later(*, user: User, commune: Commune | None = None) -> PendingLocation:
     """Keep the address without a point and try the geocoder again later (with back-off)."""
     when = timezone.now() + retry_delay(0)
     pending, _created = PendingLocation.objects.update_or_create(
@@ -135,17 +143,19 @@ def locate_later(*, user, commune=None):
     return pending
 
 
-def _forget_pending_location(user) -> None:
+def _forget_pending_location(user: User) -> None:
     PendingLocation.objects.filter(user=user).delete()
 
 
-def location_pending(user) -> bool:
+def location_pending(user: User) -> bool:
     """Whether the person's address waits for the geocoder (they are told so)."""
     return PendingLocation.objects.filter(user=user).exists()
 
 
 @transaction.atomic
-def pending_location_resolve(*, user, location: Point, commune=None) -> bool:
+def pending_location_resolve(
+    *, user: User, location: Point, commune: Commune | None = None
+) -> bool:
     """The task found the point: kept when it is inside the commune and the apps agree.
 
     ``ValidationError`` when it is not (the task then asks the person to place it).
@@ -162,7 +172,7 @@ def _check_birth_date(birth_date: date | None) -> None:
         raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
 
 
-def password_confirm(*, user, password: str, field: str = "password") -> None:
+def password_confirm(*, user: User, password: str, field: str = "password") -> None:
     """Re-authentication before a sensitive change: ValidationError on ``field`` when wrong."""
     if not password or not user.check_password(password):
         raise ValidationError(
@@ -170,7 +180,7 @@ def password_confirm(*, user, password: str, field: str = "password") -> None:
         )
 
 
-def send_verification_email(*, user, request=None) -> None:
+def send_verification_email(*, user: User, request: HttpRequest | None = None) -> None:
     path = reverse(
         "accounts:verify_email",
         kwargs={"uidb64": uid_for(user), "token": email_verification_token.make_token(user)},
@@ -182,7 +192,7 @@ def send_verification_email(*, user, request=None) -> None:
     )
 
 
-def verification_resend(*, email: str, request=None) -> None:
+def verification_resend(*, email: str, request: HttpRequest | None = None) -> None:
     """Send the link again: at most once per address every 5 minutes, and silently for an
     address without an account waiting (no account discovery)."""
     email = email.strip().lower()
@@ -208,11 +218,11 @@ def account_register(
     presentation: str = "",
     pseudonym: str = "",
     accepts_sms: bool = False,
-    photo=None,
-    registered_by=None,
-    commune=None,
-    request=None,
-):
+    photo: UploadedFile | None = None,
+    registered_by: User | None = None,
+    commune: Commune | None = None,
+    request: HttpRequest | None = None,
+) -> User:
     """Create an account whose email is not yet verified (ACC-1/2, ACC-11).
 
     With ``registered_by`` (a resident registering a neighbour without internet),
@@ -268,7 +278,7 @@ def account_register(
     return user
 
 
-def _send_neighbour_invitation(*, user, by, request=None) -> None:
+def _send_neighbour_invitation(*, user: User, by: User, request: HttpRequest | None = None) -> None:
     path = reverse(
         "accounts:password_reset_confirm",
         kwargs={"uidb64": uid_for(user), "token": default_token_generator.make_token(user)},
@@ -280,7 +290,9 @@ def _send_neighbour_invitation(*, user, by, request=None) -> None:
     )
 
 
-def account_register_neighbour(*, by, request=None, **fields):
+def account_register_neighbour(
+    *, by: User, request: HttpRequest | None = None, **fields: Any
+) -> User:
     """ACC-11: a logged-in resident registers a neighbour who has no internet access."""
     if not is_open_account(by):
         raise ValidationError(_("Log in to register a neighbour."))
@@ -288,14 +300,16 @@ def account_register_neighbour(*, by, request=None, **fields):
 
 
 @transaction.atomic
-def account_verify_email(*, user) -> None:
+def account_verify_email(*, user: User) -> None:
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
 
 
 @transaction.atomic
-def profile_update(*, user, photo=None, remove_photo: bool = False, **fields) -> object:
+def profile_update(
+    *, user: User, photo: UploadedFile | None = None, remove_photo: bool = False, **fields: Any
+) -> object:
     """ACC-4/5/6: name, pseudonym, presentation, hide switches, SMS consent, birth date."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
@@ -319,7 +333,7 @@ def profile_update(*, user, photo=None, remove_photo: bool = False, **fields) ->
 
 
 @transaction.atomic
-def sms_consent_set(*, user, accepts: bool, request=None) -> object:
+def sms_consent_set(*, user: User, accepts: bool, request: HttpRequest | None = None) -> object:
     """Give or withdraw consent to alert SMS (ALR-3): profile, preferences, API, STOP.
 
     Withdrawing always works; accepting needs a mobile number.
@@ -336,7 +350,9 @@ def sms_consent_set(*, user, accepts: bool, request=None) -> object:
 
 
 @transaction.atomic
-def address_update(*, user, address: str, location: Point | None, commune=None) -> object:
+def address_update(
+    *, user: User, address: str, location: Point | None, commune: Commune | None = None
+) -> object:
     """ACC-7: one postal address per account and its point (geocoded, moved or GPS).
 
     The point must lie in ``commune``'s territory when one is given (COM-5). Without a
@@ -358,12 +374,12 @@ def address_update(*, user, address: str, location: Point | None, commune=None) 
 @transaction.atomic
 def phones_update(
     *,
-    user,
+    user: User,
     password: str,
     mobile: str | None,
     landline: str | None,
     accepts_sms: bool | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> object:
     """Phones change only with the password asked again (ASVS: re-authentication).
 
@@ -382,7 +398,9 @@ def phones_update(
     return user
 
 
-def email_change_request(*, user, password: str, new_email: str, request=None) -> None:
+def email_change_request(
+    *, user: User, password: str, new_email: str, request: HttpRequest | None = None
+) -> None:
     """ACC-4: a link goes to the new address; the old one is told. Nothing changes yet."""
     password_confirm(user=user, password=password)
     new_email = User.objects.normalize_email(new_email).strip().lower()
@@ -410,7 +428,9 @@ def email_change_request(*, user, password: str, new_email: str, request=None) -
 
 
 @transaction.atomic
-def email_change_confirm(*, user, new_email: str, request=None) -> object:
+def email_change_confirm(
+    *, user: User, new_email: str, request: HttpRequest | None = None
+) -> object:
     _check_email_free(new_email, exclude_pk=user.pk)
     old_email = user.email
     user.email = new_email
@@ -423,7 +443,7 @@ def email_change_confirm(*, user, new_email: str, request=None) -> object:
     return user
 
 
-def revoke_other_devices(*, user, keep_token=None) -> int:
+def revoke_other_devices(*, user: User, keep_token: DeviceToken | None = None) -> int:
     """Device tokens are an app's sessions: they end with the password (ASVS 3.3)."""
     tokens = DeviceToken.objects.active().filter(user=user)
     if keep_token is not None:
@@ -433,7 +453,12 @@ def revoke_other_devices(*, user, keep_token=None) -> int:
 
 @transaction.atomic
 def password_change(
-    *, user, old_password: str, new_password: str, keep_token=None, request=None
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    keep_token: DeviceToken | None = None,
+    request: HttpRequest | None = None,
 ) -> None:
     """The caller keeps its own session or token; every other one ends."""
     password_confirm(user=user, password=old_password, field="old_password")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings as django_settings
 from django.contrib.gis.db import models as gis_models
 from django.core.exceptions import ValidationError
@@ -379,11 +381,11 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.commune}"
 
 
-class FollowQuerySet(models.QuerySet):
-    def pending(self):
+class FollowQuerySet(models.QuerySet["Follow"]):
+    def pending(self) -> Self:
         return self.filter(status=Follow.Status.PENDING)
 
-    def validated(self):
+    def validated(self) -> Self:
         return self.filter(status=Follow.Status.VALIDATED)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -14,8 +16,13 @@ from communes.models import Commune, CommuneModule, Follow, HostingPartner, Plan
 from communes.roles import COMMUNE_PERMISSIONS, VALIDATE_RESIDENTS
 from core.access import is_open_account, open_account_q
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
-def user_can_manage_partner(user, partner: HostingPartner) -> bool:
+    from accounts.models import User
+
+
+def user_can_manage_partner(user: User, partner: HostingPartner) -> bool:
     if not is_open_account(user):
         return False
     if user.is_superuser:
@@ -23,7 +30,7 @@ def user_can_manage_partner(user, partner: HostingPartner) -> bool:
     return partner.staff.filter(pk=user.pk).exists()
 
 
-def partners_for_user(user) -> QuerySet[HostingPartner]:
+def partners_for_user(user: User) -> QuerySet[HostingPartner]:
     if not getattr(user, "is_authenticated", False):
         return HostingPartner.objects.none()
     if user.is_superuser:
@@ -31,11 +38,11 @@ def partners_for_user(user) -> QuerySet[HostingPartner]:
     return HostingPartner.objects.filter(staff=user)
 
 
-def is_partner_staff(user) -> bool:
+def is_partner_staff(user: User) -> bool:
     return partners_for_user(user).exists()
 
 
-def communes_managed_by(user) -> QuerySet[Commune]:
+def communes_managed_by(user: User) -> QuerySet[Commune]:
     """The communes a hosting partner's staff may manage (all, for superusers)."""
     return (
         Commune.objects.filter(hosting_partner__in=partners_for_user(user))
@@ -46,7 +53,7 @@ def communes_managed_by(user) -> QuerySet[Commune]:
     )
 
 
-def access_managed_commune(user, slug: str) -> Commune:
+def access_managed_commune(user: User, slug: str) -> Commune:
     """Fetch and authorise in one call: 404 alike for 'no such commune' and 'not yours'."""
     commune = communes_managed_by(user).filter(slug=slug).first()
     if commune is None:
@@ -54,11 +61,11 @@ def access_managed_commune(user, slug: str) -> Commune:
     return commune
 
 
-def plans_for_user(user) -> QuerySet[Plan]:
+def plans_for_user(user: User) -> QuerySet[Plan]:
     return Plan.objects.filter(hosting_partner__in=partners_for_user(user))
 
 
-def communes_of_staff(user) -> QuerySet[Commune]:
+def communes_of_staff(user: User) -> QuerySet[Commune]:
     """Communes whose staff ``user`` is: a town-hall role, the editors group, or hosting partner."""
     if not is_open_account(user):
         return Commune.objects.none()
@@ -81,14 +88,14 @@ def _codename(perm: str) -> str:
     return codename
 
 
-def is_partner_staff_of(user, commune: Commune) -> bool:
+def is_partner_staff_of(user: User, commune: Commune) -> bool:
     """Staff of the hosting partner of ``commune``."""
     if not is_open_account(user):
         return False
     return HostingPartner.objects.filter(pk=commune.hosting_partner_id, staff=user).exists()
 
 
-def commune_permission(user, commune: Commune, perm: str) -> bool:
+def commune_permission(user: User, commune: Commune, perm: str) -> bool:
     """Whether ``user`` holds ``perm`` (a codename of ``communes.roles``) on ``commune``.
 
     Through a town-hall role (a django-guardian object permission), as staff of
@@ -102,7 +109,7 @@ def commune_permission(user, commune: Commune, perm: str) -> bool:
     return is_partner_staff_of(user, commune)
 
 
-def communes_with_permission(user, perm: str) -> QuerySet[Commune]:
+def communes_with_permission(user: User, perm: str) -> QuerySet[Commune]:
     """The communes on which ``user`` holds ``perm``, as :func:`commune_permission` decides."""
     codename = _codename(perm)
     if not is_open_account(user):
@@ -136,7 +143,7 @@ def holders_of_permission(commune: Commune, perm: str) -> QuerySet:
     )
 
 
-def staff_communes_in_scope(request, perm: str) -> QuerySet[Commune]:
+def staff_communes_in_scope(request: HttpRequest, perm: str) -> QuerySet[Commune]:
     """Communes an admin screen shows for ``perm``: this host's commune only, on a commune host."""
     communes = communes_with_permission(request.user, perm)
     current = getattr(request, "commune", None)
@@ -148,7 +155,7 @@ def staff_communes_in_scope(request, perm: str) -> QuerySet[Commune]:
 # --- follows (ACC-9, ACC-10) ---------------------------------------------------------
 
 
-def follows_of(user) -> QuerySet[Follow]:
+def follows_of(user: User) -> QuerySet[Follow]:
     """The communes ``user`` follows, with the status of each request, by commune name."""
     if not getattr(user, "is_authenticated", False):
         return Follow.objects.none()
@@ -159,13 +166,15 @@ def follows_of(user) -> QuerySet[Follow]:
     )
 
 
-def follow_of(user, commune: Commune) -> Follow | None:
+def follow_of(user: User, commune: Commune) -> Follow | None:
     if not getattr(user, "is_authenticated", False) or commune is None:
         return None
     return Follow.objects.filter(user=user, commune=commune).first()
 
 
-def follows_of_commune(*, commune: Commune, viewer, status: str | None = None) -> QuerySet[Follow]:
+def follows_of_commune(
+    *, commune: Commune, viewer: User, status: str | None = None
+) -> QuerySet[Follow]:
     """Requests to follow ``commune``, oldest first, for those who validate its residents.
 
     Raises ``PermissionDenied`` for anyone else.
@@ -178,11 +187,11 @@ def follows_of_commune(*, commune: Commune, viewer, status: str | None = None) -
     return follows.order_by("created_at", "pk")
 
 
-def pending_follows(*, commune: Commune, viewer) -> QuerySet[Follow]:
+def pending_follows(*, commune: Commune, viewer: User) -> QuerySet[Follow]:
     return follows_of_commune(commune=commune, viewer=viewer, status=Follow.Status.PENDING)
 
 
-def pending_follows_for_staff(request) -> QuerySet[Follow]:
+def pending_follows_for_staff(request: HttpRequest) -> QuerySet[Follow]:
     """Pending requests of every commune the admin screen shows to this staff member."""
     return (
         Follow.objects.pending()
@@ -192,7 +201,7 @@ def pending_follows_for_staff(request) -> QuerySet[Follow]:
     )
 
 
-def access_follow(*, viewer, pk, commune: Commune | None = None) -> Follow:
+def access_follow(*, viewer: User, pk: int, commune: Commune | None = None) -> Follow:
     """Fetch a follow that is ``viewer``'s own or one of a commune they validate residents of.
 
     404 alike for "no such request" and "not yours"; with ``commune``, only its requests.
@@ -216,13 +225,13 @@ def access_follow(*, viewer, pk, commune: Commune | None = None) -> Follow:
     return follow
 
 
-def is_validated_resident(user, commune: Commune) -> bool:
+def is_validated_resident(user: User, commune: Commune) -> bool:
     if not is_open_account(user) or commune is None:
         return False
     return Follow.objects.validated().filter(user=user, commune=commune).exists()
 
 
-def resident_communes(user) -> QuerySet[Commune]:
+def resident_communes(user: User) -> QuerySet[Commune]:
     """Communes whose staff validated ``user`` as a resident."""
     if not is_open_account(user):
         return Commune.objects.none()
@@ -231,7 +240,7 @@ def resident_communes(user) -> QuerySet[Commune]:
     ).order_by("name")
 
 
-def sees_resident_content(user, commune: Commune) -> bool:
+def sees_resident_content(user: User, commune: Commune) -> bool:
     """Content for residents only: validated residents and the commune's staff (ACC-10)."""
     if not is_open_account(user) or commune is None:
         return False

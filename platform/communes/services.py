@@ -8,6 +8,7 @@ never the ORM directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -46,6 +47,11 @@ from core.access import is_open_account
 from core.modules import forget_enabled_cache, registry
 from core.reauth import confirm_password
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from accounts.models import User
+
 EDITOR_PAGE_PERMISSIONS = ("add", "change", "publish", "lock", "unlock")
 EDITOR_COLLECTION_PERMISSIONS = (
     ("wagtailimages", "image", ("add", "change", "choose")),
@@ -69,13 +75,13 @@ class CommuneIdentity:
     theme: str = "default"
 
 
-def _check_partner(user, partner: HostingPartner) -> None:
+def _check_partner(user: User, partner: HostingPartner) -> None:
     if not user_can_manage_partner(user, partner):
         raise PermissionDenied(_("You do not manage this hosting partner."))
 
 
 @transaction.atomic
-def plan_save(*, by, plan: Plan, created: bool) -> Plan:
+def plan_save(*, by: User, plan: Plan, created: bool) -> Plan:
     """Save a subscription plan of a partner ``by`` manages: checked (bracket, name unique
     per partner) and logged. The API and the Wagtail plan admin both call it."""
     _check_partner(by, plan.hosting_partner)
@@ -118,7 +124,7 @@ def _editors_group(commune: Commune, page: CommunePage, collection: Collection) 
 @transaction.atomic
 def commune_create(
     *,
-    by,
+    by: User,
     partner: HostingPartner,
     identity: CommuneIdentity,
     hostname: str,
@@ -155,7 +161,7 @@ def commune_create(
 
 
 @transaction.atomic
-def commune_update(*, by, commune: Commune, **fields) -> Commune:
+def commune_update(*, by: User, commune: Commune, **fields: Any) -> Commune:
     """Change a commune's identity, contact details, theme or plan."""
     _check_partner(by, commune.hosting_partner)
     allowed = set(CommuneIdentity.__dataclass_fields__) - {"slug"} | {"plan"}
@@ -173,7 +179,7 @@ def commune_update(*, by, commune: Commune, **fields) -> Commune:
 
 
 @transaction.atomic
-def module_set_enabled(*, by, commune: Commune, module: str, enabled: bool) -> CommuneModule:
+def module_set_enabled(*, by: User, commune: Commune, module: str, enabled: bool) -> CommuneModule:
     """Switch a module on or off for one commune. Its data is never touched."""
     _check_partner(by, commune.hosting_partner)
     try:
@@ -210,7 +216,7 @@ TOWN_HALL_FIELDS = (
 
 
 @transaction.atomic
-def commune_update_details(*, by, commune: Commune, **fields) -> Commune:
+def commune_update_details(*, by: User, commune: Commune, **fields: Any) -> Commune:
     """The town hall edits its public details: contacts, hours, logo, coat of arms, theme."""
     if not communes_of_staff(by).filter(pk=commune.pk).exists():
         raise PermissionDenied(_("You cannot edit this commune."))
@@ -228,7 +234,7 @@ def commune_update_details(*, by, commune: Commune, **fields) -> Commune:
 # --- town-hall staff roles (communes.roles) ------------------------------------------
 
 
-def _check_manages_staff(by, commune: Commune) -> None:
+def _check_manages_staff(by: User, commune: Commune) -> None:
     if not commune_permission(by, commune, MANAGE_STAFF):
         raise PermissionDenied(_("You cannot manage the staff of this commune."))
 
@@ -239,7 +245,7 @@ def _lock(commune: Commune) -> None:
 
 
 @transaction.atomic
-def staff_role_grant(*, commune: Commune, user, role: str, by) -> StaffRole:
+def staff_role_grant(*, commune: Commune, user: User, role: str, by: User) -> StaffRole:
     """Give ``user`` a town-hall role in ``commune``, with the permissions it brings."""
     _check_manages_staff(by, commune)
     if role not in ROLE_PERMISSIONS:
@@ -265,10 +271,10 @@ def staff_role_grant(*, commune: Commune, user, role: str, by) -> StaffRole:
 @transaction.atomic
 def staff_role_revoke(
     *,
-    by,
+    by: User,
     role_obj: StaffRole | None = None,
     commune: Commune | None = None,
-    user=None,
+    user: User | None = None,
     role: str | None = None,
 ) -> None:
     """Take a role back: ``role_obj``, or the one ``user`` holds as ``role`` in ``commune``.
@@ -330,7 +336,7 @@ def commune_url(commune: Commune, path: str = "/") -> str:
 
 
 @transaction.atomic
-def follow_request(*, user, commune: Commune) -> tuple[Follow, bool]:
+def follow_request(*, user: User, commune: Commune) -> tuple[Follow, bool]:
     """Ask to follow ``commune`` (ACC-9); pending until its staff decide (ACC-10).
 
     Returns the follow and whether a new request was made: asking again after a
@@ -360,7 +366,7 @@ def follow_request(*, user, commune: Commune) -> tuple[Follow, bool]:
 
 
 @transaction.atomic
-def follow_end(*, user, commune: Commune) -> bool:
+def follow_end(*, user: User, commune: Commune) -> bool:
     """Stop following ``commune`` (the request is forgotten). False if there was none."""
     deleted, _detail = Follow.objects.filter(user=user, commune=commune).delete()
     if deleted:
@@ -373,7 +379,7 @@ def follow_end(*, user, commune: Commune) -> bool:
     return bool(deleted)
 
 
-def follow_leave(*, user, commune: Commune, password: str, request) -> bool:
+def follow_leave(*, user: User, commune: Commune, password: str, request: HttpRequest) -> bool:
     """Stop following ``commune`` once the password is confirmed (ACC-9, seed 000).
 
     A wrong password is a ``ValidationError`` on ``password`` and changes nothing; it
@@ -385,7 +391,7 @@ def follow_leave(*, user, commune: Commune, password: str, request) -> bool:
 
 
 @transaction.atomic
-def follow_decide(*, follow: Follow, by, accept: bool, reason: str = "") -> Follow:
+def follow_decide(*, follow: Follow, by: User, accept: bool, reason: str = "") -> Follow:
     """Validate or refuse a pending request (ACC-10); the resident is told by email.
 
     Only holders of ``validate_residents`` on the commune decide; a refusal may
@@ -471,7 +477,7 @@ PARTNER_SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def partner_settings_update(*, by, commune: Commune, **fields) -> Commune:
+def partner_settings_update(*, by: User, commune: Commune, **fields: Any) -> Commune:
     """The mayor of a partner town hall (or its hosting partner) sets the COM-2 settings.
 
     Validation mode used by every community of the commune, police contact for

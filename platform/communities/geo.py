@@ -162,7 +162,7 @@ def degrees_for(meters: float, latitude: float) -> float:
     return math.degrees(meters / EARTH_RADIUS_M) / cos
 
 
-def as_point(value) -> Point:
+def as_point(value: Point | tuple[float, float]) -> Point:
     point = value if isinstance(value, Point) else Point(*value, srid=WGS84)
     if point.srid is None:
         point.srid = WGS84

@@ -8,6 +8,8 @@ rules live in ``communities.services``; nothing here decides who may do what.
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
 from django.core.exceptions import ImproperlyConfigured
@@ -34,8 +36,8 @@ class ValidationMode(models.TextChoices):
     PLATFORM_STAFF = "platform_staff", _("By the platform's staff")
 
 
-class CommunityQuerySet(models.QuerySet):
-    def with_member_count(self):
+class CommunityQuerySet(models.QuerySet["Community"]):
+    def with_member_count(self) -> Self:
         return self.annotate(
             member_count=models.Count(
                 "memberships", filter=Q(memberships__status=Membership.Status.MEMBER)
@@ -106,14 +108,14 @@ class Community(models.Model):
         return self.validation_mode
 
 
-class MembershipQuerySet(models.QuerySet):
-    def members(self):
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def members(self) -> Self:
         return self.filter(status=Membership.Status.MEMBER)
 
-    def pending(self):
+    def pending(self) -> Self:
         return self.filter(status=Membership.Status.PENDING)
 
-    def referents(self):
+    def referents(self) -> Self:
         return self.filter(status=Membership.Status.MEMBER, is_referent=True)
 
 

@@ -15,6 +15,9 @@ Site views, the API, the Wagtail admin and the services all read here:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import Distance
@@ -40,6 +43,11 @@ from communities.models import (
     ValidationMode,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.gis.geos import GEOSGeometry, Point
+
+    from accounts.models import User
+
 # Neighbours offered for a merge: communities whose boundary is this close (metres).
 MERGE_NEIGHBOUR_METERS = 100
 INVITATION_SALT = "communities.invitation"
@@ -47,13 +55,13 @@ INVITATION_SALT = "communities.invitation"
 # --- geography ----------------------------------------------------------------------
 
 
-def community_covering(point) -> Community | None:
+def community_covering(point: Point | tuple[float, float]) -> Community | None:
     """The community whose boundary contains ``point`` (one indexed query)."""
     point = as_point(point)
     return Community.objects.select_related("commune").filter(area__contains=point).first()
 
 
-def communities_near(point, meters: float) -> QuerySet[Community]:
+def communities_near(point: Point | tuple[float, float], meters: float) -> QuerySet[Community]:
     """Communities at most ``meters`` from ``point``, nearest first (one indexed query).
 
     ``dwithin`` in degrees uses the spatial index as a generous pre-filter; the
@@ -80,7 +88,7 @@ def communities_near_community(community: Community, meters: float) -> QuerySet[
     )
 
 
-def overlapping(polygon, *, exclude_pks=()) -> QuerySet[Community]:
+def overlapping(polygon: GEOSGeometry, *, exclude_pks: Iterable[int] = ()) -> QuerySet[Community]:
     """Communities whose interior meets ``polygon``'s; sharing a border is fine."""
     return (
         Community.objects.filter(area__intersects=polygon)
@@ -93,7 +101,7 @@ def overlapping(polygon, *, exclude_pks=()) -> QuerySet[Community]:
 # --- membership -------------------------------------------------------------------------
 
 
-def current_membership(user) -> Membership | None:
+def current_membership(user: User) -> Membership | None:
     """The person's pending request or membership (CTY-6: at most one), or None."""
     if not is_open_account(user):
         return None
@@ -104,7 +112,7 @@ def current_membership(user) -> Membership | None:
     )
 
 
-def membership_in(user, community: Community) -> Membership | None:
+def membership_in(user: User, community: Community) -> Membership | None:
     if not is_open_account(user):
         return None
     return (
@@ -114,25 +122,25 @@ def membership_in(user, community: Community) -> Membership | None:
     )
 
 
-def is_member(user, community: Community) -> bool:
+def is_member(user: User, community: Community) -> bool:
     return (
         is_open_account(user)
         and Membership.objects.members().filter(user=user, community=community).exists()
     )
 
 
-def is_referent(user, community: Community) -> bool:
+def is_referent(user: User, community: Community) -> bool:
     return (
         is_open_account(user)
         and Membership.objects.referents().filter(user=user, community=community).exists()
     )
 
 
-def is_referent_anywhere(user) -> bool:
+def is_referent_anywhere(user: User) -> bool:
     return is_open_account(user) and Membership.objects.referents().filter(user=user).exists()
 
 
-def community_of(user) -> Community | None:
+def community_of(user: User) -> Community | None:
     """The community the person is a member of (not merely pending)."""
     membership = current_membership(user)
     if membership is None or membership.status != Membership.Status.MEMBER:
@@ -140,7 +148,7 @@ def community_of(user) -> Community | None:
     return membership.community
 
 
-def can_manage_communities(user) -> bool:
+def can_manage_communities(user: User) -> bool:
     """Platform staff decide exclusions, lift caps, redraw and merge (CTY-2, CTY-8, CTY-12)."""
     return is_platform_staff(user)
 
@@ -179,7 +187,7 @@ def pending_requests(community: Community) -> QuerySet[Membership]:
     )
 
 
-def request_of(community: Community, pk) -> Membership | None:
+def request_of(community: Community, pk: int) -> Membership | None:
     """The request ``pk`` to join ``community`` (any status: the service says if decided)."""
     return Membership.objects.filter(pk=pk, community=community).select_related("user").first()
 
@@ -192,7 +200,7 @@ def member_count(community: Community) -> int:
     return Membership.objects.members().filter(community=community).count()
 
 
-def last_membership(user) -> Membership | None:
+def last_membership(user: User) -> Membership | None:
     """The person's latest request, whatever became of it (a refusal is shown with its reason)."""
     return (
         Membership.objects.filter(user=user)
@@ -202,7 +210,7 @@ def last_membership(user) -> Membership | None:
     )
 
 
-def open_account(pk) -> object | None:
+def open_account(pk: int) -> object | None:
     """The open account ``pk`` (a person named in a request), or None."""
     return get_user_model().objects.filter(open_account_q(), pk=pk).first()
 
@@ -211,7 +219,11 @@ def open_account(pk) -> object | None:
 
 
 def public_communities(
-    *, country: str = "", commune=None, near=None, meters: float | None = None
+    *,
+    country: str = "",
+    commune: Commune | None = None,
+    near: Point | tuple[float, float] | None = None,
+    meters: float | None = None,
 ) -> QuerySet[Community]:
     """CTY-3: every community with its member count, its commune (and site) and its public
     page, by country and commune (no person); with ``near``, those within ``meters`` of
@@ -253,7 +265,7 @@ ROLES = (PUBLIC, MEMBER, REFERENT, REFERENT_OR_STAFF, DECIDER, STAFF)
 
 
 def access_community(
-    user, pk, *, as_: str = MEMBER, queryset: QuerySet[Community] | None = None
+    user: User, pk: int, *, as_: str = MEMBER, queryset: QuerySet[Community] | None = None
 ) -> Community:
     """The community ``pk`` if ``user`` may see it as ``as_`` (one of ``ROLES``); Http404
     otherwise, the same for a missing community and one that is not theirs: a pending
@@ -282,7 +294,7 @@ def access_community(
     return community
 
 
-def access_community_as_member(user, pk) -> Community:
+def access_community_as_member(user: User, pk: int) -> Community:
     """``access_community(user, pk, as_=MEMBER)`` (the modules' name for it)."""
     return access_community(user, pk, as_=MEMBER)
 
@@ -311,7 +323,7 @@ def merge_candidates(community: Community) -> QuerySet[Community]:
     )
 
 
-def access_merge_proposal(user, pk) -> MergeProposal:
+def access_merge_proposal(user: User, pk: int) -> MergeProposal:
     """A proposal for the référents of either community and the platform's staff; Http404
     for anyone else and for a missing proposal alike."""
     proposal = merge_proposals().filter(pk=pk).first()
@@ -323,14 +335,14 @@ def access_merge_proposal(user, pk) -> MergeProposal:
 # --- rules: who may do what (the services enforce them; pages and the API offer) ----------
 
 
-def can_act_as_referent(user, community: Community | None) -> bool:
+def can_act_as_referent(user: User, community: Community | None) -> bool:
     """CTY-7: a référent of ``community`` (an open account, a member holding the role)
     renames it, edits its showcase, changes its roles, asks exclusions, proposes and
     agrees to merges. The platform's staff are not référents: they have their own acts."""
     return community is not None and is_referent(user, community)
 
 
-def can_decide(user, membership: Membership) -> bool:
+def can_decide(user: User, membership: Membership) -> bool:
     """CTY-4: platform staff always; référents of the community when its mode in force
     (``Community.effective_validation_mode``, COM-2) is "by a référent"."""
     if is_platform_staff(user):
@@ -341,7 +353,7 @@ def can_decide(user, membership: Membership) -> bool:
     return can_act_as_referent(user, community)
 
 
-def merge_side_to_agree(user, proposal: MergeProposal) -> str | None:
+def merge_side_to_agree(user: User, proposal: MergeProposal) -> str | None:
     """``"absorbed"`` or ``"kept"``: the side of an open proposal that ``user`` agrees for
     as its référent (the absorbed side first), or None when they may not agree."""
     if proposal.status != MergeProposal.Status.OPEN:
@@ -353,12 +365,12 @@ def merge_side_to_agree(user, proposal: MergeProposal) -> str | None:
     return None
 
 
-def can_agree_merge(user, proposal: MergeProposal) -> bool:
+def can_agree_merge(user: User, proposal: MergeProposal) -> bool:
     """CTY-12: a référent of a side that has not agreed yet, while the proposal is open."""
     return merge_side_to_agree(user, proposal) is not None
 
 
-def _merge_party(user, proposal: MergeProposal) -> bool:
+def _merge_party(user: User, proposal: MergeProposal) -> bool:
     return (
         is_platform_staff(user)
         or can_act_as_referent(user, proposal.absorbed)
@@ -366,7 +378,7 @@ def _merge_party(user, proposal: MergeProposal) -> bool:
     )
 
 
-def can_cancel_merge(user, proposal: MergeProposal) -> bool:
+def can_cancel_merge(user: User, proposal: MergeProposal) -> bool:
     """CTY-12: a référent of either community or the platform's staff, until it is merged."""
     return proposal.status in (
         MergeProposal.Status.OPEN,
@@ -414,7 +426,7 @@ def requests_for_platform_staff() -> QuerySet[Membership]:
     )
 
 
-def exclusion(pk) -> Exclusion | None:
+def exclusion(pk: int) -> Exclusion | None:
     return Exclusion.objects.filter(pk=pk).select_related("community").first()
 
 

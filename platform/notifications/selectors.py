@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from core.modules import registry
 from notifications.kinds import RUBRICS, Rubric, kinds
 from notifications.models import Notification, Preference
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def hidden_kinds_filter() -> Q | None:
@@ -25,7 +29,7 @@ def hidden_kinds_filter() -> Q | None:
     return hidden
 
 
-def notifications_of(user) -> QuerySet[Notification]:
+def notifications_of(user: User) -> QuerySet[Notification]:
     queryset = Notification.objects.filter(recipient=user)
     hidden = hidden_kinds_filter()
     if hidden is not None:
@@ -33,7 +37,7 @@ def notifications_of(user) -> QuerySet[Notification]:
     return queryset
 
 
-def centre(user) -> QuerySet[Notification]:
+def centre(user: User) -> QuerySet[Notification]:
     """The person's notifications, newest first, with their event and commune (one query)."""
     return (
         notifications_of(user)
@@ -42,7 +46,7 @@ def centre(user) -> QuerySet[Notification]:
     )
 
 
-def unread_count(user) -> int:
+def unread_count(user: User) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return notifications_of(user).filter(read_at__isnull=True).count()
@@ -61,7 +65,7 @@ class EffectivePreference:
         return self.rubric.locked
 
 
-def preferences_of(user) -> list[EffectivePreference]:
+def preferences_of(user: User) -> list[EffectivePreference]:
     """Every rubric in use with the person's choice, or its defaults (one query)."""
     rows = {row.rubric: row for row in Preference.objects.filter(user=user)}
     result = []
@@ -76,7 +80,7 @@ def preferences_of(user) -> list[EffectivePreference]:
     return result
 
 
-def preference(user, rubric_key: str) -> EffectivePreference:
+def preference(user: User, rubric_key: str) -> EffectivePreference:
     rubric = RUBRICS[rubric_key]
     row = None if rubric.locked else Preference.objects.filter(user=user, rubric=rubric_key).first()
     if row is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,8 +22,11 @@ from notifications.models import (
 )
 from notifications.selectors import notifications_of, preferences_of
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def mark_read(user, event_id: int, *, now=None) -> bool:
+
+def mark_read(user: User, event_id: int, *, now: datetime | None = None) -> bool:
     """Mark one notification read; False if the person has no such notification."""
     updated = Notification.objects.filter(
         recipient_id=user.pk, event_id=event_id, read_at__isnull=True
@@ -30,14 +36,14 @@ def mark_read(user, event_id: int, *, now=None) -> bool:
     return Notification.objects.filter(recipient_id=user.pk, event_id=event_id).exists()
 
 
-def mark_read_by_id(user_id: int, event_id: int, *, now=None) -> int:
+def mark_read_by_id(user_id: int, event_id: int, *, now: datetime | None = None) -> int:
     """A signed e-mail link was followed (ALR-3 counts it as reading)."""
     return Notification.objects.filter(
         recipient_id=user_id, event_id=event_id, read_at__isnull=True
     ).update(read_at=now or timezone.now())
 
 
-def mark_all_read(user, *, now=None) -> int:
+def mark_all_read(user: User, *, now: datetime | None = None) -> int:
     return notifications_of(user).filter(read_at__isnull=True).update(read_at=now or timezone.now())
 
 
@@ -46,7 +52,9 @@ ALERTS_LOCKED = gettext_lazy(
 )
 
 
-def set_preference(user, rubric_key: str, *, frequency: str, email: bool, push: bool) -> Preference:
+def set_preference(
+    user: User, rubric_key: str, *, frequency: str, email: bool, push: bool
+) -> Preference:
     """Choose how a rubric reaches the person (NOT-2); alerts are locked (ALR-6)."""
     rubric = RUBRICS.get(rubric_key)
     if rubric is None:
@@ -64,7 +72,7 @@ def set_preference(user, rubric_key: str, *, frequency: str, email: bool, push: 
     return preference
 
 
-def unsubscribe(user, key: str) -> int:
+def unsubscribe(user: User, key: str) -> int:
     """One-click unsubscribe: a rubric's e-mails, or a digest (``digest:daily``) altogether."""
     if key.startswith("digest:"):
         frequency = key.split(":", 1)[1]
@@ -95,7 +103,7 @@ def unsubscribe(user, key: str) -> int:
 
 
 def register_device(
-    user, *, platform: str, token: str, p256dh: str = "", auth: str = "", name: str = ""
+    user: User, *, platform: str, token: str, p256dh: str = "", auth: str = "", name: str = ""
 ) -> PushDevice:
     """Add or refresh a device; a token moves to whoever registers it last (shared phone)."""
     now = timezone.now()
@@ -114,7 +122,7 @@ def register_device(
     return device
 
 
-def remove_device(user, *, device_id: int | None = None, token: str | None = None) -> int:
+def remove_device(user: User, *, device_id: int | None = None, token: str | None = None) -> int:
     devices = PushDevice.objects.filter(user=user)
     if device_id is not None:
         devices = devices.filter(pk=device_id)
@@ -126,7 +134,7 @@ def remove_device(user, *, device_id: int | None = None, token: str | None = Non
     return deleted
 
 
-def on_account_closed(sender, user_id, **kwargs) -> None:
+def on_account_closed(sender: object, user_id: int, **kwargs: Any) -> None:
     """ACC-12: devices, choices, the centre's rows and undeliverable marks go."""
     PushDevice.objects.filter(user_id=user_id).delete()
     Preference.objects.filter(user_id=user_id).delete()
@@ -137,7 +145,7 @@ def on_account_closed(sender, user_id, **kwargs) -> None:
     ).update(status=DeliveryStatus.SKIPPED, error="closed")
 
 
-def personal_data(sender, user, **kwargs):
+def personal_data(sender: object, user: User, **kwargs: Any) -> dict[str, Any]:
     """ACC-13 export: preferences, devices, undeliverable marks and the notifications."""
     notifications = [
         {

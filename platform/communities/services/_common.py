@@ -6,6 +6,8 @@ Private to ``communities.services``: the other apps call the services themselves
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import Signal
@@ -26,6 +28,10 @@ from communities.models import (
 )
 from communities.selectors import can_act_as_referent
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from communes.models import Commune
+
 NAME_MAX_LENGTH = 120
 
 
@@ -40,26 +46,33 @@ def lock_community(community: Community) -> Community:
     return Community.objects.select_for_update().select_related("commune").get(pk=community.pk)
 
 
-def membership_row(community: Community, user, *, lock: bool = True) -> Membership | None:
+def membership_row(community: Community, user: User, *, lock: bool = True) -> Membership | None:
     qs = Membership.objects.filter(community=community, user=user, status=Membership.Status.MEMBER)
     if lock:
         qs = qs.select_for_update()
     return qs.first()
 
 
-def require_referent(by, community: Community) -> Membership:
+def require_referent(by: User, community: Community) -> Membership:
     """``by``'s own membership row, locked, when they may act as a référent (CTY-7)."""
     if not can_act_as_referent(by, community):
         raise PermissionDenied(_("Only a référent of the community can do this."))
     return membership_row(community, by)
 
 
-def require_staff(by) -> None:
+def require_staff(by: User) -> None:
     if not is_platform_staff(by):
         raise PermissionDenied(_("Only the platform's staff can do this."))
 
 
-def record_history(community, kind, *, person=None, actor=None, **data) -> HistoryEntry:
+def record_history(
+    community: Community,
+    kind,
+    *,
+    person: User | None = None,
+    actor: User | None = None,
+    **data: Any,
+) -> HistoryEntry:
     return HistoryEntry.objects.create(
         community=community, kind=kind, person=person, actor=actor, data=data
     )
@@ -90,7 +103,7 @@ def clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
 # --- what may be offered (the services' own checks, for pages and the API) --------------
 
 
-def resident_refusal(user, commune) -> PermissionDenied | None:
+def resident_refusal(user: User, commune: Commune) -> PermissionDenied | None:
     """ACC-10: only residents the town hall validated create or join a community."""
     if is_validated_resident(user, commune):
         return None
@@ -133,7 +146,7 @@ def community_delete(community: Community) -> None:
     community.delete()
 
 
-def promote_successor(community: Community, *, leaving_pk: int, actor) -> Membership | None:
+def promote_successor(community: Community, *, leaving_pk: int, actor: User) -> Membership | None:
     """The longest-standing remaining member becomes référent (CTY-7 invariant)."""
     successor = (
         Membership.objects.members()
@@ -161,7 +174,7 @@ def promote_successor(community: Community, *, leaving_pk: int, actor) -> Member
 
 
 def end_membership(
-    community: Community, membership: Membership, *, status: str, actor, kind: str
+    community: Community, membership: Membership, *, status: str, actor: User, kind: str
 ) -> bool:
     """End ``membership``; returns True when the community was deleted (no member left)."""
     others = Membership.objects.members().filter(community=community).exclude(pk=membership.pk)
@@ -180,7 +193,7 @@ def end_membership(
     return False
 
 
-def target_member(community: Community, user) -> Membership:
+def target_member(community: Community, user: User) -> Membership:
     membership = membership_row(community, user)
     if membership is None:
         raise ValidationError({"member": _("This person is not a member of the community.")})

@@ -3,6 +3,8 @@ closing an account ends the membership (ACC-12), the GDPR export (ACC-13)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,10 +12,15 @@ from django.utils.translation import gettext as _
 from communities.models import HistoryEntry, Invitation, Membership
 from communities.services._common import end_membership, lock_community
 
+if TYPE_CHECKING:
+    from django.contrib.gis.geos import Point
+
+    from accounts.models import User
+
 # --- accounts (ACC-7, ACC-12) -----------------------------------------------------------------
 
 
-def check_home_inside_community(user, location) -> None:
+def check_home_inside_community(user: User, location: Point | None) -> None:
     """ACC-7: a member's home point moves inside the community's boundary only."""
     if location is None or getattr(user, "pk", None) is None:
         return
@@ -34,7 +41,7 @@ def check_home_inside_community(user, location) -> None:
         )
 
 
-def on_account_closed(sender, user_id: int, **kwargs) -> None:
+def on_account_closed(sender: object, user_id: int, **kwargs: Any) -> None:
     """ACC-12: the member leaves; the last member closing their account deletes the community."""
     Membership.objects.filter(user_id=user_id, status=Membership.Status.PENDING).update(
         status=Membership.Status.WITHDRAWN, ended_at=timezone.now()
@@ -53,7 +60,7 @@ def on_account_closed(sender, user_id: int, **kwargs) -> None:
     )
 
 
-def personal_data(sender, user, **kwargs):
+def personal_data(sender: object, user: User, **kwargs: Any) -> dict[str, Any]:
     """ACC-13 export: the person's memberships and the invitations they sent (counts)."""
     memberships = [
         {

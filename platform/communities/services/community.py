@@ -3,6 +3,9 @@ page (CTY-1, CTY-2, CTY-4, CTY-11, CTY-12)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -31,8 +34,15 @@ from communities.services._common import (
     resident_refusal,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.gis.geos import GEOSGeometry
+    from wagtail.models import Page
 
-def _check_no_overlap(polygon, *, exclude_pks=()) -> None:
+    from accounts.models import User
+    from communes.models import Commune
+
+
+def _check_no_overlap(polygon: GEOSGeometry, *, exclude_pks: Iterable[int] = ()) -> None:
     other = overlapping(polygon, exclude_pks=exclude_pks).only("name").first()
     if other is not None:
         raise ValidationError(
@@ -49,7 +59,7 @@ def _check_no_overlap(polygon, *, exclude_pks=()) -> None:
 # --- showcase page (CTY-11) --------------------------------------------------------------
 
 
-def _unique_slug(parent, base: str) -> str:
+def _unique_slug(parent: Page, base: str) -> str:
     base = (slugify(base) or "communaute")[:60]
     slug = f"communaute-{base}"
     siblings = set(parent.get_children().values_list("slug", flat=True))
@@ -99,7 +109,7 @@ def showcase_page_sync(community: Community) -> CommunityPage | None:
     return page
 
 
-def create_refusal(user, commune) -> Exception | None:
+def create_refusal(user: User, commune: Commune) -> Exception | None:
     """Why ``user`` may not create a community in ``commune`` now, or None when they may.
 
     The person-side checks of :func:`community_create` (the drawing's own checks,
@@ -128,7 +138,9 @@ def create_refusal(user, commune) -> Exception | None:
 
 
 @transaction.atomic
-def community_create(*, user, commune, name: str, area) -> Community:
+def community_create(
+    *, user: User, commune: Commune, name: str, area: GEOSGeometry | str
+) -> Community:
     """A resident whose home no community covers draws one; they become its référent."""
     refusal = create_refusal(user, commune)
     if refusal is not None:
@@ -172,7 +184,9 @@ def _serialise_boundaries() -> None:
 
 
 @transaction.atomic
-def community_set_boundary(*, by, community: Community, area) -> Community:
+def community_set_boundary(
+    *, by: User, community: Community, area: GEOSGeometry | str
+) -> Community:
     """Platform staff redraw a boundary (to resolve an overlap, say)."""
     require_staff(by)
     community = lock_community(community)
@@ -205,7 +219,7 @@ def community_set_boundary(*, by, community: Community, area) -> Community:
 
 
 @transaction.atomic
-def community_set_area_cap(*, by, community: Community, lifted: bool) -> Community:
+def community_set_area_cap(*, by: User, community: Community, lifted: bool) -> Community:
     require_staff(by)
     community = lock_community(community)
     if not lifted:
@@ -216,7 +230,7 @@ def community_set_area_cap(*, by, community: Community, lifted: bool) -> Communi
 
 
 @transaction.atomic
-def community_set_validation_mode(*, by, community: Community, mode: str) -> Community:
+def community_set_validation_mode(*, by: User, community: Community, mode: str) -> Community:
     require_staff(by)
     if mode not in ValidationMode.values:
         raise ValidationError({"validation_mode": _("Choose a validation mode from the list.")})
@@ -227,7 +241,7 @@ def community_set_validation_mode(*, by, community: Community, mode: str) -> Com
 
 
 @transaction.atomic
-def community_rename(*, by, community: Community, name: str) -> Community:
+def community_rename(*, by: User, community: Community, name: str) -> Community:
     community = lock_community(community)
     require_referent(by, community)
     name = clean_name(name)
@@ -243,7 +257,7 @@ def community_rename(*, by, community: Community, name: str) -> Community:
 
 @transaction.atomic
 def community_update_showcase(
-    *, by, community: Community, presentation: str, show_photo: bool | None = None
+    *, by: User, community: Community, presentation: str, show_photo: bool | None = None
 ) -> Community:
     """The référent's presentation (≤ 1,000 characters) and photo opt-in (CTY-11)."""
     community = lock_community(community)

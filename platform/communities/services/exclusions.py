@@ -3,6 +3,8 @@ may lift an executed one."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,11 +22,14 @@ from communities.services._common import (
     target_member,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # --- exclusion (CTY-8) -------------------------------------------------------------------
 
 
 @transaction.atomic
-def exclusion_request(*, by, community: Community, member, reason: str) -> Exclusion:
+def exclusion_request(*, by: User, community: Community, member: User, reason: str) -> Exclusion:
     community = lock_community(community)
     require_referent(by, community)
     reason = clean_reason(reason, required=True)
@@ -45,7 +50,7 @@ def exclusion_request(*, by, community: Community, member, reason: str) -> Exclu
 
 
 @transaction.atomic
-def exclusion_decide(*, by, exclusion: Exclusion, execute: bool, note: str = "") -> Exclusion:
+def exclusion_decide(*, by: User, exclusion: Exclusion, execute: bool, note: str = "") -> Exclusion:
     """Platform staff execute (the member leaves, is told) or reject the request."""
     require_staff(by)
     community = lock_community(exclusion.community)
@@ -87,7 +92,7 @@ def exclusion_decide(*, by, exclusion: Exclusion, execute: bool, note: str = "")
 
 
 @transaction.atomic
-def exclusion_lift(*, by, exclusion: Exclusion) -> Exclusion:
+def exclusion_lift(*, by: User, exclusion: Exclusion) -> Exclusion:
     """Let an excluded person ask to join this community again."""
     require_staff(by)
     exclusion = Exclusion.objects.select_for_update().get(pk=exclusion.pk)

@@ -3,6 +3,8 @@ itself is read in ``communities.selectors`` (``invitation_token``, ``invitation_
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,11 +19,14 @@ from communities import notify
 from communities.models import Community, Invitation
 from communities.services._common import membership_row
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # --- invitations (CTY-10) ------------------------------------------------------------------
 
 
 @transaction.atomic
-def invitation_send(*, by, community: Community, channel: str, recipient: str) -> Invitation:
+def invitation_send(*, by: User, community: Community, channel: str, recipient: str) -> Invitation:
     """A member invites a neighbour by email or SMS; nobody is registered by it."""
     if membership_row(community, by, lock=False) is None:
         raise PermissionDenied(_("Only members invite neighbours to their community."))

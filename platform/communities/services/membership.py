@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,8 +23,11 @@ from communities.services._common import (
     resident_refusal,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def join_refusal(user, community: Community) -> Exception | None:
+
+def join_refusal(user: User, community: Community) -> Exception | None:
     """Why ``user`` may not ask to join ``community`` now, or None when they may.
 
     The checks of :func:`membership_request`, in its order, without writing: pages
@@ -69,7 +74,7 @@ def join_refusal(user, community: Community) -> Exception | None:
 
 
 @transaction.atomic
-def membership_request(*, user, community: Community) -> Membership:
+def membership_request(*, user: User, community: Community) -> Membership:
     """Ask to join; the home must lie inside the boundary and the place be free (CTY-6)."""
     if not is_open_account(user):
         raise PermissionDenied(_("Log in to join a community."))
@@ -94,7 +99,7 @@ def membership_request(*, user, community: Community) -> Membership:
 
 
 @transaction.atomic
-def membership_withdraw(*, user) -> bool:
+def membership_withdraw(*, user: User) -> bool:
     """Withdraw one's pending request; False when there was none."""
     updated = Membership.objects.filter(user=user, status=Membership.Status.PENDING).update(
         status=Membership.Status.WITHDRAWN, ended_at=timezone.now()
@@ -103,7 +108,9 @@ def membership_withdraw(*, user) -> bool:
 
 
 @transaction.atomic
-def membership_decide(*, membership: Membership, by, accept: bool, reason: str = "") -> Membership:
+def membership_decide(
+    *, membership: Membership, by: User, accept: bool, reason: str = ""
+) -> Membership:
     """Accept or refuse a pending request; a refusal carries a reason (CTY-4)."""
     community = lock_community(membership.community)
     locked = (
@@ -141,7 +148,7 @@ def membership_decide(*, membership: Membership, by, accept: bool, reason: str =
 
 
 @transaction.atomic
-def membership_leave(*, user) -> bool:
+def membership_leave(*, user: User) -> bool:
     """Leave one's community (CTY-6). The last référent hands the role over first.
 
     Returns True when leaving deleted the community (its last member left).

@@ -3,6 +3,8 @@ platform's staff execute."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import Signal
@@ -31,6 +33,9 @@ from communities.services._common import (
 from communities.services.community import showcase_page_sync
 from core.modules import registry
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # Sent inside the merge transaction once members and history have moved, with
 # ``absorbed`` and ``kept``: core apps holding content of a community move it. A module
 # declares ``community_merge`` on its PlatformModule instead (run just after).
@@ -42,7 +47,7 @@ community_merged = Signal()
 
 @transaction.atomic
 def merge_propose(
-    *, by, community: Community, other: Community, keep: str = "other"
+    *, by: User, community: Community, other: Community, keep: str = "other"
 ) -> MergeProposal:
     """A référent proposes to merge two neighbouring communities; their side agrees at once."""
     community = lock_community(community)
@@ -70,7 +75,7 @@ def merge_propose(
 
 
 @transaction.atomic
-def merge_agree(*, by, proposal: MergeProposal) -> MergeProposal:
+def merge_agree(*, by: User, proposal: MergeProposal) -> MergeProposal:
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != MergeProposal.Status.OPEN:
         raise ValidationError(_("This proposal is no longer open."))
@@ -89,7 +94,7 @@ def merge_agree(*, by, proposal: MergeProposal) -> MergeProposal:
 
 
 @transaction.atomic
-def merge_cancel(*, by, proposal: MergeProposal) -> MergeProposal:
+def merge_cancel(*, by: User, proposal: MergeProposal) -> MergeProposal:
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status not in (MergeProposal.Status.OPEN, MergeProposal.Status.AGREED):
         raise ValidationError(_("This proposal is no longer open."))
@@ -103,7 +108,7 @@ def merge_cancel(*, by, proposal: MergeProposal) -> MergeProposal:
 
 
 @transaction.atomic
-def merge_execute(*, by, proposal: MergeProposal) -> Community:
+def merge_execute(*, by: User, proposal: MergeProposal) -> Community:
     """Platform staff merge: members, history and content move; the boundary is the union."""
     require_staff(by)
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)

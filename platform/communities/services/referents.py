@@ -3,6 +3,8 @@ members always keeps a référent."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,11 +18,14 @@ from communities.services._common import (
     target_member,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # --- référents (CTY-7) ----------------------------------------------------------------------
 
 
 @transaction.atomic
-def referent_grant(*, by, community: Community, user) -> Membership:
+def referent_grant(*, by: User, community: Community, user: User) -> Membership:
     community = lock_community(community)
     require_referent(by, community)
     target = target_member(community, user)
@@ -34,7 +39,7 @@ def referent_grant(*, by, community: Community, user) -> Membership:
 
 
 @transaction.atomic
-def referent_transfer(*, by, community: Community, user) -> Membership:
+def referent_transfer(*, by: User, community: Community, user: User) -> Membership:
     """Hand one's role over to another member: they become référent, one stops being one."""
     community = lock_community(community)
     own = require_referent(by, community)
@@ -52,7 +57,7 @@ def referent_transfer(*, by, community: Community, user) -> Membership:
 
 
 @transaction.atomic
-def referent_give_up(*, by, community: Community) -> Membership:
+def referent_give_up(*, by: User, community: Community) -> Membership:
     community = lock_community(community)
     own = require_referent(by, community)
     if not (Membership.objects.referents().filter(community=community).exclude(pk=own.pk).exists()):
@@ -70,7 +75,7 @@ def referent_give_up(*, by, community: Community) -> Membership:
 
 
 @transaction.atomic
-def referent_remove(*, by, community: Community, user) -> Membership:
+def referent_remove(*, by: User, community: Community, user: User) -> Membership:
     """A référent removes the role from another référent (never the last one)."""
     community = lock_community(community)
     own = require_referent(by, community)
