@@ -21,6 +21,7 @@ from conversations.selectors import (
     town_hall_name,
 )
 from conversations.threads import read_thread
+from privacy.matrix import attach_cards
 
 register = template.Library()
 
@@ -37,7 +38,12 @@ def _reply_to(request, target, comments):
         for reply in comment.thread_replies:
             if reply.pk == wanted:
                 return comment
-    return comments_on(target).filter(pk=wanted).first()
+    comment = comments_on(target).filter(pk=wanted).first()  # on another page of the thread
+    if comment is not None and comment.parent_id is not None:
+        comment = comments_on(target).filter(pk=comment.parent_id).first()
+    if comment is not None:
+        attach_cards(request.user, [comment], "author", public_author=True)
+    return comment
 
 
 @register.inclusion_tag("conversations/news_comments.html", takes_context=True)

@@ -200,3 +200,16 @@ def test_the_thread_s_query_count_does_not_grow(commune, news, resident, neighbo
         top = write(news, commune, validated(UserFactory(), commune))
         write(news, commune, resident, body="Réponse", parent=top)
     assert _queries(site) == few
+
+
+def test_answering_a_comment_of_an_older_page_of_the_thread(commune, news, resident, neighbour):
+    import re
+
+    oldest = write(news, commune, neighbour, body="Le plus ancien")
+    reply = write(news, commune, resident, body="Une réponse", parent=oldest)
+    for _ in range(20):
+        write(news, commune, resident)
+    html = client_for(resident).get(f"/travaux/?reply={reply.pk}").content.decode()
+    assert "Le plus ancien" not in html  # not on the first page of the thread
+    assert f'name="parent" value="{oldest.pk}"' in html  # a reply's reply answers its top
+    assert re.search(r"Votre réponse au commentaire de \w", html)
