@@ -1,5 +1,5 @@
 from django.http import Http404
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -17,7 +17,7 @@ from api.v1 import (
 from conversations import api_urls as comment_urls
 from core.modules import module_urls, registry
 
-v1_patterns = [
+v1_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:v1:schema"), name="redoc"),

@@ -14,6 +14,7 @@ from accounts import mfa
 from accounts.models import DeviceToken
 from accounts.security import lockout_message
 from accounts.selectors import is_open_account
+from core.types import StrOrPromise
 
 
 class AccountLocked(exceptions.PermissionDenied):
@@ -74,6 +75,7 @@ class TokenCreateInput(serializers.Serializer):
             return
         outcome = "throttled" if verification.throttled else "failure"
         mfa.log(event, outcome, user=user, request=request, level=logging.WARNING)
+        detail: StrOrPromise
         if verification.throttled:
             detail = mfa.throttled_message(verification.wait_seconds)
         elif not mfa.has_confirmed_device(user):

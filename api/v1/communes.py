@@ -20,7 +20,7 @@ class EmergencyNumberSerializer(serializers.Serializer):
 
 
 class ModuleSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label shadows Field.label in the DRF stubs
     name = serializers.CharField()
     description = serializers.CharField()
 
@@ -189,7 +189,7 @@ class CommuneFeed(generics.GenericAPIView):
             for entry in banner.entries
         ]
         news = []
-        root = commune.site.root_page if commune.site_id else None
+        root = commune.site.root_page if commune.site is not None else None
         if root is not None:
             pages = (
                 NewsPage.objects.live()

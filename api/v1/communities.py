@@ -62,6 +62,7 @@ from api.v1.community_serializers import (
 from communities import selectors, services
 from communities.models import Community, Membership, MergeProposal
 from core.openapi import path_id
+from core.types import StrOrPromise
 from privacy.matrix import (
     applicant_card,
     build_card,
@@ -86,7 +87,7 @@ ONLY_REFERENTS = gettext_lazy("Only a référent of the community can do this.")
 # --- helpers -----------------------------------------------------------------------------
 
 
-def community_for(user, pk, *, as_: str, refusal: str) -> Community:
+def community_for(user, pk, *, as_: str, refusal: StrOrPromise) -> Community:
     """``selectors.access_community(user, pk, as_=as_)``, except that a member of the
     community who lacks the role gets 403 with ``refusal`` instead of 404: a member
     learns why; anyone else, a pending member included, learns nothing (CTY-4)."""
@@ -493,8 +494,9 @@ class MembershipDecisionApi(APIView):
             accept=data.validated_data["accept"],
             reason=data.validated_data.get("reason", ""),
         )
-        membership.user_card = applicant_card(membership.user)
-        membership.escalated = membership.escalated_at is not None
+        # Read by the serializer (not model fields).
+        membership.user_card = applicant_card(membership.user)  # type: ignore[attr-defined]
+        membership.escalated = membership.escalated_at is not None  # type: ignore[attr-defined]
         return Response(MembershipRequestSerializer(membership, context={"request": request}).data)
 
 
@@ -652,7 +654,7 @@ class ExclusionRequestApi(APIView):
             member=member,
             reason=data.validated_data["reason"],
         )
-        exclusion.member_card = person_card(request.user, member)
+        exclusion.member_card = person_card(request.user, member)  # type: ignore[attr-defined]  # for the serializer
         return Response(
             ExclusionSerializer(exclusion, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

@@ -380,7 +380,7 @@ class HistoryEntrySerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("Who did it, when someone did."),
     )
-    data = serializers.DictField(
+    data = serializers.DictField(  # type: ignore[assignment]  # a field named data shadows Serializer.data in the DRF stubs
         read_only=True,
         help_text=_("Details of the event (old and new name of a renaming, …)."),
     )

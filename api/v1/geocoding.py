@@ -41,7 +41,7 @@ class GeocodingSearchQuery(serializers.Serializer):
 
 
 class GeocodedAddressSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="The full address, as the provider writes it.")
+    label = serializers.CharField(help_text="The full address, as the provider writes it.")  # type: ignore[assignment]  # a field named label shadows Field.label in the DRF stubs
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
     postcode = serializers.CharField(help_text="Empty where there is none (Côte d'Ivoire).")

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts import audit
 from accounts.closure import account_close
 from accounts.export import account_export
+from core.types import StrOrPromise
 
 
 class AccountCloseInput(serializers.Serializer):
@@ -48,11 +49,11 @@ class AccountClose(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _object(help_text: str) -> serializers.DictField:
+def _object(help_text: StrOrPromise) -> serializers.DictField:
     return serializers.DictField(help_text=help_text)
 
 
-def _objects(help_text: str) -> serializers.ListField:
+def _objects(help_text: StrOrPromise) -> serializers.ListField:
     return serializers.ListField(child=serializers.DictField(), help_text=help_text)
 
 

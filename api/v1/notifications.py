@@ -133,7 +133,7 @@ class NotificationReadAll(APIView):
 
 class PreferenceSerializer(serializers.Serializer):
     rubric = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a field named label shadows Field.label in the DRF stubs
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     email = serializers.BooleanField()
     push = serializers.BooleanField()

@@ -115,7 +115,9 @@ class PlanSummarySerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
-    hosting_partner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    hosting_partner: serializers.SlugRelatedField[HostingPartner] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     bracket_label = serializers.CharField(read_only=True)
 
     class Meta:
@@ -142,7 +144,7 @@ class PlanUpdateInput(serializers.Serializer):
     )
     period = serializers.ChoiceField(choices=Plan.Period.choices)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-    currency = serializers.ChoiceField(choices=Plan._meta.get_field("currency").choices)
+    currency = serializers.ChoiceField(choices=list(Plan._meta.get_field("currency").choices or []))
 
 
 class PlanCreateInput(PlanUpdateInput):
@@ -154,7 +156,7 @@ class PlanCreateInput(PlanUpdateInput):
 
 
 class ModuleStateSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label shadows Field.label in the DRF stubs
     name = serializers.CharField()
     description = serializers.CharField()
     default_enabled = serializers.BooleanField()
@@ -180,7 +182,9 @@ def module_states(commune: Commune) -> list[dict]:
 
 
 class PartnerCommuneSerializer(serializers.ModelSerializer):
-    hosting_partner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    hosting_partner: serializers.SlugRelatedField[HostingPartner] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     postal_codes = serializers.ListField(
         source="postal_code_list", child=serializers.CharField(), read_only=True
     )

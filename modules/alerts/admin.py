@@ -123,7 +123,7 @@ class AlertInspectView(admin_scope.InspectView):
 
 
 def _where(alert: Alert) -> str:
-    return alert.community.name if alert.community_id else str(_("Town hall"))
+    return alert.community.name if alert.community is not None else str(_("Town hall"))
 
 
 class AlertViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):

@@ -22,6 +22,8 @@ PermissionDenied 403s (``api.exceptions``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
@@ -100,10 +102,11 @@ class AlertSerializer(CorrectionSerializer):
         return CommunityRefSerializer(alert.community).data
 
     @extend_schema_field(CorrectionSerializer(many=True))
-    def get_corrections(self, alert) -> list:
+    def get_corrections(self, alert) -> list[Any]:
         if alert.corrects_id is not None:
             return []
-        return CorrectionSerializer(alert.corrections.all(), many=True, context=self.context).data
+        corrections = CorrectionSerializer(alert.corrections.all(), many=True, context=self.context)
+        return list(corrections.data)
 
 
 class ConfirmField(serializers.BooleanField):
@@ -224,7 +227,13 @@ def with_corrections(alerts: list[Alert]) -> list[Alert]:
     return alerts
 
 
-class AlertApiMixin:
+if TYPE_CHECKING:
+    _ApiBase = APIView  # mypy sees the API view the mixin is put before
+else:
+    _ApiBase = object
+
+
+class AlertApiMixin(_ApiBase):
     module_label = MODULE_LABEL
     permission_classes = [ModuleEnabled, IsAuthenticated]
     parser_classes = [JSONParser]

@@ -40,7 +40,7 @@ def is_town_hall_staff(user: User, commune: Commune) -> bool:
     return is_open_account(user) and communes_of_staff(user).filter(pk=commune.pk).exists()
 
 
-def _my_community_ids(user: User) -> QuerySet[Membership, dict[str, Any]]:
+def _my_community_ids(user: User) -> QuerySet[Membership, Any]:
     return Membership.objects.members().filter(user=user).values("community_id")
 
 

@@ -157,8 +157,8 @@ def _check_corrects(
     if not same_place:
         raise ValidationError({"corrects": _("You can only correct an alert of your community.")})
     # A correction of a correction corrects the original: one thread per alert.
-    while corrects.corrects_id is not None:
-        corrects = corrects.corrects
+    while (original := corrects.corrects) is not None:
+        corrects = original
     return corrects
 
 
@@ -275,9 +275,16 @@ def send_community_alert(
 
 def community_audience(alert: Alert) -> QuerySet[User]:
     """The members of the alert's community and, for a partner town hall, its staff."""
+    community_id = alert.community_id
+    assert community_id is not None, "a community's alert"
     if not alert.commune.is_partner:
-        return _users(members_audience(alert.community_id))
-    return _users(members_audience(alert.community_id), town_hall_staff_audience(alert.commune))
+        return _users(members_audience(community_id))
+    return _users(members_audience(community_id), town_hall_staff_audience(alert.commune))
+
+
+def _not_author(users: QuerySet[User], alert: Alert) -> QuerySet[User]:
+    """``users`` without the alert's author (when the account still exists)."""
+    return users if alert.author_id is None else users.exclude(pk=alert.author_id)
 
 
 def _attach(alert: Alert, published: Published) -> None:
@@ -305,17 +312,17 @@ def dispatch(alert_id: int) -> bool:
             residents = _users(residents_audience(alert.commune))
             deliver(event, residents)
             # ALR-5: SMS at once, read or not: no 4-minute rule for the town hall.
-            schedule_sms(event, residents.exclude(pk=alert.author_id), unread_only=False)
+            schedule_sms(event, _not_author(residents, alert), unread_only=False)
         else:
             deliver(event, community_audience(alert))
             # ALR-3: members only, 4 minutes later, if they have not read it by then.
             schedule_sms(
                 event,
-                _users(members_audience(alert.community_id)).exclude(pk=alert.author_id),
+                _not_author(_users(members_audience(alert.community_id)), alert),
                 delay=sms_delay(),
                 unread_only=True,
             )
-            twinned = twinned_members_audience(alert.community)
+            twinned = twinned_members_audience(alert.community) if alert.community else None
             if twinned is not None:
                 publish(
                     TWINNED_KIND,

@@ -7,6 +7,8 @@ its own input and output serializers; the services hold the rules.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -165,7 +167,13 @@ CLASSIFIED_ID = OpenApiParameter(
 # --- views --------------------------------------------------------------------
 
 
-class ClassifiedApiMixin:
+if TYPE_CHECKING:
+    _ApiBase = APIView  # mypy sees the API view the mixin is put before
+else:
+    _ApiBase = object
+
+
+class ClassifiedApiMixin(_ApiBase):
     module_label = MODULE_LABEL
     # Validated residents of the commune and its staff (ACC-10): 403 for anyone else.
     permission_classes = [ModuleEnabled, IsAuthenticated, ValidatedResident]

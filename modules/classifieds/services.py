@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -43,6 +43,12 @@ def _clean_days(days: object) -> list[str]:
     return []
 
 
+def _max_length(name: str) -> int:
+    field = Classified._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.max_length is not None, name
+    return field.max_length
+
+
 def _validate(classified: Classified, *, extra_errors: dict[str, list[str]]) -> None:
     errors: dict[str, list[str]] = {name: list(msgs) for name, msgs in extra_errors.items()}
     for name in TEXT_FIELDS:
@@ -51,10 +57,9 @@ def _validate(classified: Classified, *, extra_errors: dict[str, list[str]]) -> 
             errors.setdefault(name, []).append(_("Enter a text."))
         elif _forbidden_characters(value):
             errors.setdefault(name, []).append(_("Remove the invalid characters."))
-        elif len(value) > Classified._meta.get_field(name).max_length:
+        elif len(value) > _max_length(name):
             errors.setdefault(name, []).append(
-                _("Write at most %(max)s characters.")
-                % {"max": Classified._meta.get_field(name).max_length}
+                _("Write at most %(max)s characters.") % {"max": _max_length(name)}
             )
     try:
         classified.full_clean(

@@ -21,6 +21,8 @@ their ValidationErrors become 400s with field messages, their PermissionDenied
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -147,7 +149,13 @@ def output(twinning: Twinning, community: Community, *, status_code=status.HTTP_
     return Response(data, status=status_code)
 
 
-class TwinningApiMixin:
+if TYPE_CHECKING:
+    _ApiBase = APIView  # mypy sees the API view the mixin is put before
+else:
+    _ApiBase = object
+
+
+class TwinningApiMixin(_ApiBase):
     module_label = MODULE_LABEL
     permission_classes = [ModuleEnabled, IsAuthenticated]
 

@@ -16,7 +16,7 @@ from communes.selectors import is_partner_staff, partners_for_user
 from communities.models import Community, Membership
 from communities.selectors import communities_near_community, is_referent
 from core.admin_scope import CommuneScope
-from modules.twinning.models import Twinning
+from modules.twinning.models import Twinning, TwinningQuerySet
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -87,7 +87,7 @@ def twinnings_of(
     return qs.order_by("status", "-proposed_at", "-pk")
 
 
-def twinned_ids(community: Community) -> QuerySet[Community]:
+def twinned_ids(community: Community) -> QuerySet[Community, Any]:
     """Ids of the communities actively twinned with ``community`` (a subquery)."""
     active = Twinning.objects.active()
     return Community.objects.filter(
@@ -96,7 +96,7 @@ def twinned_ids(community: Community) -> QuerySet[Community]:
     ).values("pk")
 
 
-def linked_to(community_ids: Iterable[int] | QuerySet[Any]) -> QuerySet[Community]:
+def linked_to(community_ids: Iterable[int] | QuerySet[Any]) -> QuerySet[Community, Any]:
     """Ids of the communities actively twinned with any of ``community_ids`` (a subquery).
 
     The module's ``community_links`` provider for the purpose ``"twinned"``: other
@@ -158,7 +158,7 @@ def is_within_reach(community: Community, other: Community) -> bool:
     )
 
 
-def twinnings_of_commune(commune: Commune) -> QuerySet[Twinning]:
+def twinnings_of_commune(commune: Commune) -> TwinningQuerySet:
     """Twinnings between two communities of ``commune``."""
     return Twinning.objects.filter(community_a__commune=commune, community_b__commune=commune)
 
@@ -174,7 +174,7 @@ def can_list_twinnings(user: User) -> bool:
         return True
     cached = getattr(user, "_twinning_partner_staff", None)
     if cached is None:  # the menu, the view and its buttons ask within one request
-        cached = user._twinning_partner_staff = is_partner_staff(user)
+        cached = user._twinning_partner_staff = is_partner_staff(user)  # type: ignore[attr-defined]  # a per-request cache on the user
     return cached
 
 

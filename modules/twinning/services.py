@@ -120,9 +120,10 @@ def twinning_propose(*, by: User, community: Community, other: Community | None)
     if other is None:
         raise ValidationError({"other": _("Choose a community.")})
     locked = _lock_communities(community.pk, other.pk)
-    community = locked.get(community.pk)
-    if community is None:
+    found = locked.get(community.pk)
+    if found is None:
         raise ValidationError({"other": _("Choose a community.")})
+    community = found
     if not is_referent_of(by, community.pk):
         raise PermissionDenied(_("Only a référent of the community can do this."))
     if other.pk == community.pk:
@@ -439,7 +440,7 @@ def on_community_merged(*, absorbed: Community, kept: Community) -> None:
 # --- GDPR access (ACC-13) -----------------------------------------------------------------
 
 
-def personal_data(user: User) -> dict[str, Any]:
+def personal_data(user: User) -> dict[str, Any] | None:
     """The twinnings ``user`` proposed, decided or ended, in every commune.
 
     Declared as ``personal_data`` in apps.py: the section is there even

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -224,7 +225,7 @@ def _sections(user) -> dict:
     for receiver, answer in personal_data_export.send(sender=get_user_model(), user=user):
         if answer is None:
             continue
-        name, data = answer
+        name, data = cast("tuple[str, Any]", answer)
         if name in sections:
             raise ImproperlyConfigured(
                 f"Two receivers of personal_data_export answer the section {name!r} "

@@ -41,7 +41,13 @@ def address_initial(address: str | None, location: Point | None) -> dict[str, An
     return initial
 
 
-class AddressFieldsMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.Form  # mypy sees the form the mixin is put before
+else:
+    _FormBase = object
+
+
+class AddressFieldsMixin(_FormBase):
     """Put it before the form class: ``class F(AddressFieldsMixin, forms.Form)``.
 
     Takes an optional ``commune`` keyword (or a ``commune`` attribute) whose country
@@ -96,6 +102,8 @@ class AddressFieldsMixin:
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned is None:  # a form's clean() may return None: Django keeps cleaned_data
+            cleaned = self.cleaned_data
         if "address" not in self.errors:
             self._clean_location(cleaned)
         return cleaned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -91,7 +92,8 @@ def close_done(request):
 
 def export_rate() -> tuple[int, int]:
     """The API's throttle rate for exports (REST_FRAMEWORK settings), also used here."""
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][EXPORT_THROTTLE_SCOPE]
+    rates = cast("dict[str, str]", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+    rate = rates[EXPORT_THROTTLE_SCOPE]
     count, period = rate.split("/")
     return int(count), _PERIODS[period[0]]
 

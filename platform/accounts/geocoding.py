@@ -164,7 +164,7 @@ class Geocoder(ABC):
         """Best matches first; ``[]`` when nothing matches or the query is too short."""
 
     @abstractmethod
-    def reverse(self, latitude: float, longitude: float) -> GeocodedAddress | None:
+    def reverse(self, latitude: Any, longitude: Any) -> GeocodedAddress | None:
         """The address nearest to a point, or ``None``."""
 
 
@@ -293,7 +293,7 @@ class BanGeocoder(HttpGeocoder):
                 return results
         return self._cached("search/", params, parse_ban)
 
-    def reverse(self, latitude: float, longitude: float) -> GeocodedAddress | None:
+    def reverse(self, latitude: Any, longitude: Any) -> GeocodedAddress | None:
         point = point_from_coordinates(latitude, longitude)
         params = {"lat": round(point.y, 6), "lon": round(point.x, 6), "limit": 1}
         results = self._cached("reverse/", params, parse_ban)
@@ -366,7 +366,7 @@ class NominatimGeocoder(HttpGeocoder):
             params["countrycodes"] = self.country_code
         return self._cached("search", params, parse_nominatim_search)
 
-    def reverse(self, latitude: float, longitude: float) -> GeocodedAddress | None:
+    def reverse(self, latitude: Any, longitude: Any) -> GeocodedAddress | None:
         point = point_from_coordinates(latitude, longitude)
         params = {
             "format": "jsonv2",

@@ -50,8 +50,8 @@ def clean_photo(upload) -> ContentFile:
     if width * height > MAX_PIXELS:
         raise ValidationError(_("The photo has too many pixels."), code="too_many_pixels")
     upload.seek(0)
-    with Image.open(upload) as image:
-        image = ImageOps.exif_transpose(image)  # keep the orientation, drop the metadata
+    with Image.open(upload) as opened:
+        image = ImageOps.exif_transpose(opened)  # keep the orientation, drop the metadata
         image = image.convert("RGB")
         image.thumbnail((photo_max_side(), photo_max_side()))
         output = io.BytesIO()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -11,6 +13,9 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts.security import keyed_hash
 from core.access import open_account_q
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 EMAIL_CHANGE_SALT = "accounts.email_change"
 
@@ -48,7 +53,7 @@ def email_change_token(user, new_email: str) -> str:
     )
 
 
-def read_email_change_token(token: str) -> tuple[object, str] | None:
+def read_email_change_token(token: str) -> tuple[User, str] | None:
     """The (user, new address) of a valid link, or None (tampered, expired or used)."""
     try:
         data = signing.loads(
@@ -56,7 +61,7 @@ def read_email_change_token(token: str) -> tuple[object, str] | None:
         )
     except signing.BadSignature:
         return None
-    user = get_user_model().objects.filter(open_account_q(), pk=data.get("u")).first()
+    user: User | None = get_user_model().objects.filter(open_account_q(), pk=data.get("u")).first()
     if user is None or keyed_hash(user.email) != data.get("o"):
         return None
     return user, data["e"]

@@ -13,7 +13,7 @@ CODE_MAX_LENGTH = 32
 
 
 def code_widget(*, numeric: bool) -> forms.TextInput:
-    attrs = {
+    attrs: dict[str, str | bool] = {
         "autocomplete": "one-time-code",
         "autocapitalize": "off",
         "autocorrect": "off",

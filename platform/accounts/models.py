@@ -72,7 +72,7 @@ class User(AbstractUser):
     decided by ``privacy``, never here.
     """
 
-    username = None
+    username = None  # type: ignore[assignment]  # the e-mail address is the login: AbstractUser's field is removed
     email = models.EmailField(_("email address"), unique=True)
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
@@ -89,9 +89,10 @@ class User(AbstractUser):
         help_text=_("A few words about you, for your neighbours and the town hall."),
     )
     photo = models.ImageField(_("photo"), upload_to=photo_upload_to, blank=True)
-    mobile = EncryptedCharField(_("mobile phone"), max_length=32, null=True, blank=True)
+    # The encrypted fields' package is untyped: the annotations give what an instance holds.
+    mobile: str | None = EncryptedCharField(_("mobile phone"), max_length=32, null=True, blank=True)
     mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    landline = EncryptedCharField(_("landline"), max_length=32, null=True, blank=True)
+    landline: str | None = EncryptedCharField(_("landline"), max_length=32, null=True, blank=True)
     hide_mobile = models.BooleanField(_("hide my mobile phone"), default=False)
     hide_landline = models.BooleanField(_("hide my landline"), default=False)
     accepts_sms = models.BooleanField(
@@ -99,10 +100,10 @@ class User(AbstractUser):
         default=False,
         help_text=_("SMS are only ever used for alerts."),
     )
-    birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
+    birth_date: datetime.date | None = EncryptedDateField(_("birth date"), null=True, blank=True)
     # CNT-6: a keyed hash of "MM-DD" finds today's birthdays without decrypting anyone.
     birthday_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    address = EncryptedTextField(_("postal address"), null=True, blank=True)
+    address: str | None = EncryptedTextField(_("postal address"), null=True, blank=True)
     location = gis_models.PointField(
         _("home location"), srid=4326, null=True, blank=True, spatial_index=True
     )
@@ -120,7 +121,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc,assignment]  # accounts' own manager (e-mail logins), not AbstractUser's
 
     class Meta:
         verbose_name = _("user")

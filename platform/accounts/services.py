@@ -58,7 +58,7 @@ PROFILE_FIELDS = (
 )
 
 
-def _absolute(request: HttpRequest, path: str) -> str:
+def _absolute(request: HttpRequest | None, path: str) -> str:
     if request is not None:
         return request.build_absolute_uri(path)
     from django.conf import settings
@@ -135,7 +135,7 @@ def schedule_locate(user_id: int, when: datetime) -> None:
 
 def locate_later(*, user: User, commune: Commune | None = None) -> PendingLocation:
     """Keep the address without a point and try the geocoder again later (with back-off)."""
-    when = timezone.now() + retry_delay(0)
+    when = timezone.now() + (retry_delay(0) or timedelta(0))
     pending, _created = PendingLocation.objects.update_or_create(
         user=user, defaults={"commune": commune, "attempts": 0, "next_attempt_at": when}
     )
@@ -199,7 +199,7 @@ def verification_resend(*, email: str, request: HttpRequest | None = None) -> No
     if not cache.add(f"accounts:resend:{keyed_hash(email)}", 1, timeout=300):
         return
     user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
-    if is_open_account(user):
+    if user is not None and is_open_account(user):
         send_verification_email(user=user, request=request)
 
 
@@ -256,7 +256,7 @@ def account_register(
     )
     if registered_by is None:
         try:
-            password_validation.validate_password(password, user)
+            password_validation.validate_password(password or "", user)
         except ValidationError as error:
             raise ValidationError({"password": error.messages}) from error
         user.set_password(password)

@@ -20,6 +20,7 @@ from communes.territory import map_view, parse_boundary
 from core.countries import COUNTRIES
 from core.modules import registry
 from core.phones import NationalPhoneWidget
+from core.types import StrOrPromise
 
 IDENTITY_FIELDS = [
     "name",
@@ -35,7 +36,7 @@ CONTACT_FIELDS = ["contact_email", "contact_phone", "contact_address", "opening_
 COMMUNE_EDIT_FIELDS = [*IDENTITY_FIELDS, "plan", "theme", *CONTACT_FIELDS]
 
 
-def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def time_zone_choices() -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
     return [
         (rules.name, [(zone, zone) for zone in rules.time_zones]) for rules in COUNTRIES.values()
     ]

@@ -271,7 +271,7 @@ class Commune(models.Model):
 
     @property
     def hostname(self) -> str:
-        return self.site.hostname if self.site_id else ""
+        return str(self.site.hostname) if self.site_id and self.site is not None else ""
 
     @cached_property
     def tzinfo(self):
@@ -289,7 +289,7 @@ class Commune(models.Model):
             postal_codes=self.postal_code_list,
             time_zone=self.time_zone,
         )
-        if self.plan_id and not errors:
+        if self.plan is not None and not errors:
             if self.plan.hosting_partner_id != self.hosting_partner_id:
                 errors["plan"] = [_("This plan belongs to another hosting partner.")]
             elif not self.plan.covers(self.population):

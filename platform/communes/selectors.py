@@ -145,7 +145,10 @@ def holders_of_permission(commune: Commune, perm: str) -> QuerySet:
 
 def staff_communes_in_scope(request: HttpRequest, perm: str) -> QuerySet[Commune]:
     """Communes an admin screen shows for ``perm``: this host's commune only, on a commune host."""
-    communes = communes_with_permission(request.user, perm)
+    user = request.user
+    if not user.is_authenticated:
+        return Commune.objects.none()
+    communes = communes_with_permission(user, perm)
     current = getattr(request, "commune", None)
     if current is not None:
         communes = communes.filter(pk=current.pk)

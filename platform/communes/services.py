@@ -330,8 +330,8 @@ FOLLOW_REASON_MAX_LENGTH = 1000
 
 def commune_url(commune: Commune, path: str = "/") -> str:
     """An absolute address on the commune's own site (the platform's without a site)."""
-    if commune.site_id:
-        return commune.site.root_url + path
+    if commune.site_id and commune.site is not None:
+        return str(commune.site.root_url) + path
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.gis.gdal import GDALException
@@ -65,9 +66,12 @@ def has_territory(commune: Commune | None) -> bool:
     return commune is not None and (commune.boundary is not None or commune.center is not None)
 
 
-def _wgs84(geometry: GEOSGeometry) -> GEOSGeometry:
+_Geometry = TypeVar("_Geometry", bound=GEOSGeometry)
+
+
+def _wgs84(geometry: _Geometry) -> _Geometry:
     if geometry.srid and geometry.srid != 4326:
-        geometry = geometry.transform(4326, clone=True)
+        geometry = cast("_Geometry", geometry.transform(4326, clone=True))
     return geometry
 
 
@@ -83,13 +87,14 @@ def contains(commune: Commune | None, point: Point) -> bool:
     return True
 
 
-def _vertices(geometry: GEOSGeometry):
+def _vertices(geometry: GEOSGeometry) -> Iterator[tuple[float, ...]]:
     if isinstance(geometry, Point):
         yield geometry.coords
     elif isinstance(geometry, Polygon):
         yield from geometry.exterior_ring.coords
     else:
-        for part in geometry:
+        # A GEOS collection iterates over its parts (django-stubs omit __iter__).
+        for part in cast("Iterable[GEOSGeometry]", geometry):
             yield from _vertices(part)
 
 
@@ -118,14 +123,14 @@ def outside_message(commune: Commune) -> str:
 
 def check_point(commune: Commune | None, point: Point | None, *, field: str = "address") -> None:
     """``ValidationError`` on ``field``, naming the commune, when ``point`` lies outside."""
-    if point is not None and not contains(commune, point):
+    if point is not None and commune is not None and not contains(commune, point):
         raise ValidationError(
             {field: ValidationError(outside_message(commune), code="outside_commune")}
         )
 
 
 def check_geometry(commune: Commune | None, geometry: GEOSGeometry, *, field: str) -> None:
-    if not contains_geometry(commune, geometry):
+    if commune is not None and not contains_geometry(commune, geometry):
         raise ValidationError(
             {
                 field: ValidationError(
@@ -175,7 +180,9 @@ def parse_boundary(value: Any) -> MultiPolygon | None:
             % {"max": MAX_BOUNDARY_VERTICES},
             code="too_large",
         )
-    for x, y in (c for polygon in geometry for ring in polygon for c in ring):
+    # A MultiPolygon iterates over polygons, rings and points (django-stubs omit __iter__).
+    polygons = cast("Iterable[Iterable[Iterable[tuple[float, float]]]]", geometry)
+    for x, y in (c for polygon in polygons for ring in polygon for c in ring):
         if not (-180 <= x <= 180 and -90 <= y <= 90):
             raise ValidationError(
                 _("The boundary's coordinates must be longitudes and latitudes (WGS 84)."),
@@ -261,5 +268,5 @@ def map_view(commune: Commune | None, *, country: str | None = None) -> MapView:
     if commune is not None and commune.center is not None:
         return MapView(center=(commune.center.y, commune.center.x), zoom=CENTRE_ZOOM, local=True)
     code = country or (commune.country if commune is not None else "FR")
-    centre, zoom = COUNTRY_VIEWS.get(code, COUNTRY_VIEWS["FR"])
-    return MapView(center=centre, zoom=zoom)
+    view, zoom = COUNTRY_VIEWS.get(code, COUNTRY_VIEWS["FR"])
+    return MapView(center=view, zoom=zoom)

@@ -26,6 +26,7 @@ query per list). People are shown through the privacy matrix (``privacy.matrix``
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -58,6 +59,9 @@ from communities.admin_forms import (
 from communities.models import Community, ValidationMode
 from core.forms import service_errors
 from privacy.matrix import attach_cards, cards_by_id, former_member_card
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 PAGE_SIZE = 30
 REQUESTED_LIMIT = 100
@@ -98,8 +102,9 @@ def feature_collection(communities, *, url_name: str | None = None, highlight=No
 
 def annotate_row(community: Community) -> Community:
     """What a list row shows besides the model's fields."""
-    community.mode_label, community.mode_imposed = mode_label(community)
-    community.area_km2 = community.area_m2 / 1_000_000
+    # Display attributes for the row's template (not model fields).
+    community.mode_label, community.mode_imposed = mode_label(community)  # type: ignore[attr-defined]
+    community.area_km2 = community.area_m2 / 1_000_000  # type: ignore[attr-defined]
     return community
 
 
@@ -247,7 +252,8 @@ class CommunityDetailView(PlatformStaffMixin, WagtailAdminTemplateMixin, Templat
         return self.render_to_response(self.get_context_data(forms={action: form}))
 
     def apply(self, action: str, data: dict) -> str:
-        by, community = self.request.user, self.community
+        # A Wagtail admin view: the person is signed in.
+        by, community = cast("User", self.request.user), self.community
         if action == "cap":
             services.community_set_area_cap(by=by, community=community, lifted=data["lifted"])
             if data["lifted"]:

@@ -75,7 +75,9 @@ class ReferentForm(forms.Form):
         if action == self.GIVE_UP:
             del self.fields["member"]
         else:
-            self.fields["member"].choices = [("", "—"), *members]
+            member = self.fields["member"]
+            assert isinstance(member, forms.ChoiceField)
+            member.choices = [("", "—"), *members]
 
 
 class ExclusionForm(forms.Form):

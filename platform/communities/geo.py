@@ -15,7 +15,7 @@ import math
 
 from django.conf import settings
 from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point, Polygon
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -81,11 +81,11 @@ def parse_polygon(value) -> Polygon:
         ) from exc
     if geometry.srid is None:
         geometry.srid = WGS84
-    if geometry.geom_type == "MultiPolygon" and len(geometry) == 1:
+    if isinstance(geometry, MultiPolygon) and len(geometry) == 1:
         srid = geometry.srid
         geometry = geometry[0]
         geometry.srid = srid
-    if geometry.geom_type != "Polygon":
+    if not isinstance(geometry, Polygon):
         raise ValidationError(
             {"area": _("The boundary must be a single closed shape drawn on the map.")}
         )

@@ -25,6 +25,7 @@ from wagtail.search import index
 from accounts.selectors import open_account_q
 from core.forms import service_error_text
 from core.modules import registry
+from core.types import StrOrPromise
 from privacy.matrix import showcase_card
 
 PRESENTATION_MAX_LENGTH = 1000
@@ -189,12 +190,12 @@ class Membership(models.Model):
         return f"{self.user} · {self.community} ({self.get_status_display()})"
 
 
-def history_kind_choices() -> list[tuple[str, str]]:
+def history_kind_choices() -> list[tuple[str, StrOrPromise]]:
     """The core's kinds of history entry, then those modules declare (``history_kinds``).
 
     A callable, so a module adds kinds without a migration of this app.
     """
-    choices = list(HistoryEntry.Kind.choices)
+    choices: list[tuple[str, StrOrPromise]] = list(HistoryEntry.Kind.choices)
     core = {key for key, _label in choices}
     for module, kind in registry.contributions("history_kinds"):
         if kind.key in core:

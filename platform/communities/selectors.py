@@ -35,6 +35,7 @@ from communities.geo import as_point, degrees_for
 from communities.models import (
     Community,
     CommunityPage,
+    CommunityQuerySet,
     Exclusion,
     HistoryEntry,
     Invitation,
@@ -61,7 +62,7 @@ def community_covering(point: Point | tuple[float, float]) -> Community | None:
     return Community.objects.select_related("commune").filter(area__contains=point).first()
 
 
-def communities_near(point: Point | tuple[float, float], meters: float) -> QuerySet[Community]:
+def communities_near(point: Point | tuple[float, float], meters: float) -> CommunityQuerySet:
     """Communities at most ``meters`` from ``point``, nearest first (one indexed query).
 
     ``dwithin`` in degrees uses the spatial index as a generous pre-filter; the
@@ -129,7 +130,7 @@ def is_member(user: User, community: Community) -> bool:
     )
 
 
-def is_referent(user: User, community: Community) -> bool:
+def is_referent(user: User, community: Community | int) -> bool:
     return (
         is_open_account(user)
         and Membership.objects.referents().filter(user=user, community=community).exists()
@@ -153,7 +154,7 @@ def can_manage_communities(user: User) -> bool:
     return is_platform_staff(user)
 
 
-def members_of(community: Community) -> QuerySet:
+def members_of(community: Community) -> QuerySet[User]:
     """The people who are members, référents first, then by name (for the directory)."""
     # One membership row per member (CTY-6): the joined row carries the role.
     return (
@@ -229,7 +230,9 @@ def public_communities(
     page, by country and commune (no person); with ``near``, those within ``meters`` of
     that point, nearest first, else by country, commune and name."""
     if near is not None:
-        qs = communities_near(near, meters)
+        qs = communities_near(
+            near, meters if meters is not None else settings.COMMUNITY_NEAR_METERS
+        )
     else:
         qs = Community.objects.order_by("commune__country", "commune__name", "name", "pk")
     qs = qs.select_related("commune", "commune__site", "showcase_page").with_member_count()
@@ -250,7 +253,8 @@ def communes_with_communities() -> QuerySet[Commune]:
 
 
 def showcase_page_of(community: Community) -> CommunityPage | None:
-    return CommunityPage.objects.filter(community=community).first()
+    page: CommunityPage | None = CommunityPage.objects.filter(community=community).first()
+    return page
 
 
 # --- access: one community, for one role (404 alike for missing and not yours) ----------

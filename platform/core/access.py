@@ -27,6 +27,7 @@ through ``functools.wraps``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.db.models import Q, QuerySet
@@ -52,7 +53,10 @@ def open_account_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True, f"{prefix}closed_at__isnull": True})
 
 
-def open_accounts(queryset: QuerySet, *, through: str = "") -> QuerySet:
+_QuerySet = TypeVar("_QuerySet", bound=QuerySet[Any])
+
+
+def open_accounts(queryset: _QuerySet, *, through: str = "") -> _QuerySet:
     """``queryset`` narrowed to open accounts (of users, or through ``through="user__"``)."""
     return queryset.filter(open_account_q(through))
 

@@ -34,6 +34,7 @@ from django.apps import apps
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from wagtail.admin.views import generic
@@ -101,8 +102,10 @@ class CommuneScopedViewMixin:
     """A view of a scoped viewset: ``commune_scope`` is given by the viewset."""
 
     commune_scope: CommuneScope | None = None
+    request: HttpRequest
 
     def scoped(self, queryset: QuerySet) -> QuerySet:
+        assert self.commune_scope is not None, "the viewset gives the scope"
         return self.commune_scope.for_request(queryset, self.request)
 
 

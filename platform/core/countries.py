@@ -101,7 +101,7 @@ def emergency_sentence(country: str | None) -> str:
     carry it. An unknown country (or none) gets France's numbers, the first country.
     """
     rules = COUNTRIES.get(country or "") or COUNTRIES["FR"]
-    groups: list[tuple[str, list[str]]] = []
+    groups: list[tuple[StrOrPromise, list[str]]] = []
     for service, number in rules.emergency_numbers:
         if groups and service and str(groups[-1][0]) == str(service):
             groups[-1][1].append(number)
@@ -129,9 +129,9 @@ def _or_list(items: list[str]) -> str:
 
 def validate_commune_identity(
     *, country: str, official_code: str, postal_codes: list[str], time_zone: str
-) -> dict[str, list[str]]:
+) -> dict[str, list[StrOrPromise]]:
     """Return field errors (French-translatable messages) for a commune's identity."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     rules = COUNTRIES.get(country)
     if rules is None:
         return {"country": [_("Choose France or Côte d'Ivoire.")]}

@@ -453,6 +453,6 @@ def guard_admin_viewset(viewset, label: str):
     return viewset
 
 
-def module_choices() -> list[tuple[str, str]]:
+def module_choices() -> list[tuple[str, StrOrPromise]]:
     """Choices of installed modules (a module-level callable, for model fields)."""
     return registry.choices()

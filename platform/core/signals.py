@@ -96,7 +96,7 @@ def _guard(receiver, weak: bool):
             return original(signal=signal, sender=sender, **named)
 
         guarded = guarded_sync
-    guarded.state = state  # type: ignore[attr-defined]  # read back by CommuneModuleSignal
+    guarded.state = state  # type: ignore[union-attr]  # read back by CommuneModuleSignal
     return guarded
 
 

@@ -24,7 +24,9 @@ SQLite (the demo) ignores ``SKIP LOCKED``; its single writer makes claims serial
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -53,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 
 def lease_seconds() -> int:
-    return int(settings.Q_CLUSTER.get("timeout", 300))
+    return int(str(settings.Q_CLUSTER.get("timeout", 300)))
 
 
 def _due(now) -> Q:
@@ -127,7 +129,11 @@ def send_batch(event_id: int, channel: str, *, now=None) -> int:
     # The claim counted this attempt already; keep the in-memory count in step.
     for delivery in deliveries:
         delivery.attempts -= 1
-    sender = {Channel.EMAIL: _send_email, Channel.PUSH: _send_push, Channel.SMS: _send_sms}
+    sender: dict[str, Callable[[Event, list[Delivery], Any], int]] = {
+        Channel.EMAIL: _send_email,
+        Channel.PUSH: _send_push,
+        Channel.SMS: _send_sms,
+    }
     return sender[channel](event, deliveries, now)
 
 
@@ -274,7 +280,7 @@ def sms_text(event: Event) -> str:
     without the excerpt in ``data["sms_heading"]``, so an SMS never pays for the same
     words twice.
     """
-    prefix = f"{event.commune.name} : " if event.commune_id else ""
+    prefix = f"{event.commune.name} : " if event.commune is not None else ""
     text = f"{prefix}{event.data.get('sms_heading') or event.title}"
     if event.body:
         text += f"\n{event.body}"
@@ -309,7 +315,7 @@ def _send_sms(event: Event, deliveries: list[Delivery], now) -> int:
     if not live:
         return 0
     body = sms_text(event)
-    messages = [SmsMessage(d.recipient.mobile, body, SmsPurpose.ALERT) for d in live]
+    messages = [SmsMessage(d.recipient.mobile or "", body, SmsPurpose.ALERT) for d in live]
     results = get_backend().send_batch(messages)
     sent = 0
     for delivery, result in zip(live, results, strict=True):

@@ -40,7 +40,10 @@ logger = logging.getLogger(__name__)
 DAILY_AT = time(18, 0)
 WEEKLY_AT = time(16, 0)
 WEDNESDAY = 2
-PERIOD = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
+PERIOD: dict[str, timedelta] = {
+    Frequency.DAILY: timedelta(days=1),
+    Frequency.WEEKLY: timedelta(days=7),
+}
 
 
 def due_at(frequency: str, zone: ZoneInfo, now: datetime) -> datetime:
@@ -133,7 +136,7 @@ def _insert_digests(candidates, frequency: str, end) -> int:
 
 
 def _claim(limit: int, now) -> list[int]:
-    stale = now - timedelta(seconds=int(settings.Q_CLUSTER.get("timeout", 300)))
+    stale = now - timedelta(seconds=int(str(settings.Q_CLUSTER.get("timeout", 300))))
     with transaction.atomic():
         ids = list(
             Digest.objects.select_for_update(skip_locked=True)

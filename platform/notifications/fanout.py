@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -165,7 +166,7 @@ def _insert_notifications(event: Event, user_ids: QuerySet, rubric) -> int:
     notification = Notification._meta.db_table
     preference = Preference._meta.db_table
     if rubric.locked:
-        preference_filter, preference_params = "", ()
+        preference_filter, preference_params = "", tuple[str, ...]()
     else:
         # NOT IN over a small set becomes one hashed subplan; NOT EXISTS was planned as
         # 100,000 probes of the preference table. user_id is never NULL.
@@ -201,9 +202,9 @@ def _insert_deliveries(event: Event, user_ids: QuerySet, channel: str, rubric) -
     audience_sql, audience_params = _sql(user_ids)
     preference = Preference._meta.db_table
     delivery = Delivery._meta.db_table
-    select_params = [event.pk, channel, DeliveryStatus.PENDING.value]
-    join, join_params = "", []
-    conditions, where_params = ["a.id IS NOT NULL"], []
+    select_params: list[Any] = [event.pk, channel, DeliveryStatus.PENDING.value]
+    join, join_params = "", list[Any]()
+    conditions, where_params = ["a.id IS NOT NULL"], list[Any]()
     if not rubric.locked:  # ALR-6: alerts and their e-mails are always on
         join = f" LEFT JOIN {preference} p ON p.user_id = a.id AND p.rubric = %s"
         join_params.append(rubric.key)

@@ -80,7 +80,8 @@ def read_link(token: str) -> LinkData:
         return LinkData(None, "/", None, valid=False, expired=False)
     user_id = data.get("u") if isinstance(data.get("u"), int) else None
     event_id = data.get("e") if isinstance(data.get("e"), int) else None
-    path = safe_path(data.get("p") if isinstance(data.get("p"), str) else "/")
+    raw_path = data.get("p")
+    path = safe_path(raw_path if isinstance(raw_path, str) else "/")
     return LinkData(user_id, path, event_id, valid=not expired, expired=expired)
 
 

@@ -12,6 +12,8 @@ from notifications.kinds import RUBRICS, Rubric, kinds
 from notifications.models import Notification, Preference
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
 
 
@@ -46,8 +48,8 @@ def centre(user: User) -> QuerySet[Notification]:
     )
 
 
-def unread_count(user: User) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_count(user: User | AnonymousUser | None) -> int:
+    if user is None or not user.is_authenticated:
         return 0
     return notifications_of(user).filter(read_at__isnull=True).count()
 

@@ -145,7 +145,7 @@ def on_account_closed(sender: object, user_id: int, **kwargs: Any) -> None:
     ).update(status=DeliveryStatus.SKIPPED, error="closed")
 
 
-def personal_data(sender: object, user: User, **kwargs: Any) -> dict[str, Any]:
+def personal_data(sender: object, user: User, **kwargs: Any) -> tuple[str, dict[str, Any]] | None:
     """ACC-13 export: preferences, devices, undeliverable marks and the notifications."""
     notifications = [
         {

@@ -123,7 +123,7 @@ def unsubscribe(request, token: str):
     user = None
     if decoded is not None:
         user = get_user_model().objects.filter(open_account_q(), pk=decoded[0]).first()
-    if user is None:
+    if user is None or decoded is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=200)
     key = decoded[1]
     if request.method == "POST":

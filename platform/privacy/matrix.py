@@ -45,7 +45,7 @@ RULES: dict[str, frozenset[str]] = {
 
 # Strength of the core's relations, strongest first: the card says which relation
 # decided it. Modules' relations come at their declared rank.
-_CORE_RANKS = {
+_CORE_RANKS: dict[str, int] = {
     Relation.SELF: 0,
     Relation.SAME_COMMUNITY: 10,
     Relation.COMMUNE_STAFF: 20,

@@ -57,7 +57,10 @@ def require_referent(by: User, community: Community) -> Membership:
     """``by``'s own membership row, locked, when they may act as a référent (CTY-7)."""
     if not can_act_as_referent(by, community):
         raise PermissionDenied(_("Only a référent of the community can do this."))
-    return membership_row(community, by)
+    membership = membership_row(community, by)
+    if membership is None:  # no longer a member once locked (they left meanwhile)
+        raise PermissionDenied(_("Only a référent of the community can do this."))
+    return membership
 
 
 def require_staff(by: User) -> None:
@@ -67,7 +70,7 @@ def require_staff(by: User) -> None:
 
 def record_history(
     community: Community,
-    kind,
+    kind: str,
     *,
     person: User | None = None,
     actor: User | None = None,
@@ -146,7 +149,9 @@ def community_delete(community: Community) -> None:
     community.delete()
 
 
-def promote_successor(community: Community, *, leaving_pk: int, actor: User) -> Membership | None:
+def promote_successor(
+    community: Community, *, leaving_pk: int, actor: User | None
+) -> Membership | None:
     """The longest-standing remaining member becomes référent (CTY-7 invariant)."""
     successor = (
         Membership.objects.members()
@@ -174,7 +179,7 @@ def promote_successor(community: Community, *, leaving_pk: int, actor: User) -> 
 
 
 def end_membership(
-    community: Community, membership: Membership, *, status: str, actor: User, kind: str
+    community: Community, membership: Membership, *, status: str, actor: User | None, kind: str
 ) -> bool:
     """End ``membership``; returns True when the community was deleted (no member left)."""
     others = Membership.objects.members().filter(community=community).exclude(pk=membership.pk)

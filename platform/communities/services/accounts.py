@@ -60,7 +60,7 @@ def on_account_closed(sender: object, user_id: int, **kwargs: Any) -> None:
     )
 
 
-def personal_data(sender: object, user: User, **kwargs: Any) -> dict[str, Any]:
+def personal_data(sender: object, user: User, **kwargs: Any) -> tuple[str, dict[str, Any]] | None:
     """ACC-13 export: the person's memberships and the invitations they sent (counts)."""
     memberships = [
         {

@@ -82,9 +82,9 @@ def _showcase_description(community: Community) -> str:
 def showcase_page_sync(community: Community) -> CommunityPage | None:
     """Create or update the public page of ``community`` under its commune's home page."""
     commune = community.commune
-    page = CommunityPage.objects.filter(community=community).first()
+    page: CommunityPage | None = CommunityPage.objects.filter(community=community).first()
     if page is None:
-        if not commune.site_id:
+        if commune.site is None:
             return None
         parent = commune.site.root_page.specific
         page = CommunityPage(

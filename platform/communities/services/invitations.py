@@ -3,6 +3,7 @@ itself is read in ``communities.selectors`` (``invitation_token``, ``invitation_
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -48,7 +49,7 @@ def invitation_send(*, by: User, community: Community, channel: str, recipient: 
         raise ValidationError({"channel": _("Choose email or SMS.")})
     # Count under a lock on the sender's row so parallel requests cannot pass the limit.
     get_user_model().objects.select_for_update().filter(pk=by.pk).first()
-    since = timezone.now() - timezone.timedelta(days=1)
+    since = timezone.now() - timedelta(days=1)
     recent = Invitation.objects.filter(sender=by, sent_at__gte=since)
     limit = settings.COMMUNITY_INVITATIONS_PER_DAY
     if recent.count() >= limit:

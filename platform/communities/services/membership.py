@@ -158,6 +158,8 @@ def membership_leave(*, user: User) -> bool:
         raise ValidationError(_("You are not a member of a community."))
     community = lock_community(current.community)
     membership = membership_row(community, user)
+    if membership is None:  # they left meanwhile (another request, under the lock)
+        raise ValidationError(_("You are not a member of a community."))
     others = Membership.objects.members().filter(community=community).exclude(pk=membership.pk)
     if membership.is_referent and others.exists() and not others.filter(is_referent=True).exists():
         raise ValidationError(

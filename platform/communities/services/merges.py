@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.gis.geos import Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import Signal
@@ -122,9 +123,9 @@ def merge_execute(*, by: User, proposal: MergeProposal) -> Community:
         .filter(pk__in=[proposal.kept_id, proposal.absorbed_id])
         .order_by("pk")
     }
-    kept, absorbed = locked[proposal.kept_id], locked[proposal.absorbed_id]
+    kept, absorbed = locked[proposal.kept_id], locked[proposal.absorbed.pk]
     union = kept.area.union(absorbed.area)
-    if union.geom_type != "Polygon":
+    if not isinstance(union, Polygon):
         raise ValidationError(
             {
                 "area": _(

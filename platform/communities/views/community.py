@@ -89,10 +89,10 @@ def history(request, community: Community):
     )
     for entry in entries:
         if entry.person_id:
-            entry.person_card = cards.get(entry.person_id) or former_member_card()
+            entry.person_card = cards.get(entry.person_id) or former_member_card()  # type: ignore[attr-defined]  # for the template
         else:
-            entry.person_card = former_member_card() if entry.kind in _PERSON_KINDS else None
-        entry.actor_card = cards.get(entry.actor_id) if entry.actor_id else None
+            entry.person_card = former_member_card() if entry.kind in _PERSON_KINDS else None  # type: ignore[attr-defined]  # for the template
+        entry.actor_card = cards.get(entry.actor_id) if entry.actor_id else None  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "communities/history.html",

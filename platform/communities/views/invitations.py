@@ -3,6 +3,7 @@ and a member's invitation form."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from core.forms import service_errors
 def invitation(request, token: str):
     """CTY-10: the page an invitation opens. It registers nobody; a bad link is explained."""
     community = selectors.invitation_community(token)
-    context = {"community": community}
+    context: dict[str, Any] = {"community": community}
     if community is not None:
         join_url = url_for(request, community, "join")
         if request.user.is_authenticated:

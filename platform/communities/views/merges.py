@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,6 +29,8 @@ def merge(request, community: Community):
         if form.is_valid():
             other = others.filter(pk=form.cleaned_data["other"]).first()
             with service_errors(form) as call:
+                if other is None:  # no longer a candidate since the form was shown
+                    raise ValidationError({"other": _("Choose another community.")})
                 services.merge_propose(
                     by=user,
                     community=community,

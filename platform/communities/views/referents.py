@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -53,21 +54,25 @@ def referents(request, community: Community):
         if form.is_valid():
             target = None
             if action != ReferentForm.GIVE_UP:
-                target = selectors.members_of(community).filter(pk=form.cleaned_data["member"])
-                target = target.first()
+                members_qs = selectors.members_of(community)
+                target = members_qs.filter(pk=form.cleaned_data["member"]).first()
             with service_errors(form) as call:
-                if action == ReferentForm.GRANT:
+                if action == ReferentForm.GIVE_UP:
+                    services.referent_give_up(by=user, community=community)
+                    text = _("You are no longer référent.")
+                elif target is None:  # no longer a member since the form was shown
+                    raise ValidationError(
+                        {"member": _("This person is not a member of the community.")}
+                    )
+                elif action == ReferentForm.GRANT:
                     services.referent_grant(by=user, community=community, user=target)
                     text = _("%(name)s is now référent.")
                 elif action == ReferentForm.TRANSFER:
                     services.referent_transfer(by=user, community=community, user=target)
                     text = _("You handed the référent role over to %(name)s.")
-                elif action == ReferentForm.REMOVE:
+                else:
                     services.referent_remove(by=user, community=community, user=target)
                     text = _("%(name)s is no longer référent.")
-                else:
-                    services.referent_give_up(by=user, community=community)
-                    text = _("You are no longer référent.")
             if call.ok:
                 name = dict(form.fields["member"].choices).get(target.pk) if target else ""
                 messages.success(request, text % {"name": name})

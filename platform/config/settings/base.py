@@ -3,6 +3,7 @@
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -420,7 +421,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Voisinage <ne-pas-rep
 
 # --- Maps -------------------------------------------------------------------
 
-LEAFLET_CONFIG = {
+LEAFLET_CONFIG: dict[str, Any] = {
     "DEFAULT_CENTER": (46.6, 1.9),
     "DEFAULT_ZOOM": 6,
     "RESET_VIEW": False,

@@ -146,7 +146,7 @@ class TwilioSmsBackend(HttpSmsBackend):
         if response.status_code == 401:
             raise ProviderError(f"twilio refused the credentials: {error}")
         try:
-            permanent = int(code) in TWILIO_PERMANENT_CODES
+            permanent = int(str(code)) in TWILIO_PERMANENT_CODES
         except (TypeError, ValueError):
             permanent = False
         return SmsResult(message, ok=False, error=error, permanent=permanent)
