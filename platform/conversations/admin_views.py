@@ -59,6 +59,11 @@ class CommentListView(WagtailAdminTemplateMixin, TemplateView):
     page_title = TITLE
     header_icon = "comment"
 
+    def get_breadcrumbs_items(self):
+        # Wagtail's header shows the breadcrumbs when there are any: end them with the
+        # page's own title, or the header reads "Accueil".
+        return [*self.breadcrumbs_items, {"url": "", "label": TITLE}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request = self.request
