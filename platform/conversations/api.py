@@ -8,6 +8,8 @@ another commune's, a draft and a comment that is not yours to edit answer 404 al
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -58,7 +60,7 @@ class StrictBooleanField(serializers.BooleanField):
 
 class CommentFieldsSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         source="parent_id", read_only=True, allow_null=True, help_text="The top comment answered."
     )
     body = serializers.CharField(read_only=True)
@@ -100,7 +102,7 @@ class CommentOutputSerializer(CommentFieldsSerializer):
 
 class CommentCreateSerializer(serializers.Serializer):
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         required=False,
         allow_null=True,
         min_value=1,
@@ -116,7 +118,13 @@ class CommentEditSerializer(serializers.Serializer):
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
 
 
-class CommentApiMixin:
+if TYPE_CHECKING:
+    _ApiBase = APIView  # mypy sees the API view the mixin is put before
+else:
+    _ApiBase = object
+
+
+class CommentApiMixin(_ApiBase):
     permission_classes = [IsAuthenticated, ValidatedResident]
 
     def initial(self, request, *args, **kwargs):
@@ -124,13 +132,14 @@ class CommentApiMixin:
         super().initial(request, *args, **kwargs)
 
     def output(self, comment, *, status_code=status.HTTP_200_OK) -> Response:
-        comment.commune = self.request.commune
+        commune = self.request.commune  # type: ignore[attr-defined]  # bound by core.tenancy
+        comment.commune = commune
         attach_cards(self.request.user, [comment], "author", public_author=True)
         comment.thread_replies = []
         if comment.parent_id is None:
             attach_replies(self.request.user, [comment])
             for reply in comment.thread_replies:
-                reply.commune = self.request.commune
+                reply.commune = commune
         serializer = CommentOutputSerializer(comment, context={"user_id": self.request.user.pk})
         return Response(serializer.data, status=status_code)
 

@@ -10,6 +10,8 @@ your last visit" highlight.
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -20,12 +22,12 @@ from django.utils.translation import gettext_lazy as _
 BODY_MAX_LENGTH = 2000
 
 
-class CommentQuerySet(models.QuerySet):
-    def visible(self):
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def visible(self) -> Self:
         """What is listed: comments moderation did not hide."""
         return self.filter(hidden_at__isnull=True)
 
-    def on(self, target):
+    def on(self, target: models.Model) -> Self:
         return self.filter(
             target_type=ContentType.objects.get_for_model(target),
             target_id=target.pk,

@@ -6,10 +6,15 @@ the anonymised account, and the privacy matrix shows it as "Ancien membre".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from conversations.models import Comment, CommentRevision
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def personal_data(sender, user, **kwargs):
+
+def personal_data(sender: object, user: User, **kwargs: Any) -> tuple[str, dict[str, Any]] | None:
     """Every comment ``user`` wrote, with the earlier versions of its text."""
     comments = list(
         Comment.objects.filter(author=user)

@@ -9,7 +9,9 @@ Staff holding ``publish_content`` may answer as the town hall.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -29,32 +31,41 @@ from communes.selectors import (
 from conversations.models import Comment, ReadMarker
 from core.admin_scope import CommuneScope
 
+if TYPE_CHECKING:
+    from wagtail.models import Page
+
+    from accounts.models import User
+
 MAX_ID = 2**63
 
 
-def _positive_id(value) -> int:
+def _positive_id(value: Any) -> int:
     try:
-        value = int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise Http404 from None
-    if not 0 < value < MAX_ID:
+    if not 0 < number < MAX_ID:
         raise Http404
-    return value
+    return number
 
 
 # --- targets -------------------------------------------------------------------------
 
 
-def target_type(target) -> ContentType:
+def target_type(target: Page) -> ContentType:
     return ContentType.objects.get_for_model(target)
 
 
 def news_of_commune(commune: Commune) -> QuerySet[NewsPage]:
     """The live news pages of ``commune``'s site."""
-    return NewsPage.objects.live().descendant_of(commune.site.root_page)
+    if commune.site is None:  # no site of its own: no news
+        none: QuerySet[NewsPage] = NewsPage.objects.none()
+        return none
+    pages: QuerySet[NewsPage] = NewsPage.objects.live().descendant_of(commune.site.root_page)
+    return pages
 
 
-def access_news(user, page_id, *, commune: Commune | None) -> NewsPage:
+def access_news(user: User, page_id: int | str, *, commune: Commune | None) -> NewsPage:
     """A live news page of ``commune`` whose comments ``user`` may read.
 
     Http404 alike for a missing page, another commune's, an unpublished one and a person
@@ -69,35 +80,37 @@ def access_news(user, page_id, *, commune: Commune | None) -> NewsPage:
     return page
 
 
-def belongs_to(target, commune: Commune) -> bool:
+def belongs_to(target: Page, commune: Commune) -> bool:
     """Whether the news page ``target`` is on ``commune``'s site."""
+    if commune.site is None:  # no site of its own: no news
+        return False
     root = commune.site.root_page
-    return target.url_path.startswith(root.url_path) and target.pk != root.pk
+    return bool(target.url_path.startswith(root.url_path) and target.pk != root.pk)
 
 
 # --- rules ---------------------------------------------------------------------------
 
 
-def can_see_comments(user, commune: Commune | None) -> bool:
+def can_see_comments(user: User, commune: Commune | None) -> bool:
     """Validated residents of the commune and its staff (seed 000: "administrés inscrits")."""
     return commune is not None and sees_resident_content(user, commune)
 
 
-def is_open_to_comments(target) -> bool:
+def is_open_to_comments(target: Page) -> bool:
     """Live, and not closed to comments by the town hall."""
     return bool(target.live and getattr(target, "comments_open", False))
 
 
-def can_comment(user, target, commune: Commune | None) -> bool:
+def can_comment(user: User, target: Page, commune: Commune | None) -> bool:
     return is_open_account(user) and is_open_to_comments(target) and can_see_comments(user, commune)
 
 
-def can_answer_as_town_hall(user, commune: Commune | None) -> bool:
+def can_answer_as_town_hall(user: User, commune: Commune | None) -> bool:
     """Staff who publish for the town hall may sign a comment "Mairie de …"."""
     return commune is not None and commune_permission(user, commune, PUBLISH_CONTENT)
 
 
-def can_edit_comment(user, comment: Comment, target, commune: Commune | None) -> bool:
+def can_edit_comment(user: User, comment: Comment, target: Page, commune: Commune | None) -> bool:
     """Its author, while the thread is open and the comment not hidden by moderation."""
     return (
         comment.author_id is not None
@@ -111,7 +124,7 @@ def town_hall_name(commune: Commune) -> str:
     return _("Town hall of %(commune)s") % {"commune": commune.name}
 
 
-def staff_role_label(user, commune: Commune) -> str:
+def staff_role_label(user: User, commune: Commune) -> str:
     """The role ``user`` holds in ``commune``'s town hall (the highest), shown on answers."""
     order = list(ROLE_PERMISSIONS)
     roles = list(
@@ -126,22 +139,24 @@ def staff_role_label(user, commune: Commune) -> str:
 # --- comments ------------------------------------------------------------------------
 
 
-def comments_on(target) -> QuerySet[Comment]:
+def comments_on(target: Page) -> QuerySet[Comment]:
     """The listed comments of ``target`` (moderation hides the others)."""
     return Comment.objects.on(target).visible()
 
 
-def top_comments(target) -> QuerySet[Comment]:
+def top_comments(target: Page) -> QuerySet[Comment]:
     """Top comments, newest first: the liveliest conversation first; replies come under
     their comment, oldest first (:func:`replies_of`)."""
     return comments_on(target).filter(parent__isnull=True).order_by("-created_at", "-id")
 
 
-def replies_of(top_ids) -> QuerySet[Comment]:
+def replies_of(top_ids: Iterable[int]) -> QuerySet[Comment]:
     return Comment.objects.visible().filter(parent_id__in=top_ids).order_by("created_at", "id")
 
 
-def access_comment(user, pk, *, commune: Commune | None) -> tuple[Comment, NewsPage]:
+def access_comment(
+    user: User, pk: int | str, *, commune: Commune | None
+) -> tuple[Comment, NewsPage]:
     """A listed comment of ``commune`` on a live news page that ``user`` may read, and its
     page: Http404 alike for missing, hidden, another commune's and not allowed."""
     pk = _positive_id(pk)
@@ -160,7 +175,9 @@ def access_comment(user, pk, *, commune: Commune | None) -> tuple[Comment, NewsP
     return comment, page
 
 
-def access_own_comment(user, pk, *, commune: Commune | None) -> tuple[Comment, NewsPage]:
+def access_own_comment(
+    user: User, pk: int | str, *, commune: Commune | None
+) -> tuple[Comment, NewsPage]:
     """A comment ``user`` may edit now: 404 alike for "no such" and "not yours"."""
     comment, page = access_comment(user, pk, commune=commune)
     if not can_edit_comment(user, comment, page, commune):
@@ -168,7 +185,7 @@ def access_own_comment(user, pk, *, commune: Commune | None) -> tuple[Comment, N
     return comment, page
 
 
-def previous_visit(user, target) -> datetime | None:
+def previous_visit(user: User, target: Page) -> datetime | None:
     if not is_open_account(user):
         return None
     marker = ReadMarker.objects.filter(
@@ -177,16 +194,16 @@ def previous_visit(user, target) -> datetime | None:
     return marker.seen_at if marker else None
 
 
-def mark_new(comments, *, viewer, since: datetime | None) -> int:
+def mark_new(comments: Iterable[Comment], *, viewer: User, since: datetime | None) -> int:
     """Set ``is_new`` on each comment written by someone else after ``since``."""
     count = 0
     for comment in comments:
-        comment.is_new = bool(
+        comment.is_new = bool(  # type: ignore[attr-defined]  # for the template and the API
             since is not None
             and comment.created_at > since
             and comment.author_id != getattr(viewer, "pk", None)
         )
-        count += comment.is_new
+        count += comment.is_new  # type: ignore[attr-defined]  # a display attribute, not a model field
     return count
 
 
@@ -206,7 +223,7 @@ def thread_participants(top: Comment) -> QuerySet:
 # --- staff ---------------------------------------------------------------------------
 
 
-def communes_answered_by(user) -> QuerySet[Commune]:
+def communes_answered_by(user: User) -> QuerySet[Commune]:
     """Communes whose comments ``user`` reads in the admin and answers as the town hall."""
     return communes_with_permission(user, PUBLISH_CONTENT)
 
@@ -214,7 +231,9 @@ def communes_answered_by(user) -> QuerySet[Commune]:
 STAFF_SCOPE = CommuneScope(staff_communes=communes_answered_by)
 
 
-def comments_for_staff(*, user, commune=None, page_id=None) -> QuerySet[Comment]:
+def comments_for_staff(
+    *, user: User, commune: Commune | None = None, page_id: int | str | None = None
+) -> QuerySet[Comment]:
     """The admin's list: comments on the news of the communes in scope, newest first."""
     queryset = STAFF_SCOPE.filter(
         Comment.objects.visible().filter(target_type=ContentType.objects.get_for_model(NewsPage)),
@@ -226,13 +245,18 @@ def comments_for_staff(*, user, commune=None, page_id=None) -> QuerySet[Comment]
     return queryset.select_related("commune").order_by("-created_at", "-id")
 
 
-def news_for_staff(*, user, commune=None) -> QuerySet[NewsPage]:
+def news_for_staff(*, user: User, commune: Commune | None = None) -> QuerySet[NewsPage]:
     """News pages with comments in scope (the admin's filter)."""
     ids = comments_for_staff(user=user, commune=commune).values("target_id")
-    return NewsPage.objects.filter(pk__in=ids).order_by("-first_published_at", "-pk")
+    pages: QuerySet[NewsPage] = NewsPage.objects.filter(pk__in=ids).order_by(
+        "-first_published_at", "-pk"
+    )
+    return pages
 
 
-def access_comment_for_staff(user, pk, *, commune=None) -> Comment:
+def access_comment_for_staff(
+    user: User, pk: int | str, *, commune: Commune | None = None
+) -> Comment:
     pk = _positive_id(pk)
     comment = comments_for_staff(user=user, commune=commune).filter(pk=pk).first()
     if comment is None:

@@ -6,6 +6,8 @@ ORM. Nobody deletes a comment (moderation hides it, issue 17).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,8 +27,16 @@ from conversations.selectors import (
     target_type,
 )
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def _clean_body(body) -> str:
+    from wagtail.models import Page
+
+    from accounts.models import User
+    from communes.models import Commune
+
+
+def _clean_body(body: object) -> str:
     if not isinstance(body, str):
         raise ValidationError({"body": [_("Enter a text.")]})
     if "\x00" in body or any(0xD800 <= ord(char) <= 0xDFFF for char in body):
@@ -41,7 +51,7 @@ def _clean_body(body) -> str:
     return body
 
 
-def _top_of(parent, target) -> Comment | None:
+def _top_of(parent: Comment | None, target: Page) -> Comment | None:
     """The top comment a reply attaches to (one level: a reply to a reply goes to its top)."""
     if parent is None:
         return None
@@ -60,7 +70,13 @@ def _top_of(parent, target) -> Comment | None:
 
 @transaction.atomic
 def comment_create(
-    *, target, commune, author, body, parent: Comment | None = None, as_town_hall: bool = False
+    *,
+    target: Page,
+    commune: Commune,
+    author: User,
+    body: str,
+    parent: Comment | None = None,
+    as_town_hall: bool = False,
 ) -> Comment:
     """``author`` comments on ``target`` (a news page of ``commune``), or answers ``parent``.
 
@@ -98,7 +114,9 @@ def comment_create(
 
 
 @transaction.atomic
-def comment_edit(*, comment: Comment, target, commune, by, body) -> Comment:
+def comment_edit(
+    *, comment: Comment, target: Page, commune: Commune, by: User, body: str
+) -> Comment:
     """The author changes their comment: marked "modifié", the previous text kept."""
     if not can_edit_comment(by, comment, target, commune):
         raise PermissionDenied(
@@ -121,7 +139,7 @@ def comment_edit(*, comment: Comment, target, commune, by, body) -> Comment:
     return current
 
 
-def mark_seen(*, user, target, now=None):
+def mark_seen(*, user: User, target: Page, now: datetime | None = None) -> datetime | None:
     """Record that ``user`` viewed the thread of ``target``; returns their previous visit."""
     now = now or timezone.now()
     content_type = ContentType.objects.get_for_model(target)

@@ -30,7 +30,7 @@ def attach_replies(viewer, comments: list) -> list:
     """Set ``thread_replies`` on each top comment; cards on all of them (one query)."""
     replies = list(replies_of([comment.pk for comment in comments]))
     attach_cards(viewer, [*comments, *replies], "author", public_author=True)
-    by_parent: dict[int, list] = {}
+    by_parent: dict[int | None, list] = {}
     for reply in replies:
         by_parent.setdefault(reply.parent_id, []).append(reply)
     for comment in comments:
@@ -43,7 +43,7 @@ def read_thread(request, target, *, mark: bool = True) -> ThreadPage:
     viewer = request.user
     paginator = CommentCursorPagination()
     drf_request = request if isinstance(request, Request) else Request(request)
-    comments = list(paginator.paginate_queryset(top_comments(target), drf_request))
+    comments = list(paginator.paginate_queryset(top_comments(target), drf_request) or [])
     replies = attach_replies(viewer, comments)
     since = None
     if mark and is_open_account(viewer):
