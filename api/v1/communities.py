@@ -495,8 +495,8 @@ class MembershipDecisionApi(APIView):
             reason=data.validated_data.get("reason", ""),
         )
         # Read by the serializer (not model fields).
-        membership.user_card = applicant_card(membership.user)  # type: ignore[attr-defined]
-        membership.escalated = membership.escalated_at is not None  # type: ignore[attr-defined]
+        membership.user_card = applicant_card(membership.user)  # type: ignore[attr-defined]  # a display attribute, not a model field
+        membership.escalated = membership.escalated_at is not None  # type: ignore[attr-defined]  # a display attribute, not a model field
         return Response(MembershipRequestSerializer(membership, context={"request": request}).data)
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
 from accounts.mfa import Verification, throttled_message, verify_code
 from accounts.security import lockout_message
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 CODE_MAX_LENGTH = 32
 
@@ -34,7 +39,7 @@ class _CodeForm(forms.Form):
         "This code is wrong or has expired. Check that your phone is on time and try again."
     )
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.verification: Verification | None = None  # set once a code was checked

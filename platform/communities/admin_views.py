@@ -103,8 +103,8 @@ def feature_collection(communities, *, url_name: str | None = None, highlight=No
 def annotate_row(community: Community) -> Community:
     """What a list row shows besides the model's fields."""
     # Display attributes for the row's template (not model fields).
-    community.mode_label, community.mode_imposed = mode_label(community)  # type: ignore[attr-defined]
-    community.area_km2 = community.area_m2 / 1_000_000  # type: ignore[attr-defined]
+    community.mode_label, community.mode_imposed = mode_label(community)  # type: ignore[attr-defined]  # a display attribute, not a model field
+    community.area_km2 = community.area_m2 / 1_000_000  # type: ignore[attr-defined]  # a display attribute, not a model field
     return community
 
 
