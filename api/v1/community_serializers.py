@@ -27,37 +27,11 @@ from communities.models import (
     MergeProposal,
 )
 from communities.services import NAME_MAX_LENGTH
+from core.api_fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from core.countries import COUNTRY_CHOICES
 from privacy.serializers import PersonSerializer
 
 # --- shared fields --------------------------------------------------------------------
-
-
-class StrictCharField(serializers.CharField):
-    """A text field that refuses numbers and booleans instead of turning them into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer field that refuses booleans (DRF reads true as 1) and text."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """true or false only: no "yes", 1 or "on" from a JSON body."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=str(data)[:20])
-        return data
 
 
 POSITION_SCHEMA = {

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from api.permissions import ModuleEnabled
 from communes.permissions import ValidatedResident
+from core.api_fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import (
     access_classified,
@@ -82,33 +83,6 @@ class ClassifiedOutputSerializer(serializers.Serializer):
     def get_is_mine(self, classified) -> bool:
         user = self.context["request"].user
         return classified.author_id is not None and classified.author_id == user.pk
-
-
-class StrictCharField(serializers.CharField):
-    """A text field that refuses numbers and booleans instead of turning them into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer field that refuses booleans (DRF reads true as 1)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """true or false only (DRF also reads "yes", 1, "on"…)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class ClassifiedFieldsSerializer(serializers.Serializer):

@@ -32,6 +32,7 @@ from conversations.selectors import (
 )
 from conversations.services import comment_create, comment_edit, mark_seen
 from conversations.threads import attach_replies
+from core.api_fields import StrictBooleanField, StrictCharField
 from core.openapi import COMMUNE_SLUG, path_id
 from core.tenancy import bind_commune_from_path
 from privacy.matrix import attach_cards
@@ -40,22 +41,6 @@ from privacy.serializers import PersonSerializer
 TAGS = ["comments"]
 PAGE_ID = path_id("page_id", "Id of the news page.")
 COMMENT_ID = path_id("comment_id", "Id of the comment.")
-
-
-class StrictCharField(serializers.CharField):
-    """Text only: numbers and booleans are refused instead of turned into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class CommentFieldsSerializer(serializers.Serializer):
