@@ -16,6 +16,8 @@ from api.v1 import (
 )
 from conversations import api_urls as comment_urls
 from core.modules import module_urls, registry
+from gazette import api_urls as gazette_urls
+from messaging import api_urls as messaging_urls
 
 v1_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -36,6 +38,13 @@ v1_patterns: list[URLPattern | URLResolver] = [
         "communes/<slug:commune_slug>/news/<int:page_id>/comments/",
         include((comment_urls.urlpatterns, "comments")),
     ),
+    # A community's gazette, for its members only (core app gazette, CNT-2).
+    path(
+        "communities/<int:community_id>/gazette/",
+        include((gazette_urls.urlpatterns, "gazette")),
+    ),
+    # Private messages and the town halls' inboxes (core app messaging, CNT-3).
+    path("messages/", include((messaging_urls.urlpatterns, "messages"))),
 ]
 
 # Each module's API routes, under its commune, behind the module guard.

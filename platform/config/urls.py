@@ -30,6 +30,8 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("communautes/", include("communities.urls")),
     path("commentaires/", include("conversations.urls")),
+    path("gazette/", include("gazette.urls")),
+    path("messages/", include("messaging.urls")),
     path("", include("notifications.urls")),  # notifications/…, n/<token>/, sw.js
     path("anymail/", include("anymail.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -30,6 +30,8 @@ PLATFORM_APPS = [
     "notifications",
     "communities",
     "conversations",
+    "gazette",
+    "messaging",
 ]
 
 # Installable modules: each is a Django app whose AppConfig subclasses
@@ -38,6 +40,7 @@ MODULE_APPS = [
     "modules.classifieds",
     "modules.twinning",
     "modules.alerts",
+    "modules.groups",
 ]
 
 INSTALLED_APPS = [
