@@ -177,7 +177,7 @@ class PreferenceList(APIView):
 
     def get(self, request):
         return Response(
-            [_preference_data(c, request.user) for c in selectors.preferences_of(request.user)]
+            [_preference_data(c, request.user) for c in selectors.offered_preferences(request.user)]
         )
 
 
@@ -197,7 +197,8 @@ class PreferenceDetail(APIView):
     permission_classes = [IsAuthenticated]
 
     def _rubric(self, rubric: str):
-        if rubric not in RUBRICS:
+        # A staff-only rubric does not exist for a resident (as on the preferences page).
+        if not selectors.is_rubric_offered(self.request.user, rubric):
             raise Http404
         return rubric
 

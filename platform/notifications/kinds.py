@@ -38,6 +38,11 @@ class Frequency(models.TextChoices):
 DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)
 
 
+# Who a rubric is offered to (``Rubric.audience``).
+EVERYONE = "everyone"
+STAFF = "staff"  # people who serve a commune: town-hall roles, editors, hosting partner
+
+
 @dataclass(frozen=True)
 class Rubric:
     key: str
@@ -48,6 +53,10 @@ class Rubric:
     push: bool = True
     locked: bool = False  # always on, by e-mail too (a module's urgent rubric, ALR-6)
     order: int = 100  # place on the preferences page and in the API, smallest first
+    # Who is offered the rubric on the preferences page and in the API: EVERYONE, or STAFF
+    # only (a resident must not be asked about "Comments on the news", which only ever
+    # reaches the town hall's staff).
+    audience: str = EVERYONE
     module: str = ""  # set by the registry: the label of the module that declares it
 
 
@@ -85,6 +94,7 @@ CORE_RUBRICS: tuple[Rubric, ...] = (
         frequency=Frequency.DAILY,
         push=False,
         order=56,
+        audience=STAFF,
     ),
     Rubric(
         "birthdays",
@@ -126,6 +136,11 @@ class KindRegistry:
                 raise ImproperlyConfigured(f"{module.name}: rubrics takes Rubric entries.")
             if rubric.key in rubrics:
                 raise ImproperlyConfigured(f"{module.name}: rubric {rubric.key!r} exists already.")
+            if rubric.audience not in (EVERYONE, STAFF):
+                raise ImproperlyConfigured(
+                    f"{module.name}: rubric {rubric.key!r} has an unknown audience "
+                    f"{rubric.audience!r} (EVERYONE or STAFF)."
+                )
             rubrics[rubric.key] = dataclasses.replace(rubric, module=module.module_label)
         RUBRICS.clear()
         RUBRICS.update(sorted(rubrics.items(), key=lambda item: item[1].order))

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from communes.selectors import communes_of_staff
 from core.modules import registry
-from notifications.kinds import RUBRICS, Rubric, kinds
+from notifications.kinds import RUBRICS, STAFF, Rubric, kinds
 from notifications.models import Notification, Preference
 
 if TYPE_CHECKING:
@@ -80,6 +81,27 @@ def preferences_of(user: User) -> list[EffectivePreference]:
         else:
             result.append(EffectivePreference(rubric, row.frequency, row.email, row.push, True))
     return result
+
+
+def serves_a_commune(user: User) -> bool:
+    return communes_of_staff(user).exists()
+
+
+def offered_preferences(user: User) -> list[EffectivePreference]:
+    """The rubrics ``user`` is asked about (preferences page, API): a staff-only rubric
+    is left out for someone who serves no commune. Delivery still reads every rubric
+    (:func:`preferences_of`): someone who stops serving keeps their earlier choice."""
+    choices = preferences_of(user)
+    if any(choice.rubric.audience == STAFF for choice in choices) and not serves_a_commune(user):
+        choices = [choice for choice in choices if choice.rubric.audience != STAFF]
+    return choices
+
+
+def is_rubric_offered(user: User, key: str) -> bool:
+    rubric = RUBRICS.get(key)
+    if rubric is None:
+        return False
+    return rubric.audience != STAFF or serves_a_commune(user)
 
 
 def preference(user: User, rubric_key: str) -> EffectivePreference:

@@ -151,7 +151,7 @@ def _label(key: str) -> str:
 @login_required
 @never_cache
 def preferences(request):
-    choices = selectors.preferences_of(request.user)
+    choices = selectors.offered_preferences(request.user)
     form = PreferencesForm(request.POST or None, preferences=choices, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

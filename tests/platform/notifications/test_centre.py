@@ -25,10 +25,10 @@ def _client(user):
 
 def _form_data(person) -> dict:
     """What the browser posts: every row as shown."""
-    from notifications.selectors import preferences_of
+    from notifications.selectors import offered_preferences
 
     data = {}
-    for choice in preferences_of(person):
+    for choice in offered_preferences(person):
         key = choice.rubric.key
         data[f"{key}-frequency"] = choice.frequency
         if choice.email:
