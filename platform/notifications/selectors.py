@@ -83,8 +83,8 @@ def preferences_of(user: User) -> list[EffectivePreference]:
     return result
 
 
-def serves_a_commune(user: User) -> bool:
-    return communes_of_staff(user).exists()
+def serves_a_commune(user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and communes_of_staff(user).exists()
 
 
 def offered_preferences(user: User) -> list[EffectivePreference]:
@@ -97,7 +97,7 @@ def offered_preferences(user: User) -> list[EffectivePreference]:
     return choices
 
 
-def is_rubric_offered(user: User, key: str) -> bool:
+def is_rubric_offered(user: User | AnonymousUser, key: str) -> bool:
     rubric = RUBRICS.get(key)
     if rubric is None:
         return False
