@@ -21,6 +21,10 @@ def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
     assert communes["cocody"].time_zone == "Africa/Abidjan"
     assert communes["saint-malo"].site.hostname == "saint-malo.localhost"
     assert NewsPage.objects.count() == 5
+    # Each news item's text says more than its summary, which the page shows above it.
+    for news in NewsPage.objects.all():
+        assert news.intro not in news.body, news.title
+        assert news.body.count("<p>") == 2, news.title
     assert PortalPage.objects.count() == 1
     assert Classified.objects.filter(commune__slug="cocody").count() == 2
     assert Classified.objects.count() == 4

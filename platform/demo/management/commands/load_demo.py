@@ -79,17 +79,29 @@ COMMUNES = [
                 "Travaux sur la digue du Sillon",
                 "Fermeture partielle de la promenade du 2 au "
                 "13 décembre pour consolider les brise-lames.",
+                "<p>Les services techniques renforcent les brise-lames entre la cale de "
+                "Rochebonne et la plage du Sillon. Les piétons passent par la chaussée du "
+                "Sillon, signalée par des panneaux jaunes.</p><p>Les travaux ont lieu de 8 h "
+                "à 17 h, hors week-end. Les accès à la plage restent ouverts à marée basse.</p>",
                 2,
             ),
             (
                 "Marché de Noël intra-muros",
                 "Du 12 au 24 décembre, place Chateaubriand : "
                 "artisans, chorales et manège pour les enfants.",
+                "<p>Une quarantaine de chalets accueillent les artisans de la région, du "
+                "mardi au dimanche de 11 h à 20 h. Les chorales des écoles chantent chaque "
+                "samedi à 17 h devant la cathédrale.</p><p>Le manège est gratuit pour les "
+                "enfants le mercredi après-midi.</p>",
                 6,
             ),
             (
                 "Collecte des sapins",
                 "Déposez votre sapin dans l'un des 14 points de collecte jusqu'au 20 janvier.",
+                "<p>Retirez les décorations, les guirlandes et le pied avant de le déposer. "
+                "Les sapins floqués ou en pot ne sont pas acceptés.</p><p>Les sapins "
+                "collectés sont broyés et le paillage est offert aux habitants à la "
+                "déchetterie.</p>",
                 10,
             ),
         ],
@@ -121,12 +133,19 @@ COMMUNES = [
                 "Opération quartiers propres",
                 "Samedi, grand nettoyage à la Riviera 3 : rendez-vous "
                 "à 7 h devant le centre culturel.",
+                "<p>Gants, sacs et râteaux sont fournis par la mairie. Les équipes se "
+                "répartissent les rues du quartier, puis un petit-déjeuner est offert aux "
+                "participants à 11 h.</p><p>Les associations et les écoles peuvent inscrire "
+                "une équipe auprès du service de l'environnement.</p>",
                 1,
             ),
             (
                 "Campagne de vaccination",
                 "Vaccination gratuite des enfants de 0 à 5 ans au centre "
                 "de santé d'Angré, du lundi au mercredi.",
+                "<p>Apportez le carnet de santé de l'enfant. Les équipes vaccinent de 8 h à "
+                "15 h, sans rendez-vous.</p><p>Une équipe mobile passe dans les écoles "
+                "maternelles de la commune la semaine suivante.</p>",
                 5,
             ),
         ],
@@ -282,13 +301,13 @@ class Command(BaseCommand):
     def load_news(self, commune, news):
         home = CommunePage.objects.get(pk=commune.site.root_page_id)
         today = timezone.localdate()
-        for title, summary, days_ago in news:
+        for title, summary, body, days_ago in news:
             page = NewsPage.objects.child_of(home).filter(title=title).first()
             if page is None:
                 page = NewsPage(
                     title=title,
                     intro=summary,
-                    body=f"<p>{summary}</p>",
+                    body=body,
                     date=today - datetime.timedelta(days=days_ago),
                 )
                 home.add_child(instance=page)
