@@ -66,6 +66,7 @@ class _Guarded:
     def label(self, receiver) -> str | None:
         if self._label is _SKIPPED:
             self._label = module_label_of(receiver)
+        # _SKIPPED is replaced above, on first use: what remains is str or None.
         return self._label  # type: ignore[return-value]
 
 

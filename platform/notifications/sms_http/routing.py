@@ -60,6 +60,7 @@ class RoutingSmsBackend(SmsBackend):
         path = self.route(number)
         return self.backend(path) if path else None
 
+    # A property over the base class's attribute: computed from the routed backends.
     @property
     def max_batch_size(self) -> int:  # type: ignore[override]
         """Any batch is split per backend, so the largest of the routed backends' sizes.
