@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -52,7 +52,7 @@ def _positive_id(value: Any) -> int:
 # --- targets -------------------------------------------------------------------------
 
 
-def target_type(target: Page) -> ContentType:
+def target_type(target: Model) -> ContentType:
     return ContentType.objects.get_for_model(target)
 
 
@@ -185,7 +185,7 @@ def access_own_comment(
     return comment, page
 
 
-def previous_visit(user: User, target: Page) -> datetime | None:
+def previous_visit(user: User, target: Model) -> datetime | None:
     if not is_open_account(user):
         return None
     marker = ReadMarker.objects.filter(

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from conversations import notify
 from conversations.models import BODY_MAX_LENGTH, Comment, CommentRevision, ReadMarker
@@ -30,10 +31,11 @@ from conversations.selectors import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from wagtail.models import Page
+    from django.db.models import Model
 
     from accounts.models import User
     from communes.models import Commune
+    from conversations.targets import TargetRules
 
 
 def _clean_body(body: object) -> str:
@@ -51,7 +53,7 @@ def _clean_body(body: object) -> str:
     return body
 
 
-def _top_of(parent: Comment | None, target: Page) -> Comment | None:
+def _top_of(parent: Comment | None, target: Model) -> Comment | None:
     """The top comment a reply attaches to (one level: a reply to a reply goes to its top)."""
     if parent is None:
         return None
@@ -71,28 +73,30 @@ def _top_of(parent: Comment | None, target: Page) -> Comment | None:
 @transaction.atomic
 def comment_create(
     *,
-    target: Page,
+    target: Model,
     commune: Commune,
     author: User,
     body: str,
     parent: Comment | None = None,
     as_town_hall: bool = False,
+    rules: TargetRules | None = None,
 ) -> Comment:
     """``author`` comments on ``target`` (a news page of ``commune``), or answers ``parent``.
 
     ``as_town_hall``: staff who publish for the commune sign "Mairie de …" with their role.
     Notifies the people in the thread (a reply) and the commune's publishing staff.
+    ``rules``: another app's content (``conversations.targets``), whose rules apply instead
+    of the news' (no town-hall signature there).
     """
-    if not belongs_to(target, commune):
-        raise PermissionDenied(_("This page is not one of the commune's."))
-    if not can_comment(author, target, commune):
-        if target.live and not is_open_to_comments(target):
-            raise PermissionDenied(_("Comments are closed on this page."))
-        raise PermissionDenied(_("Only the residents validated by the town hall can comment."))
-    if not isinstance(as_town_hall, bool):
-        raise ValidationError({"as_town_hall": [_("Choose yes or no.")]})
-    if as_town_hall and not can_answer_as_town_hall(author, commune):
-        raise PermissionDenied(_("Only the town hall's staff can answer as the town hall."))
+    if rules is not None:
+        if not rules.belongs_to(target, commune):
+            raise PermissionDenied(str(rules.refusal))
+        if not rules.can_comment(author, target, commune):
+            raise PermissionDenied(str(rules.refusal))
+        if as_town_hall:
+            raise PermissionDenied(_("Only the town hall's staff can answer as the town hall."))
+    else:
+        _check_news_comment(target, commune, author, as_town_hall)
     body = _clean_body(body)
     top = _top_of(parent, target)
     signed_role = ""
@@ -109,16 +113,49 @@ def comment_create(
         signed_role=signed_role,
         body=body,
     )
-    notify.comment_written(comment, target)
+    if rules is not None:
+        rules.notify(comment, target)
+    else:
+        notify.comment_written(comment, target)
     return comment
+
+
+def _check_news_comment(target: Model, commune: Commune, author: User, as_town_hall: bool) -> None:
+    if not isinstance(target, Page) or not belongs_to(target, commune):
+        raise PermissionDenied(_("This page is not one of the commune's."))
+    if not can_comment(author, target, commune):
+        if target.live and not is_open_to_comments(target):
+            raise PermissionDenied(_("Comments are closed on this page."))
+        raise PermissionDenied(_("Only the residents validated by the town hall can comment."))
+    if not isinstance(as_town_hall, bool):
+        raise ValidationError({"as_town_hall": [_("Choose yes or no.")]})
+    if as_town_hall and not can_answer_as_town_hall(author, commune):
+        raise PermissionDenied(_("Only the town hall's staff can answer as the town hall."))
 
 
 @transaction.atomic
 def comment_edit(
-    *, comment: Comment, target: Page, commune: Commune, by: User, body: str
+    *,
+    comment: Comment,
+    target: Model,
+    commune: Commune,
+    by: User,
+    body: str,
+    rules: TargetRules | None = None,
 ) -> Comment:
     """The author changes their comment: marked "modifié", the previous text kept."""
-    if not can_edit_comment(by, comment, target, commune):
+    if rules is not None:
+        allowed = (
+            comment.author_id is not None
+            and comment.author_id == by.pk
+            and comment.hidden_at is None
+            and comment.target_type_id == target_type(target).pk
+            and comment.target_id == target.pk
+            and rules.can_comment(by, target, commune)
+        )
+    else:
+        allowed = isinstance(target, Page) and can_edit_comment(by, comment, target, commune)
+    if not allowed:
         raise PermissionDenied(
             _("Only its author can change this comment, while comments are open.")
         )
@@ -139,7 +176,7 @@ def comment_edit(
     return current
 
 
-def mark_seen(*, user: User, target: Page, now: datetime | None = None) -> datetime | None:
+def mark_seen(*, user: User, target: Model, now: datetime | None = None) -> datetime | None:
     """Record that ``user`` viewed the thread of ``target``; returns their previous visit."""
     now = now or timezone.now()
     content_type = ContentType.objects.get_for_model(target)

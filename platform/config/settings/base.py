@@ -266,6 +266,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Production's web server serves MEDIA_ROOT; the demo sets SERVE_MEDIA (config/urls.py).
 SERVE_MEDIA = False
+# Member-only uploads (the gazette's photos and files, CNT-2): never under MEDIA_URL, served
+# only by views that check who asks, on every request.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private-media"))
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024  # core.files: an attached document
+GAZETTE_PHOTO_MAX_BYTES = 10 * 1024 * 1024  # before re-encoding
+GAZETTE_PHOTO_MAX_SIDE = 1600
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

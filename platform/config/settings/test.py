@@ -1,6 +1,8 @@
 """Tests: PostgreSQL + PostGIS (DATABASE_URL, local server by default)."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/voisinage")
 
@@ -21,6 +23,7 @@ NOTIFICATIONS_EMAIL_MERGE_FIELD = ""
 WEBPUSH_VAPID_PRIVATE_KEY = ""
 FCM_SERVICE_ACCOUNT = None
 MEDIA_ROOT = VAR_DIR / "test-media"
+PRIVATE_MEDIA_ROOT = Path(tempfile.gettempdir()) / "voisinage-test-private-media"
 # Nothing in a test reaches the internet: providers point at a closed local port
 # unless a test starts a fake server (tests/fakes/).
 GEOCODER_BAN_URL = "http://127.0.0.1:9/ban/"
