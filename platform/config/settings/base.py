@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.platform",
                 "notifications.context_processors.notifications",
+                "messaging.context_processors.messages_unread",
             ],
             # The theme loader looks in the current commune's theme, then in
             # themes/default, then in the apps' own templates.

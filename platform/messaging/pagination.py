@@ -1,0 +1,15 @@
+"""Cursor paginations of the inbox (latest activity first) and of a thread (newest first)."""
+
+from rest_framework.pagination import CursorPagination
+
+
+class InboxCursorPagination(CursorPagination):
+    page_size = 20
+    ordering = ("-last_message_at", "-id")
+    cursor_query_param = "cursor"
+
+
+class MessageCursorPagination(CursorPagination):
+    page_size = 30
+    ordering = ("-created_at", "-id")
+    cursor_query_param = "cursor"

@@ -1,0 +1,453 @@
+"""Writes of private messages (CNT-3, TWN-3): start a thread, answer, read, block.
+
+Keyword-only and atomic; the site, the API and the Wagtail admin call these, never the
+ORM. Nobody edits nor deletes a message (moderation hides it, issue 17).
+
+Rules (docs/architecture.md, "Messages"):
+
+* a thread between people has 1 to ``MESSAGING_MAX_RECIPIENTS`` (20) recipients, each
+  chosen among the people the author reaches (``selectors.reachable_people``);
+* a new message needs the relation to hold with every other participant still in the
+  thread: once someone left the community (or the twinning ended), the past stays
+  readable but the service refuses, naming who cannot be reached any more;
+* blocking: the blocked person cannot start a thread with the blocker nor write in a
+  thread where the blocker is their only correspondent; in a group thread they still
+  write to the others, and the blocker is neither notified nor shown the message
+  unfolded (their inbox does not move for it);
+* rate limits per sender (``MESSAGING_MESSAGES_PER_HOUR``, ``MESSAGING_THREADS_PER_HOUR``):
+  :class:`RateLimited`, a PermissionDenied with ``retry_after`` seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from messaging import notify
+from messaging.models import (
+    BODY_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    Block,
+    Message,
+    Participant,
+    Thread,
+)
+from messaging.selectors import (
+    answers_for_town_hall,
+    blockers_of,
+    can_write_to_town_hall,
+    reachable_people,
+    residents_of,
+    sent_since,
+    staff_role_label,
+    threads_started_since,
+)
+from privacy.matrix import build_card, cards_by_id
+from privacy.relations import Relation
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from communes.models import Commune
+
+DEFAULT_MAX_RECIPIENTS = 20
+DEFAULT_MESSAGES_PER_HOUR = 60
+DEFAULT_THREADS_PER_HOUR = 10
+
+
+class RateLimited(PermissionDenied):
+    """Too many messages or threads this hour; ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def max_recipients() -> int:
+    return int(getattr(settings, "MESSAGING_MAX_RECIPIENTS", DEFAULT_MAX_RECIPIENTS))
+
+
+def _clean_text(value: object, *, field: str, max_length: int, required: bool) -> str:
+    if not isinstance(value, str):
+        raise ValidationError({field: [_("Enter a text.")]})
+    if "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value):
+        raise ValidationError({field: [_("Remove the invalid characters.")]})
+    value = value.strip()
+    if required and not value:
+        raise ValidationError({field: [_("Write your message.")]})
+    if len(value) > max_length:
+        raise ValidationError(
+            {field: [_("Write at most %(max)s characters.") % {"max": max_length}]}
+        )
+    return value
+
+
+def _check_rate(author: User, *, new_thread: bool) -> None:
+    now = timezone.now()
+    limit = int(getattr(settings, "MESSAGING_MESSAGES_PER_HOUR", DEFAULT_MESSAGES_PER_HOUR))
+    sent = sent_since(author).order_by("created_at")
+    if sent.count() >= limit:
+        oldest = sent.values_list("created_at", flat=True).first() or now
+        raise RateLimited(
+            _(
+                "You sent %(count)s messages in the last hour, the most allowed. "
+                "Try again a little later."
+            )
+            % {"count": limit},
+            _retry_after(oldest, now),
+        )
+    if new_thread:
+        limit = int(getattr(settings, "MESSAGING_THREADS_PER_HOUR", DEFAULT_THREADS_PER_HOUR))
+        started = threads_started_since(author).order_by("created_at")
+        if started.count() >= limit:
+            oldest = started.values_list("created_at", flat=True).first() or now
+            raise RateLimited(
+                _(
+                    "You started %(count)s conversations in the last hour, the most allowed. "
+                    "Try again a little later, or answer in an existing conversation."
+                )
+                % {"count": limit},
+                _retry_after(oldest, now),
+            )
+
+
+def _retry_after(oldest: datetime, now: datetime) -> int:
+    return max(1, int((oldest + timedelta(hours=1) - now).total_seconds()) + 1)
+
+
+def _names(viewer: User, ids: Iterable[int]) -> str:
+    cards = cards_by_id(viewer, ids)
+    return ", ".join(sorted(str(card.display_name) for card in cards.values()))
+
+
+def _former_correspondents(ids: Iterable[int]) -> str:
+    """People who shared a thread with the writer, named as they appeared in it (pseudonym
+    or name, as in a community): the writer knew them so; nothing more is shown."""
+    people = get_user_model().objects.filter(pk__in=list(ids))
+    return ", ".join(
+        sorted(
+            str(build_card(person, frozenset({Relation.SAME_COMMUNITY})).display_name)
+            for person in people
+        )
+    )
+
+
+def _post(
+    thread: Thread,
+    *,
+    author: User,
+    body: str,
+    as_town_hall: bool = False,
+    signed_role: str = "",
+    now: datetime | None = None,
+) -> tuple[Message, list[int]]:
+    """Write the message, move the inboxes, return it and the people to notify."""
+    now = now or timezone.now()
+    message = Message.objects.create(
+        thread=thread,
+        author=author,
+        as_town_hall=as_town_hall,
+        signed_role=signed_role,
+        body=body,
+        created_at=now,
+    )
+    Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
+    thread.last_message_at = now
+    active = Participant.objects.filter(thread=thread, left_at__isnull=True).exclude(
+        user_id__in=blockers_of(author.pk)
+    )
+    active.update(last_message_at=now)
+    if as_town_hall:  # the town hall's side has read what its staff wrote
+        Participant.objects.filter(thread=thread, user__isnull=True).update(
+            last_message_at=now, last_read_at=now
+        )
+    else:
+        Participant.objects.filter(thread=thread, user=author).update(
+            last_message_at=now, last_read_at=now
+        )
+    recipients = list(
+        active.exclude(user=author).filter(user__isnull=False).values_list("user_id", flat=True)
+    )
+    return message, recipients
+
+
+@transaction.atomic
+def thread_start(
+    *, author: User, recipients: Iterable[User], body: str, subject: str = ""
+) -> Thread:
+    """``author`` writes to people they reach (1 to 20 of them, chosen one by one)."""
+    people = {person.pk: person for person in recipients if person is not None}
+    people.pop(author.pk, None)
+    if not people:
+        raise ValidationError({"recipients": [_("Choose at least one person.")]})
+    if len(people) > max_recipients():
+        raise ValidationError(
+            {"recipients": [_("Choose at most %(max)s people.") % {"max": max_recipients()}]}
+        )
+    subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH, required=False)
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
+    reachable = set(reachable_people(author).filter(pk__in=people).values_list("pk", flat=True))
+    blocked = set(
+        Block.objects.filter(blocker_id__in=people, blocked=author).values_list(
+            "blocker_id", flat=True
+        )
+    ) | set(
+        Block.objects.filter(blocker=author, blocked_id__in=people).values_list(
+            "blocked_id", flat=True
+        )
+    )
+    refused = (set(people) - reachable) | blocked
+    if refused:
+        raise ValidationError(
+            {
+                "recipients": [
+                    ngettext(
+                        "You cannot write to %(names)s.",
+                        "You cannot write to these people: %(names)s.",
+                        len(refused),
+                    )
+                    % {"names": _names(author, refused)}
+                ]
+            }
+        )
+    _check_rate(author, new_thread=True)
+    now = timezone.now()
+    thread = Thread.objects.create(
+        subject=subject, created_by=author, created_at=now, last_message_at=now
+    )
+    Participant.objects.bulk_create(
+        [
+            Participant(
+                thread=thread, user=author, joined_at=now, last_message_at=now, last_read_at=now
+            )
+        ]
+        + [
+            Participant(thread=thread, user_id=pk, joined_at=now, last_message_at=now)
+            for pk in sorted(people)
+        ]
+    )
+    message, notified = _post(thread, author=author, body=body, now=now)
+    transaction.on_commit(
+        lambda: notify.message_written(message, recipient_ids=notified, to_staff=False)
+    )
+    return thread
+
+
+@transaction.atomic
+def town_hall_thread_start(
+    *, author: User, commune: Commune, body: str, subject: str = ""
+) -> Thread:
+    """A validated resident writes to the town hall of ``commune`` (its shared inbox)."""
+    if not can_write_to_town_hall(author, commune):
+        raise PermissionDenied(_("Only the residents validated by the town hall can write to it."))
+    subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH, required=False)
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
+    _check_rate(author, new_thread=True)
+    now = timezone.now()
+    thread = Thread.objects.create(
+        subject=subject, commune=commune, created_by=author, created_at=now, last_message_at=now
+    )
+    Participant.objects.bulk_create(
+        [
+            Participant(thread=thread, user=None, joined_at=now, last_message_at=now),
+            Participant(
+                thread=thread, user=author, joined_at=now, last_message_at=now, last_read_at=now
+            ),
+        ]
+    )
+    message, notified = _post(thread, author=author, body=body, now=now)
+    transaction.on_commit(
+        lambda: notify.message_written(message, recipient_ids=notified, to_staff=True)
+    )
+    return thread
+
+
+def _signature(by: User, commune: Commune) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return staff_role_label(by, commune)
+
+
+@transaction.atomic
+def town_hall_thread_open(
+    *, by: User, commune: Commune, resident: User | None, body: str, subject: str = ""
+) -> Thread:
+    """Staff open a thread with a validated resident of their commune, as the town hall."""
+    if not answers_for_town_hall(by, commune):
+        raise PermissionDenied(_("Only the town hall's staff can write as the town hall."))
+    if resident is None or not residents_of(commune).filter(pk=resident.pk).exists():
+        raise ValidationError({"resident": [_("Choose a resident validated by the town hall.")]})
+    subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH, required=False)
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
+    _check_rate(by, new_thread=True)
+    now = timezone.now()
+    thread = Thread.objects.create(
+        subject=subject, commune=commune, created_by=by, created_at=now, last_message_at=now
+    )
+    Participant.objects.bulk_create(
+        [
+            Participant(
+                thread=thread, user=None, joined_at=now, last_message_at=now, last_read_at=now
+            ),
+            Participant(thread=thread, user=resident, joined_at=now, last_message_at=now),
+        ]
+    )
+    message, notified = _post(
+        thread,
+        author=by,
+        body=body,
+        as_town_hall=True,
+        signed_role=_signature(by, commune),
+        now=now,
+    )
+    transaction.on_commit(
+        lambda: notify.message_written(message, recipient_ids=notified, to_staff=False)
+    )
+    return thread
+
+
+@transaction.atomic
+def message_send(*, thread: Thread, author: User, body: str) -> Message:
+    """A participant answers in ``thread`` (their own name, never as the town hall)."""
+    me = Participant.objects.filter(thread=thread, user=author, left_at__isnull=True).first()
+    if me is None:
+        raise PermissionDenied(_("You are not in this conversation."))
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
+    if thread.commune_id is not None:
+        assert thread.commune is not None
+        if not can_write_to_town_hall(author, thread.commune):
+            raise PermissionDenied(
+                _(
+                    "You no longer follow %(commune)s as a validated resident: this "
+                    "conversation stays readable, but you cannot write in it any more."
+                )
+                % {"commune": thread.commune.name}
+            )
+    else:
+        others = set(
+            Participant.objects.filter(thread=thread, left_at__isnull=True, user__isnull=False)
+            .exclude(user=author)
+            .values_list("user_id", flat=True)
+        )
+        reachable = set(reachable_people(author).filter(pk__in=others).values_list("pk", flat=True))
+        gone = others - reachable
+        if gone:
+            raise PermissionDenied(
+                ngettext(
+                    "%(names)s can no longer be reached (no longer in your community or a "
+                    "twinned one): this conversation stays readable, start a new one with "
+                    "the others.",
+                    "%(names)s can no longer be reached (no longer in your community or a "
+                    "twinned one): this conversation stays readable, start a new one with "
+                    "the others.",
+                    len(gone),
+                )
+                % {"names": _former_correspondents(gone)}
+            )
+        blockers = set(
+            Block.objects.filter(blocker_id__in=others, blocked=author).values_list(
+                "blocker_id", flat=True
+            )
+        )
+        if others and others <= blockers:
+            raise PermissionDenied(_("This person no longer receives your messages."))
+        if not others:
+            raise PermissionDenied(_("Nobody else is left in this conversation."))
+    _check_rate(author, new_thread=False)
+    message, notified = _post(thread, author=author, body=body)
+    transaction.on_commit(
+        lambda: notify.message_written(
+            message, recipient_ids=notified, to_staff=thread.commune_id is not None
+        )
+    )
+    return message
+
+
+@transaction.atomic
+def town_hall_reply(*, thread: Thread, by: User, body: str) -> Message:
+    """A staff member answers in a thread of their town hall, signed "Mairie de …"."""
+    commune = thread.commune
+    if commune is None or not answers_for_town_hall(by, commune):
+        raise PermissionDenied(_("Only the town hall's staff can write as the town hall."))
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
+    resident_ids = list(
+        Participant.objects.filter(
+            thread=thread, user__isnull=False, left_at__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+    reachable = set(residents_of(commune).filter(pk__in=resident_ids).values_list("pk", flat=True))
+    gone = set(resident_ids) - reachable
+    if gone or not resident_ids:
+        raise PermissionDenied(
+            _(
+                "%(names)s no longer follows the commune as a validated resident: the "
+                "conversation stays readable, but the town hall cannot write in it any more."
+            )
+            % {"names": _former_correspondents(gone) or _("The resident")}
+        )
+    _check_rate(by, new_thread=False)
+    message, notified = _post(
+        thread, author=by, body=body, as_town_hall=True, signed_role=_signature(by, commune)
+    )
+    transaction.on_commit(
+        lambda: notify.message_written(message, recipient_ids=notified, to_staff=False)
+    )
+    return message
+
+
+def mark_read(*, participant: Participant, now: datetime | None = None) -> datetime | None:
+    """The side ``participant`` read the thread; returns when they read it before."""
+    now = now or timezone.now()
+    previous = participant.last_read_at
+    Participant.objects.filter(pk=participant.pk).update(last_read_at=now)
+    participant.last_read_at = now
+    return previous
+
+
+@transaction.atomic
+def block(*, blocker: User, blocked: User) -> Block:
+    if blocked is None or blocked.pk == blocker.pk:
+        raise ValidationError({"user": [_("Choose someone else.")]})
+    row, _created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    return row
+
+
+@transaction.atomic
+def unblock(*, blocker: User, blocked_id: int) -> bool:
+    deleted, _detail = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
+    return bool(deleted)
+
+
+def leave_all(*, user_id: int) -> int:
+    """An account closed: the person leaves every thread (their messages stay)."""
+    return Participant.objects.filter(user_id=user_id, left_at__isnull=True).update(
+        left_at=timezone.now()
+    )
+
+
+# --- refusals the API words before calling a service ---------------------------------
+
+
+def choose_recipients_or_commune() -> str:
+    return _("Choose the people to write to, or a town hall (not both).")
+
+
+def unknown_commune() -> str:
+    return _("This commune does not exist.")
+
+
+def unreachable_ids(ids: Iterable[int]) -> str:
+    return _("You cannot write to these people: %(ids)s.") % {
+        "ids": ", ".join(str(pk) for pk in ids)
+    }
+
+
+def cannot_block() -> str:
+    return _("You can block only people you write to or who write to you.")
