@@ -38,9 +38,7 @@ def group(commune, staff):
 
 @pytest.fixture
 def private_group(commune, staff):
-    return make_group(
-        commune, staff, title="Conseil de quartier", access=Group.Access.ON_REQUEST
-    )
+    return make_group(commune, staff, title="Conseil de quartier", access=Group.Access.ON_REQUEST)
 
 
 def member_of(group, user):
