@@ -8,7 +8,7 @@ from typing import Any
 
 from messaging.models import Message, Participant
 from messaging.selectors import town_hall_name
-from privacy.matrix import cards_by_id, former_member_card
+from privacy.matrix import PersonCard, cards_by_id, former_member_card
 
 
 def signature(message: Message) -> str | None:
@@ -47,8 +47,14 @@ def attach_participants(viewer: Any, rows: Iterable[Participant]) -> list[Partic
 
 
 def attach_authors(viewer: Any, messages: list[Message]) -> list[Message]:
-    cards = cards_by_id(viewer, (m.author_id for m in messages))
+    """Cards of the authors through the matrix; a message of the town hall shows the town hall
+    only (its signature), never the staff member behind it."""
+    cards = cards_by_id(viewer, (m.author_id for m in messages if not m.as_town_hall))
     for message in messages:
-        message.author_card = cards.get(message.author_id) or former_member_card()  # type: ignore[attr-defined,arg-type]  # display attribute
         message.signature = signature(message)  # type: ignore[attr-defined]  # display attribute
+        if message.as_town_hall:
+            card = PersonCard(display_name=message.signature or "")  # type: ignore[attr-defined]
+        else:
+            card = cards.get(message.author_id) or former_member_card()  # type: ignore[arg-type]
+        message.author_card = card  # type: ignore[attr-defined]  # display attribute
     return messages
