@@ -4,7 +4,8 @@
 * ``gazette.comment``: the post's author and those who commented it, when someone comments.
 
 E-mails are worded by ``notifications/email/kinds/gazette.*``; they name the community and
-never quote the post or the comment (e-mails get forwarded; the gazette is the members').
+never quote the post, its title or the comment (e-mails get forwarded; the gazette is
+the members'), and neither do the titles of the centre and push notifications.
 """
 
 from __future__ import annotations
@@ -38,10 +39,7 @@ def members(community_id: int) -> QuerySet:
 def post_published(post: Post) -> None:
     community = post.community
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("New in the gazette of %(community)s: “%(title)s”") % {
-            "community": community.name,
-            "title": post.title,
-        }
+        title = _("New post in the gazette of %(community)s") % {"community": community.name}
     publish(
         "gazette.post",
         audience=members(community.pk),
@@ -49,7 +47,7 @@ def post_published(post: Post) -> None:
         url=post_path(post),
         commune=community.commune,
         actor=post.author,
-        data={"community": community.name, "post_title": post.title},
+        data={"community": community.name},
         dedupe_key=f"gazette.post:{post.pk}",
     )
 
@@ -64,7 +62,7 @@ def comment_written(comment: Comment, target: Model) -> None:
     )
     audience = members(community.pk).filter(Q(pk=target.author_id) | Q(pk__in=writers))
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("New comment in the gazette on “%(title)s”") % {"title": target.title}
+        title = _("New comment in the gazette of %(community)s") % {"community": community.name}
     publish(
         "gazette.comment",
         audience=audience,
@@ -72,6 +70,6 @@ def comment_written(comment: Comment, target: Model) -> None:
         url=f"{post_path(target)}#comment-{comment.pk}",
         commune=community.commune,
         actor=comment.author,
-        data={"community": community.name, "post_title": target.title},
+        data={"community": community.name},
         dedupe_key=f"gazette.comment:{comment.pk}",
     )
