@@ -16,14 +16,16 @@ TEST_PACKAGES := $(DEMO_PACKAGES) postgresql-15-postgis-3 chromium $(NODE_PACKAG
 export DATABASE_URL_TEST ?= postgis://postgres@127.0.0.1:5432/voisinage
 export DATABASE_URL_BENCH ?= postgis://postgres@127.0.0.1:5432/voisinage_bench
 export DATABASE_URL_BENCH_ALERTS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_alerts
+export DATABASE_URL_BENCH_MESSAGES ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_messages
 
-.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout bench-alerts lint format messages compilemessages clean
+.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout bench-alerts bench-messages lint format messages compilemessages clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, run site + worker (SQLite/SpatiaLite)"
 	@echo "make test   lint + the whole suite on PostgreSQL/PostGIS and headless Chromium"
 	@echo "make bench-fanout   the notification fan-out benchmark (PostgreSQL)"
 	@echo "make bench-alerts   the alerts benchmark: town hall to 100,000, 20 twins (PostgreSQL)"
+	@echo "make bench-messages the messages benchmark: an inbox of 1,000 conversations (PostgreSQL)"
 	@echo "make lint | format | messages | clean"
 
 # Installs Debian packages only when one is missing (apt-get, with sudo when not root).
@@ -92,6 +94,9 @@ bench-fanout: setup-test
 
 bench-alerts: setup-test
 	DATABASE_URL=$(DATABASE_URL_BENCH_ALERTS) $(VENV)/bin/python bench/alerts.py
+
+bench-messages: setup-test
+	DATABASE_URL=$(DATABASE_URL_BENCH_MESSAGES) $(VENV)/bin/python bench/messages.py
 
 messages:
 	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "node_modules/*" --no-location
