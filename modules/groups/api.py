@@ -69,8 +69,18 @@ REQUEST_ID = path_id("request_id", "Id of the request to join.")
 # --- serializers ---------------------------------------------------------------------
 
 
-class MembershipSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=GroupMember.Status.choices, read_only=True)
+class MemberStatusField(serializers.CharField):
+    """A membership's status (read only). A plain string in the schema: an enum named
+    ``status`` would collide with the other apps' (drf-spectacular names enums by field;
+    the integrator may add ``ENUM_NAME_OVERRIDES`` for ``GroupMember.Status``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "`pending`, `accepted` or `refused`.")
+        super().__init__(read_only=True, **kwargs)
+
+
+class GroupMembershipSerializer(serializers.Serializer):
+    status = MemberStatusField()
     subscribed = serializers.BooleanField(read_only=True)
 
 
@@ -97,7 +107,7 @@ class GroupOutputSerializer(serializers.Serializer):
         read_only=True, help_text="Posts and replies others wrote since your previous visit."
     )
 
-    @extend_schema_field(MembershipSerializer(allow_null=True))
+    @extend_schema_field(GroupMembershipSerializer(allow_null=True))
     def get_membership(self, group) -> dict | None:
         status_ = getattr(group, "my_status", None)
         if status_ is None:
@@ -124,11 +134,11 @@ class GroupUpdateSerializer(GroupInputSerializer):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class SubscriptionSerializer(serializers.Serializer):
+class GroupSubscriptionSerializer(serializers.Serializer):
     subscribed = StrictBooleanField(help_text="Be told of new posts (joins an open group).")
 
 
-class PostFieldsSerializer(serializers.Serializer):
+class GroupPostFieldsSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         source="parent_id", read_only=True, allow_null=True, help_text="The top post answered."
@@ -162,13 +172,13 @@ class PostFieldsSerializer(serializers.Serializer):
         return bool(getattr(post, "is_new", False))
 
 
-class PostOutputSerializer(PostFieldsSerializer):
-    replies = PostFieldsSerializer(
+class GroupPostOutputSerializer(GroupPostFieldsSerializer):
+    replies = GroupPostFieldsSerializer(
         source="thread_replies", many=True, read_only=True, help_text="Oldest first."
     )
 
 
-class PostCreateSerializer(serializers.Serializer):
+class GroupPostCreateSerializer(serializers.Serializer):
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         required=False,
@@ -182,19 +192,19 @@ class PostCreateSerializer(serializers.Serializer):
     )
 
 
-class PostEditSerializer(serializers.Serializer):
+class GroupPostEditSerializer(serializers.Serializer):
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
 
 
-class RequestOutputSerializer(serializers.Serializer):
+class GroupRequestOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     person = PersonSerializer(source="user_card", read_only=True)
-    status = serializers.ChoiceField(choices=GroupMember.Status.choices, read_only=True)
+    status = MemberStatusField()
     created_at = serializers.DateTimeField(read_only=True)
     decided_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class DecisionSerializer(serializers.Serializer):
+class GroupDecisionSerializer(serializers.Serializer):
     accept = StrictBooleanField(help_text="true: the person joins; false: refused.")
 
 
@@ -236,7 +246,7 @@ class GroupApiMixin(_ApiBase):
         if post.parent_id is None:
             attach_replies(self.request.user, [post])
         return Response(
-            PostOutputSerializer(post, context=self.post_context()).data, status=status_code
+            GroupPostOutputSerializer(post, context=self.post_context()).data, status=status_code
         )
 
 
@@ -343,12 +353,12 @@ class GroupJoinApi(GroupApiMixin, APIView):
         ),
         parameters=[COMMUNE_SLUG, GROUP_ID],
         request=None,
-        responses={200: MembershipSerializer},
+        responses={200: GroupMembershipSerializer},
     )
     def post(self, request, commune_slug: str, group_id: int):
         group = access_group(request.user, group_id, commune=request.commune)
         member = group_join(group=group, user=request.user)
-        return Response(MembershipSerializer(member).data)
+        return Response(GroupMembershipSerializer(member).data)
 
 
 class GroupSubscriptionApi(GroupApiMixin, APIView):
@@ -357,23 +367,23 @@ class GroupSubscriptionApi(GroupApiMixin, APIView):
         operation_id="groups_subscription_update",
         summary="Be told of new posts in a group, or not",
         parameters=[COMMUNE_SLUG, GROUP_ID],
-        request=SubscriptionSerializer,
-        responses={200: MembershipSerializer},
+        request=GroupSubscriptionSerializer,
+        responses={200: GroupMembershipSerializer},
     )
     def put(self, request, commune_slug: str, group_id: int):
         group = access_readable_group(request.user, group_id, commune=request.commune)
-        serializer = SubscriptionSerializer(data=request.data)
+        serializer = GroupSubscriptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = subscription_set(
             group=group, user=request.user, subscribed=serializer.validated_data["subscribed"]
         )
-        return Response(MembershipSerializer(member).data)
+        return Response(GroupMembershipSerializer(member).data)
 
 
 class PostListCreateApi(GroupApiMixin, generics.ListAPIView):
     """The posts of a group (GET, newest first, each with its replies); write one (POST)."""
 
-    serializer_class = PostOutputSerializer
+    serializer_class = GroupPostOutputSerializer
     pagination_class = CommentCursorPagination
     filter_backends: list = []
 
@@ -408,7 +418,7 @@ class PostListCreateApi(GroupApiMixin, generics.ListAPIView):
             "since the previous one. 404 for an on-request group you are not a member of."
         ),
         parameters=[COMMUNE_SLUG, GROUP_ID],
-        responses={200: PostOutputSerializer(many=True)},
+        responses={200: GroupPostOutputSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -422,12 +432,12 @@ class PostListCreateApi(GroupApiMixin, generics.ListAPIView):
             "right; 400 with the field's messages for bad input."
         ),
         parameters=[COMMUNE_SLUG, GROUP_ID],
-        request=PostCreateSerializer,
-        responses={201: PostOutputSerializer},
+        request=GroupPostCreateSerializer,
+        responses={201: GroupPostOutputSerializer},
     )
     def post(self, request, commune_slug: str, group_id: int):
         group = access_readable_group(request.user, group_id, commune=request.commune)
-        serializer = PostCreateSerializer(data=request.data)
+        serializer = GroupPostCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         parent = None
@@ -455,13 +465,13 @@ class PostDetailApi(GroupApiMixin, APIView):
         summary="Change your post",
         description="The previous text is kept for moderation; the post shows `edited_at`.",
         parameters=[COMMUNE_SLUG, GROUP_ID, POST_ID],
-        request=PostEditSerializer,
-        responses={200: PostOutputSerializer},
+        request=GroupPostEditSerializer,
+        responses={200: GroupPostOutputSerializer},
     )
     def patch(self, request, commune_slug: str, group_id: int, post_id: int):
         group = access_readable_group(request.user, group_id, commune=request.commune)
         post = access_own_post(request.user, group, post_id)
-        serializer = PostEditSerializer(data=request.data)
+        serializer = GroupPostEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = post_edit(
             post=post, group=group, by=request.user, body=serializer.validated_data["body"]
@@ -472,7 +482,7 @@ class PostDetailApi(GroupApiMixin, APIView):
 class RequestListApi(GroupApiMixin, generics.ListAPIView):
     """The requests to join a group waiting for a decision (town-hall staff)."""
 
-    serializer_class = RequestOutputSerializer
+    serializer_class = GroupRequestOutputSerializer
     pagination_class = RequestCursorPagination
     filter_backends: list = []
 
@@ -494,7 +504,7 @@ class RequestListApi(GroupApiMixin, generics.ListAPIView):
         operation_id="groups_requests_list",
         summary="Requests to join a group, oldest first (town-hall staff)",
         parameters=[COMMUNE_SLUG, GROUP_ID],
-        responses={200: RequestOutputSerializer(many=True)},
+        responses={200: GroupRequestOutputSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -507,17 +517,17 @@ class RequestDecideApi(GroupApiMixin, APIView):
         summary="Accept or refuse a request to join (town-hall staff)",
         description="The person is told. 400 when the request was already decided.",
         parameters=[COMMUNE_SLUG, GROUP_ID, REQUEST_ID],
-        request=DecisionSerializer,
-        responses={200: RequestOutputSerializer},
+        request=GroupDecisionSerializer,
+        responses={200: GroupRequestOutputSerializer},
     )
     def post(self, request, commune_slug: str, group_id: int, request_id: int):
         group = access_group(request.user, group_id, commune=request.commune)
         self.require_manager()
         member = access_request(request.user, group, request_id)
-        serializer = DecisionSerializer(data=request.data)
+        serializer = GroupDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = membership_decide(
             member=member, by=request.user, accept=serializer.validated_data["accept"]
         )
         attach_cards(request.user, [member], "user")
-        return Response(RequestOutputSerializer(member).data)
+        return Response(GroupRequestOutputSerializer(member).data)
