@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, cast
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -53,7 +57,7 @@ FILE_ID = path_id("file_id", "Id of the file.")
 # --- serializers ----------------------------------------------------------------------
 
 
-class PhotoSerializer(serializers.Serializer):
+class GazettePhotoSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     width = serializers.IntegerField(read_only=True)
     height = serializers.IntegerField(read_only=True)
@@ -68,7 +72,7 @@ class PhotoSerializer(serializers.Serializer):
         )
 
 
-class FileSerializer(serializers.Serializer):
+class GazetteFileSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
     content_type = serializers.CharField(read_only=True, help_text="Read from the content.")
@@ -87,7 +91,7 @@ class FileSerializer(serializers.Serializer):
         )
 
 
-class PostOutputSerializer(serializers.Serializer):
+class GazettePostSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     category = serializers.ChoiceField(choices=Category.choices, read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -103,8 +107,8 @@ class PostOutputSerializer(serializers.Serializer):
         read_only=True, allow_null=True, help_text="Set once the author changed the post."
     )
     comment_count = serializers.IntegerField(read_only=True)
-    photos = PhotoSerializer(many=True, read_only=True, source="photos.all")
-    files = FileSerializer(many=True, read_only=True, source="files.all")
+    photos = GazettePhotoSerializer(many=True, read_only=True, source="photos.all")
+    files = GazetteFileSerializer(many=True, read_only=True, source="files.all")
     is_mine = serializers.SerializerMethodField()
     is_new = serializers.SerializerMethodField(
         help_text="Written by someone else and never opened by you."
@@ -123,7 +127,7 @@ class PostOutputSerializer(serializers.Serializer):
         return bool(getattr(post, "has_news", False))
 
 
-class PostInputSerializer(serializers.Serializer):
+class GazettePostCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     title = StrictCharField(max_length=TITLE_MAX_LENGTH)
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
@@ -144,13 +148,13 @@ class PostInputSerializer(serializers.Serializer):
     )
 
 
-class PostEditSerializer(PostInputSerializer):
+class GazettePostEditSerializer(GazettePostCreateSerializer):
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False, required=False)
 
 
-class CommentFieldsSerializer(serializers.Serializer):
+class GazetteCommentFieldsSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         source="parent_id", read_only=True, allow_null=True, help_text="The top comment answered."
@@ -171,13 +175,13 @@ class CommentFieldsSerializer(serializers.Serializer):
         return bool(getattr(comment, "is_new", False))
 
 
-class CommentOutputSerializer(CommentFieldsSerializer):
-    replies = CommentFieldsSerializer(
+class GazetteCommentSerializer(GazetteCommentFieldsSerializer):
+    replies = GazetteCommentFieldsSerializer(
         source="thread_replies", many=True, read_only=True, help_text="Oldest first."
     )
 
 
-class CommentCreateSerializer(serializers.Serializer):
+class GazetteCommentCreateSerializer(serializers.Serializer):
     body = StrictCharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         required=False,
@@ -188,7 +192,7 @@ class CommentCreateSerializer(serializers.Serializer):
     )
 
 
-class CommentEditSerializer(serializers.Serializer):
+class GazetteCommentEditSerializer(serializers.Serializer):
     body = StrictCharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
 
 
@@ -227,14 +231,16 @@ class GazetteApiMixin(_ApiBase):
         post = selectors.posts_of(self.community()).get(pk=post.pk)
         attach_cards(self.request.user, [post], "author")
         selectors.mark_new_posts(self.viewer(), [post])
-        return Response(PostOutputSerializer(post, context=self.context()).data, status=status_code)
+        return Response(
+            GazettePostSerializer(post, context=self.context()).data, status=status_code
+        )
 
     def comment_output(self, comment: Comment, *, status_code=status.HTTP_200_OK) -> Response:
         attach_cards(self.request.user, [comment], "author")
         comment.thread_replies = []  # type: ignore[attr-defined]  # display attribute
         if comment.parent_id is None:
             attach_replies(self.request.user, [comment])
-        serializer = CommentOutputSerializer(comment, context={"user_id": self.request.user.pk})
+        serializer = GazetteCommentSerializer(comment, context={"user_id": self.request.user.pk})
         return Response(serializer.data, status=status_code)
 
 
@@ -245,7 +251,7 @@ def _files(request, name: str) -> list:
 class PostListCreateApi(GazetteApiMixin, generics.ListAPIView):
     """The gazette of your community (GET, newest first; ``?category=``); post (POST)."""
 
-    serializer_class = PostOutputSerializer
+    serializer_class = GazettePostSerializer
     pagination_class = PostCursorPagination
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filter_backends: list = []
@@ -283,11 +289,10 @@ class PostListCreateApi(GazetteApiMixin, generics.ListAPIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.QUERY,
                 required=False,
-                enum=list(Category.values),
-                description="Only this category.",
+                description="Only this category: one of " + ", ".join(Category.values) + ".",
             ),
         ],
-        responses={200: PostOutputSerializer(many=True)},
+        responses={200: GazettePostSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -301,8 +306,8 @@ class PostListCreateApi(GazetteApiMixin, generics.ListAPIView):
             "for bad input (a file whose content is not an accepted type, too many photos…)."
         ),
         parameters=[COMMUNITY_ID],
-        request={"multipart/form-data": PostInputSerializer},
-        responses={201: PostOutputSerializer},
+        request={"multipart/form-data": GazettePostCreateSerializer},
+        responses={201: GazettePostSerializer},
     )
     def post(self, request, community_id: int):
         community = self.community()
@@ -311,7 +316,7 @@ class PostListCreateApi(GazetteApiMixin, generics.ListAPIView):
             for key in ("category", "title", "body")
             if key in request.data
         }
-        serializer = PostInputSerializer(data=data)
+        serializer = GazettePostCreateSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         validated = serializer.validated_data
         post = services.post_create(
@@ -336,7 +341,7 @@ class PostDetailApi(GazetteApiMixin, APIView):
         operation_id="gazette_retrieve",
         summary="Read a post",
         parameters=[COMMUNITY_ID, POST_ID],
-        responses={200: PostOutputSerializer},
+        responses={200: GazettePostSerializer},
     )
     def get(self, request, community_id: int, post_id: int):
         post = self.post_or_404()
@@ -353,8 +358,11 @@ class PostDetailApi(GazetteApiMixin, APIView):
             "files may be added up to the limits, never removed."
         ),
         parameters=[COMMUNITY_ID, POST_ID],
-        request={"multipart/form-data": PostEditSerializer, "application/json": PostEditSerializer},
-        responses={200: PostOutputSerializer},
+        request={
+            "multipart/form-data": GazettePostEditSerializer,
+            "application/json": GazettePostEditSerializer,
+        },
+        responses={200: GazettePostSerializer},
     )
     def patch(self, request, community_id: int, post_id: int):
         post = selectors.access_own_post(request.user, post_id, community=self.community())
@@ -363,7 +371,7 @@ class PostDetailApi(GazetteApiMixin, APIView):
             for key in ("category", "title", "body")
             if key in request.data
         }
-        serializer = PostEditSerializer(data=data)
+        serializer = GazettePostEditSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         validated = serializer.validated_data
         post = services.post_edit(
@@ -382,7 +390,7 @@ class CommentListCreateApi(GazetteApiMixin, generics.ListAPIView):
     """The comments of a post (GET, newest top comments first with their replies); write
     one or answer one (POST)."""
 
-    serializer_class = CommentOutputSerializer
+    serializer_class = GazetteCommentSerializer
     pagination_class = CommentCursorPagination
     filter_backends: list = []
 
@@ -414,7 +422,7 @@ class CommentListCreateApi(GazetteApiMixin, generics.ListAPIView):
         summary="List the comments of a post",
         description="Reading the first page records your visit (`is_new`).",
         parameters=[COMMUNITY_ID, POST_ID],
-        responses={200: CommentOutputSerializer(many=True)},
+        responses={200: GazetteCommentSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -424,12 +432,12 @@ class CommentListCreateApi(GazetteApiMixin, generics.ListAPIView):
         operation_id="gazette_comments_create",
         summary="Comment a post, or answer a comment",
         parameters=[COMMUNITY_ID, POST_ID],
-        request=CommentCreateSerializer,
-        responses={201: CommentOutputSerializer},
+        request=GazetteCommentCreateSerializer,
+        responses={201: GazetteCommentSerializer},
     )
     def post(self, request, community_id: int, post_id: int):
         post = self.post_or_404()
-        serializer = CommentCreateSerializer(data=request.data)
+        serializer = GazetteCommentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         parent = None
@@ -453,13 +461,13 @@ class CommentDetailApi(GazetteApiMixin, APIView):
         operation_id="gazette_comments_partial_update",
         summary="Change your comment",
         parameters=[COMMUNITY_ID, POST_ID, COMMENT_ID],
-        request=CommentEditSerializer,
-        responses={200: CommentOutputSerializer},
+        request=GazetteCommentEditSerializer,
+        responses={200: GazetteCommentSerializer},
     )
     def patch(self, request, community_id: int, post_id: int, comment_id: int):
         post = self.post_or_404()
         comment = selectors.access_post_comment(request.user, post, comment_id)
-        serializer = CommentEditSerializer(data=request.data)
+        serializer = GazetteCommentEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = services.comment_edit(
             comment=comment, post=post, by=request.user, body=serializer.validated_data["body"]

@@ -343,6 +343,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["api.schema.only_v1"],
+    # Several APIs have a "category": each choice set named once (alerts' keeps its name).
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "modules.alerts.models.Alert.Category",
+        "GazetteCategoryEnum": "gazette.models.Category",
+    },
 }
 
 # --- Background tasks (django-q2) --------------------------------------------
