@@ -25,9 +25,17 @@ MAX_PHOTOS = 6
 MAX_FILES = 3
 
 
+class PrivateFileStorage(FileSystemStorage):
+    """Files outside MEDIA_ROOT with no URL at all: a template or serializer asking for
+    one fails loudly instead of pointing under the public MEDIA_URL."""
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no URL: serve them through a view that checks access.")
+
+
 def private_storage() -> FileSystemStorage:
-    """Files outside MEDIA_ROOT, with no URL: served by permission-checked views only."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    """The gazette's photos and files: served by permission-checked views only."""
+    return PrivateFileStorage(location=settings.PRIVATE_MEDIA_ROOT)
 
 
 def _photo_path(instance: PostPhoto, filename: str) -> str:
