@@ -1,13 +1,25 @@
 import functools
 
-from messaging.selectors import unread_count
+from messaging.selectors import header_counts
 
 
 def messages_unread(request):
-    """``unread_messages`` for the header: counted once, and only if a template shows it."""
+    """``unread_messages`` for the header, with ``unread_notifications`` in the same query.
+
+    Listed after ``notifications.context_processors.notifications`` in the settings, it
+    answers both counts the header shows in one query (``selectors.header_counts``), so
+    adding the messages' badge costs no query; like the notifications' processor, nothing
+    is counted unless a template shows a count.
+    """
 
     @functools.cache
-    def unread_messages() -> int:
-        return unread_count(getattr(request, "user", None))
+    def counts() -> tuple[int, int]:
+        return header_counts(getattr(request, "user", None))
 
-    return {"unread_messages": unread_messages}
+    def unread_notifications() -> int:
+        return counts()[0]
+
+    def unread_messages() -> int:
+        return counts()[1]
+
+    return {"unread_notifications": unread_notifications, "unread_messages": unread_messages}

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from conversations.selectors import staff_role_label, town_hall_name
 from core.access import is_open_account, open_accounts
 from core.admin_scope import CommuneScope
 from messaging.models import Block, Message, Participant, Thread
+from notifications.selectors import notifications_of
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -296,3 +297,48 @@ def may_block(user: User, person: User) -> bool:
         return True
     mine = Participant.objects.filter(user=user).values("thread_id")
     return Participant.objects.filter(user=person, thread_id__in=mine).exists()
+
+
+class _CountAll(Func):
+    """``COUNT(*)`` as a plain expression: a one-row subquery, no GROUP BY (notifications
+    have a composite primary key, so no column is named)."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def header_counts(user: Any) -> tuple[int, int]:
+    """(unread notifications, unread conversations) for the site's header, in one query.
+
+    The notifications' count is ``notifications.selectors.unread_count``'s queryset; the
+    header shows both, so asking once keeps every page at the cost it had before messages.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0, 0
+    notifications = (
+        notifications_of(user)
+        .filter(read_at__isnull=True)
+        .order_by()
+        .annotate(n=_CountAll())
+        .values("n")[:1]
+    )
+    conversations = (
+        Participant.objects.filter(unread_q(), user_id=user.pk)
+        .order_by()
+        .annotate(n=_CountAll())
+        .values("n")[:1]
+    )
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            unread_notifications=Subquery(notifications, output_field=IntegerField()),
+            unread_conversations=Subquery(conversations, output_field=IntegerField()),
+        )
+        .values_list("unread_notifications", "unread_conversations")
+        .first()
+    )
+    if row is None:
+        return 0, 0
+    conversations_count = row[1] or 0 if is_open_account(user) else 0
+    return row[0] or 0, conversations_count

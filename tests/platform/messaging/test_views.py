@@ -138,3 +138,12 @@ def test_admin_write_to_a_resident(commune, clerk):
     assert sent.status_code == 302
     assert Thread.objects.get().commune == commune
     assert selectors.unread_count(resident) == 1
+
+
+def test_the_header_counts_notifications_and_messages_in_one_query(
+    world, alice, django_assert_num_queries
+):
+    start(world.here_member, alice)
+    with django_assert_num_queries(1):
+        assert selectors.header_counts(alice) == (0, 1)
+    assert selectors.header_counts(None) == (0, 0)
