@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from accounts.staff import platform_staff_group
 from communes.models import StaffRole
 from communities import services as community_services
 from gazette import services
@@ -87,7 +88,10 @@ def gazette_world(commune):
 def outsiders(gazette_world, other_commune):
     """Everyone who must get a 404 (name → user)."""
     world = gazette_world
+    moderator = UserFactory(first_name="Modé", last_name="Ratrice")
+    moderator.groups.add(platform_staff_group())
     return {
+        "platform staff": moderator,
         "resident not member": world.resident,
         "pending member": world.pending,
         "twinned member": world.twinned,

@@ -66,7 +66,7 @@ PAYLOAD = {"category": "help", "title": "Titre", "body": "Texte", "photos": [], 
 
 def _site_client_for(name, user):
     client = site_client()
-    if name == "town-hall staff":
+    if name in ("town-hall staff", "platform staff"):
         verified_login(client, user)
     else:
         client.force_login(user)
@@ -167,3 +167,23 @@ def test_the_staff_comment_list_never_shows_gazette_comments(gazette_world, post
     response = client.get("/admin/comments/")
     assert response.status_code == 200
     assert "Qui vient" not in response.content.decode()
+
+
+def test_conversations_news_paths_never_reach_gazette_comments(gazette_world, post):
+    """The news comments' pages, API and admin answer 404 for a gazette comment."""
+    comment = post.comment
+    author = site_client(gazette_world.here_member)
+    assert author.get(f"/commentaires/{comment.pk}/modifier/").status_code in (403, 404)
+    staff = site_client()
+    verified_login(staff, gazette_world.mayor)
+    assert staff.get(f"/admin/comments/{comment.pk}/reply/").status_code == 404
+    assert staff.post(f"/admin/comments/{comment.pk}/reply/", {"body": "x"}).status_code == 404
+
+
+def test_the_post_is_a_reportable_kind():
+    from django.apps import apps
+
+    kinds = {kind.key: kind for kind in apps.get_app_config("gazette").reportable_kinds}
+    assert kinds["gazette.post"].model == "gazette.Post"
+    assert kinds["gazette.post"].commune == "community__commune"
+    assert kinds["gazette.post"].space == "community"
