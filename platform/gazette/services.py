@@ -223,14 +223,17 @@ def post_edit(
         current.activity_at = now
         current.save(update_fields=["category", "title", "body", "edited_at", "activity_at"])
     _attach(current, clean_photos, clean_files, start=photo_count)
+    if changed or clean_photos or clean_files:
+        conversations.mark_seen(user=by, target=current, now=now)  # no news to its author
     return current
 
 
 def comment_create(
     *, post: Post, author: User, body: str, parent: Comment | None = None
 ) -> Comment:
-    """A member comments the post, or answers a comment (one level of replies)."""
-    return conversations.comment_create(
+    """A member comments the post, or answers a comment (one level of replies). Their own
+    comment is no news to them: their visit is recorded with it."""
+    comment = conversations.comment_create(
         target=post,
         commune=post.community.commune,
         author=author,
@@ -238,6 +241,8 @@ def comment_create(
         parent=parent,
         rules=COMMENT_RULES,
     )
+    conversations.mark_seen(user=author, target=post, now=comment.created_at)
+    return comment
 
 
 def comment_edit(*, comment: Comment, post: Post, by: User, body: str) -> Comment:

@@ -122,6 +122,9 @@ def test_new_since_the_last_visit(gazette_world):
     services.comment_create(post=post, author=gazette_world.here_member, body="Rappel")
     again = api.get(url(gazette_world)).json()["results"][0]
     assert again["has_news"] is True
+    api.get(url(gazette_world, f"{post.pk}/"))
+    services.comment_create(post=post, author=gazette_world.neighbour, body="Merci")
+    assert api.get(url(gazette_world)).json()["results"][0]["has_news"] is False  # their own
 
 
 def test_category_filter_and_cursor(gazette_world):
