@@ -87,3 +87,29 @@ def test_post_comment_and_edit_on_the_site(gazette_world):
     )
     assert refused.status_code == 200
     assert "6 photos au plus." in refused.content.decode()
+
+
+def test_the_site_list_s_query_count_does_not_grow(gazette_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.platform.gazette.conftest import pdf
+
+    def rich(i):
+        post = publish(gazette_world, title=f"Post {i}", photos=[jpeg()], files=[pdf()])
+        services.comment_create(post=post, author=gazette_world.here_member, body="Merci")
+
+    client = site_client(gazette_world.neighbour)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/gazette/").status_code == 200
+        return len(queries)
+
+    for i in range(3):
+        rich(i)
+    client.get("/gazette/")
+    few = count()
+    for i in range(27):
+        rich(i + 3)
+    assert count() == few
