@@ -14,10 +14,11 @@ from conversations.models import Comment, CommentRevision
 from modules.groups.models import Group, GroupMember
 
 
-def personal_data(user) -> dict[str, Any]:
+def personal_data(user) -> dict[str, Any] | None:
     """The person's groups (joined or asked) and every post and reply they wrote in one,
-    with the earlier versions of its text."""
-    memberships = (
+    with the earlier versions of its text; no section (None) for someone with neither, as
+    conversations does."""
+    memberships = list(
         GroupMember.objects.filter(user=user)
         .select_related("group__commune")
         .order_by("created_at", "pk")
@@ -27,6 +28,8 @@ def personal_data(user) -> dict[str, Any]:
         .select_related("commune")
         .order_by("created_at", "pk")
     )
+    if not memberships and not posts:
+        return None
     titles = dict(
         Group.objects.filter(pk__in={post.target_id for post in posts}).values_list("pk", "title")
     )

@@ -169,6 +169,7 @@ def test_a_closed_account_leaves_its_posts_as_a_former_member(group, resident, n
 
 
 def test_the_gdpr_export_holds_the_persons_group_posts(group, resident):
+    assert "groups" not in account_export(resident)["sections"]  # nothing yet: no section
     member_of(group, resident)
     post = write(group, resident, body="Mon message")
     data = account_export(resident)
