@@ -4,8 +4,12 @@ from django.core.management import call_command
 from wagtail.models import Site
 
 from communes.models import Commune, NewsPage, PortalPage
+from communities.models import Community
+from gazette.models import Post, PostPhoto
+from messaging.models import Message, Thread
 from modules.alerts.models import Alert
 from modules.classifieds.models import Classified
+from modules.groups.models import Group
 
 
 def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
@@ -26,6 +30,17 @@ def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
         assert news.intro not in news.body, news.title
         assert news.body.count("<p>") == 2, news.title
     assert PortalPage.objects.count() == 1
+    # Issue 16: each community's gazette has three posts, two with a photo; each commune
+    # a discussion group; two threads between people and one with the town hall, per
+    # commune (run twice: nothing doubles).
+    for community in Community.objects.all():
+        assert Post.objects.filter(community=community).count() == 3, community.name
+        assert PostPhoto.objects.filter(post__community=community).count() == 2
+    for commune in Commune.objects.all():
+        assert Group.objects.filter(commune=commune).count() == 1
+        assert Thread.objects.filter(commune=commune).count() == 1
+    assert Thread.objects.filter(commune__isnull=True).count() == 4
+    assert Message.objects.count() == 12
     assert Classified.objects.filter(commune__slug="cocody").count() == 2
     assert Classified.objects.count() == 4
     # Per commune: a town-hall alert, a community alert and its correction (run twice).

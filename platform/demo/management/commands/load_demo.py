@@ -37,6 +37,8 @@ from communes.signals import on_page_published
 from communities import demo as communities_demo
 from conversations import demo as conversations_demo
 from core.modules import registry
+from gazette import demo as gazette_demo
+from messaging import demo as messaging_demo
 
 DEMO_PASSWORD = "voisinage-demo"  # noqa: S105  (printed on purpose: demo only)
 DEMO_PORT = 8000
@@ -248,11 +250,16 @@ class Command(BaseCommand):
             self.load_news(commune, spec["news"])
             # Neighbourhood communities with members and référents (CTY).
             communities_demo.load(commune, self.person, admin)
+            # A gazette with photos in each demo community (CNT-2).
+            gazette_demo.load(commune)
             # Comments on the news, one answered by the town hall (CNT-1).
             conversations_demo.load(commune, staff, residents)
             for module in registry:
                 if module.demo_data:
                     import_string(module.demo_data)(commune, residents)
+            # Private messages between neighbours, twinned members, a resident and the
+            # town hall (CNT-3): after the modules, so that twinnings exist.
+            messaging_demo.load(commune, staff, residents)
             people["communes"].append((commune, staff, residents))
         for user in [admin, partner_staff, *(staff for _, staff, _ in people["communes"])]:
             self.demo_second_factor(user)
