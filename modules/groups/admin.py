@@ -10,17 +10,26 @@ Staff answer in a group as the town hall from the group's page on the commune's 
 from __future__ import annotations
 
 from django import forms
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
+from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from conversations.models import BODY_MAX_LENGTH
+from conversations.selectors import replies_of, town_hall_name
 from core import admin_scope
 from core.forms import service_errors
 from modules.groups.models import Group, GroupMember
-from modules.groups.selectors import MEMBER_SCOPE, STAFF_SCOPE
-from modules.groups.services import group_create, group_update, membership_decide
+from modules.groups.selectors import MEMBER_SCOPE, STAFF_SCOPE, posts_of
+from modules.groups.services import group_create, group_update, membership_decide, post_create
 from privacy.matrix import attach_cards
 
 
@@ -114,6 +123,103 @@ def _state(group: Group) -> str:
     return str(_("Open for posts"))
 
 
+class GroupIndexView(admin_scope.IndexView):
+    def get_list_more_buttons(self, instance):
+        return [
+            *super().get_list_more_buttons(instance),
+            MenuItem(
+                _("Answer as the town hall"),
+                url=reverse("groups_admin:reply", args=[instance.pk]),
+                icon_name="comment",
+                priority=20,
+            ),
+        ]
+
+
+REPLY_POSTS = 10
+
+
+class TownHallPostForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=BODY_MAX_LENGTH,
+        error_messages={"required": _("Write your message.")},
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Signed with the name of the town hall and your role, never your e-mail address."
+        ),
+    )
+    parent = forms.TypedChoiceField(
+        label=_("In answer to"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, posts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [
+            ("", gettext("A new message")),
+            *[(post.pk, post.body[:60]) for post in posts],
+        ]
+
+
+class GroupReplyView(WagtailAdminTemplateMixin, FormView):
+    """The town hall writes in a group, or answers one of its latest posts, signed
+    "Mairie de …" with the staff member's role (CNT-4)."""
+
+    template_name = "groups/admin/reply.html"
+    form_class = TownHallPostForm
+    page_title = _("Answer as the town hall")
+    header_icon = "comment"
+
+    def dispatch(self, request, *args, **kwargs):
+        groups = STAFF_SCOPE.for_request(Group.objects.select_related("commune"), request)
+        self.group = get_object_or_404(groups, pk=kwargs["pk"])
+        self.posts = list(posts_of(self.group)[:REPLY_POSTS])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "posts": self.posts}
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("groups_admin:index"), "label": _("Discussion groups")},
+            {"url": "", "label": self.group.title},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        replies = list(replies_of([post.pk for post in self.posts]))
+        attach_cards(self.request.user, [*self.posts, *replies], "author", public_author=True)
+        by_parent: dict[int, list] = {}
+        for reply in replies:
+            by_parent.setdefault(reply.parent_id, []).append(reply)
+        for post in self.posts:
+            post.thread_replies = by_parent.get(post.pk, [])
+        context.update(
+            group=self.group,
+            posts=self.posts,
+            town_hall=town_hall_name(self.group.commune),
+            action_url=reverse("groups_admin:reply", args=[self.group.pk]),
+        )
+        return context
+
+    def form_valid(self, form):
+        parent_id = form.cleaned_data.get("parent")
+        parent = next((post for post in self.posts if post.pk == parent_id), None)
+        with service_errors(form) as call:
+            post_create(
+                group=self.group,
+                author=self.request.user,
+                body=form.cleaned_data["body"],
+                parent=parent,
+                as_town_hall=True,
+            )
+        if not call.ok:
+            return self.form_invalid(form)
+        messages.success(self.request, gettext("The town hall's message is published."))
+        return redirect("groups_admin:reply", pk=self.group.pk)
+
+
 class GroupViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
     model = Group
     name = "groups"
@@ -124,6 +230,7 @@ class GroupViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
     menu_order = 420
 
     commune_scope = STAFF_SCOPE
+    index_view_class = GroupIndexView
     add_view_class = GroupCreateView
     edit_view_class = GroupEditView
     form_fields = ["commune", "title", "description", "access", "pinned"]
@@ -142,6 +249,12 @@ class GroupViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return GroupForm
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/reply/", GroupReplyView.as_view(), name="reply"),
+        ]
 
 
 class DecisionForm(WagtailAdminModelForm):

@@ -89,3 +89,31 @@ def test_staff_decide_a_request_and_the_resident_is_told(commune, staff, residen
     assert response.status_code == 302, response.content.decode()[:2000]
     assert GroupMember.objects.get(pk=member.pk).status == "accepted"
     assert Notification.objects.filter(recipient=resident, event__kind="groups.membership").exists()
+
+
+def test_staff_answer_as_the_town_hall_from_the_admin(commune, other_commune, staff, resident):
+    from conversations.models import Comment
+    from tests.follows import root
+    from tests.modules.groups.conftest import write
+
+    group = make_group(commune, staff)
+    post = write(group, resident, body="Question d’une habitante")
+    site = admin_client(staff)
+    assert f"/admin/groups/{group.pk}/reply/" in site.get("/admin/groups/").content.decode()
+    page = site.get(f"/admin/groups/{group.pk}/reply/")
+    assert page.status_code == 200
+    assert "Question d’une habitante" in page.content.decode()
+    response = site.post(
+        f"/admin/groups/{group.pk}/reply/", {"body": "La mairie répond.", "parent": post.pk}
+    )
+    assert response.status_code == 302
+    answer = Comment.objects.get(parent=post)
+    assert (answer.as_town_hall, answer.author, answer.signed_role) == (
+        True,
+        staff,
+        "Élu du conseil municipal",
+    )
+    elsewhere = make_group(other_commune, root())
+    assert site.get(f"/admin/groups/{elsewhere.pk}/reply/").status_code == 404
+    empty = site.post(f"/admin/groups/{group.pk}/reply/", {"body": " "})
+    assert empty.status_code == 200
