@@ -29,12 +29,25 @@ from communities.models import Community, Membership, MergeProposal
 from communities.services import membership_request
 from conversations.models import Comment
 from conversations.services import comment_create
+from gazette.models import Post, PostFile, PostPhoto
+from gazette.services import comment_create as gazette_comment
+from gazette.services import post_create as gazette_post_create
+from messaging.models import Thread
+from messaging.services import (
+    message_send,
+    thread_start,
+    town_hall_reply,
+    town_hall_thread_start,
+)
 from modules.classifieds.services import classified_create
+from modules.groups.models import Group, GroupMember
+from modules.groups.services import group_create, group_join, membership_decide, post_create
 from modules.twinning.models import Twinning
 from modules.twinning.services import twinning_decide, twinning_propose
 from privacy.matrix import person_card
 from tests.communities import SAINT_MALO, join, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory
+from tests.platform.gazette.conftest import jpeg, pdf
 from tests.two_factor import verified_login
 
 TWINNED = "twinned"  # the relation the twinning module declares
@@ -69,14 +82,20 @@ FORBIDDEN = {
     "self": set(),
 }
 
-# Path parameters naming one kind of object get that kind's ids only (fewer requests).
+# Path parameters naming one kind of object get those kinds' ids only (fewer requests);
+# a name several apps use lists each app's model.
 PARAMETER_MODELS = {
-    "community_id": Community,
-    "request_id": Membership,
-    "proposal_id": MergeProposal,
-    "twinning_id": Twinning,
-    "page_id": NewsPage,
-    "comment_id": Comment,
+    "community_id": (Community,),
+    "request_id": (Membership, GroupMember),
+    "proposal_id": (MergeProposal,),
+    "twinning_id": (Twinning,),
+    "page_id": (NewsPage,),
+    "comment_id": (Comment,),
+    "group_id": (Group,),
+    "post_id": (Post, Comment),  # the gazette's posts, and groups' posts (comments)
+    "photo_id": (PostPhoto,),
+    "file_id": (PostFile,),
+    "thread_id": (Thread,),
 }
 
 
@@ -119,6 +138,18 @@ def world(commune, other_commune):
         contact="Sonnez au portail vert",
         days=10,
     )
+    # The subject posts in the community's gazette with a photo and a file, and a fellow
+    # member comments (CNT-2).
+    post = gazette_post_create(
+        community=community,
+        author=subject,
+        category="information",
+        title="Gazette du sujet",
+        body="Texte.",
+        photos=[jpeg()],
+        files=[pdf()],
+    )
+    gazette_comment(post=post, author=same_community, body="Bravo.")
     fellow = UserFactory(first_name="Voisin", last_name="Lambda")
     Follow.objects.create(user=fellow, commune=commune, status=Follow.Status.VALIDATED)
     # The subject comments on a news item of the home page and a neighbour answers (CNT-1).
@@ -131,6 +162,31 @@ def world(commune, other_commune):
     staff_role_grant(commune=commune, user=mayor, role=StaffRole.Role.MAYOR, by=root)
     other_mayor = UserFactory(first_name="Maire", last_name="Ailleurs")
     staff_role_grant(commune=other_commune, user=other_mayor, role=StaffRole.Role.MAYOR, by=root)
+    # Discussion groups (CNT-4): the subject posts in an open group, a neighbour and the
+    # town hall answer; the subject is an accepted member of a group on request, where the
+    # neighbour's request is pending.
+    open_group = group_create(commune=commune, by=mayor, title="Jardins", description="Parcelles.")
+    topic = post_create(group=open_group, author=subject, body="Message du sujet.")
+    post_create(group=open_group, author=fellow, body="Réponse.", parent=topic)
+    post_create(
+        group=open_group, author=mayor, body="La mairie répond.", parent=topic, as_town_hall=True
+    )
+    private = group_create(
+        commune=commune,
+        by=mayor,
+        title="Conseil de quartier",
+        description="Sur demande.",
+        access=Group.Access.ON_REQUEST,
+    )
+    membership_decide(member=group_join(group=private, user=subject), by=mayor, accept=True)
+    post_create(group=private, author=subject, body="Message privé du sujet.")
+    group_join(group=private, user=fellow)
+    # Private messages (CNT-3): the subject writes to a fellow member and the twinned
+    # member, who answers, and to the town hall, which answers.
+    thread = thread_start(author=subject, recipients=[same_community, twinned], body="Bonjour.")
+    message_send(thread=thread, author=twinned, body="Bonjour à vous.")
+    town = town_hall_thread_start(author=subject, commune=commune, body="Une question.")
+    town_hall_reply(thread=town, by=mayor, body="Une réponse.")
     moderator = UserFactory(first_name="Modé", last_name="Ratrice")
     moderator.groups.add(platform_staff_group())
     DeviceToken.issue(user=subject, name="Téléphone du sujet")
@@ -182,7 +238,9 @@ def _api_paths(world) -> list[str]:
         for param in params:
             if param in PARAMETER_MODELS:
                 values = [
-                    str(pk) for pk in PARAMETER_MODELS[param].objects.values_list("pk", flat=True)
+                    str(pk)
+                    for model in PARAMETER_MODELS[param]
+                    for pk in model.objects.values_list("pk", flat=True)
                 ]
             else:
                 values = slugs if "slug" in param else [str(i) for i in ids]
@@ -205,7 +263,7 @@ def test_no_api_response_leaks_forbidden_fields(world, relation):
         if response.status_code >= 500:
             problems.append(f"{path}: HTTP {response.status_code}")
             continue
-        body = response.content.decode(errors="replace")
+        body = _body(response)  # a gazette photo or file streams
         for leak in _leaks(body, relation):
             leaks += 1
             problems.append(f"{path}: {leak}")
@@ -253,6 +311,10 @@ def _crawl(client, start_paths: list[str]) -> tuple[int, list[str], dict[str, st
 def test_no_page_leaks_forbidden_fields(client, world, relation):
     viewer = world[relation]
     start = ["/", "/annonces/", "/jumelages/", "/compte/profil/", "/compte/communes/"]
+    start += ["/groupes/", "/messages/", "/messages/nouveau/?q=Sujet", "/gazette/"]
+    start += [f"/gazette/{post.pk}/" for post in Post.objects.all()]
+    start += [f"/groupes/{group.pk}/" for group in Group.objects.all()]
+    start += [f"/messages/{thread.pk}/" for thread in Thread.objects.all()]
     # The subject's community's members-only pages, whether or not the viewer has a link.
     pk = world["_community"].pk
     start += [reverse(f"communities:{n}", args=[pk]) for n in ("directory", "history", "requests")]
@@ -261,7 +323,9 @@ def test_no_page_leaks_forbidden_fields(client, world, relation):
         if relation in {"commune_staff", "other_commune_staff", "platform_staff"}:
             verified_login(client, viewer)
             start += ["/admin/", reverse("residents_to_validate"), "/admin/classifieds/"]
-            start.append("/admin/comments/")
+            start += ["/admin/comments/", "/admin/messagerie/", "/admin/groups/"]
+            start.append("/admin/group_requests/")
+            start += [f"/admin/messagerie/{thread.pk}/" for thread in Thread.objects.all()]
         else:
             client.force_login(viewer)
     walked, errors, bodies = _crawl(client, start)
