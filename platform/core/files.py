@@ -36,6 +36,15 @@ ODF_EXTENSIONS = {
     "application/vnd.oasis.opendocument.graphics": "odg",
 }
 
+PDF_TYPE = "application/pdf"
+# Every type a sniffed document can be served as (an API documents its downloads with it).
+DOCUMENT_CONTENT_TYPES: tuple[str, ...] = (
+    PDF_TYPE,
+    *(content_type for content_type, _extension in IMAGE_TYPES.values()),
+    *(content_type for content_type, _extension in OOXML_TYPES.values()),
+    *ODF_EXTENSIONS,
+)
+
 
 @dataclass(frozen=True)
 class SniffedType:
@@ -75,7 +84,7 @@ def sniff_type(upload: IO[bytes]) -> SniffedType | None:
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
-        return SniffedType("application/pdf", "pdf")
+        return SniffedType(PDF_TYPE, "pdf")
     if head.startswith(b"PK\x03\x04"):
         return _zip_type(upload)
     probed = probe_image(upload)

@@ -31,6 +31,7 @@ from conversations.pagination import CommentCursorPagination
 from conversations.selectors import mark_new, previous_visit
 from conversations.threads import attach_replies
 from core.api_fields import StrictCharField
+from core.files import DOCUMENT_CONTENT_TYPES
 from core.openapi import path_id
 from gazette import selectors, services
 from gazette.models import (
@@ -500,7 +501,8 @@ class FileApi(GazetteApiMixin, APIView):
         operation_id="gazette_file",
         summary="Download a file of a post",
         parameters=[COMMUNITY_ID, POST_ID, FILE_ID],
-        responses={(200, "application/octet-stream"): BINARY},
+        # Served with the type sniffed from its content when it was sent (core.files).
+        responses={(200, content_type): BINARY for content_type in DOCUMENT_CONTENT_TYPES},
     )
     def get(self, request, community_id: int, post_id: int, file_id: int):
         post = self.post_or_404()

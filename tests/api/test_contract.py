@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
+from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
@@ -32,11 +33,20 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import DeviceToken
-from communes.models import NewsPage
+from communes.models import NewsPage, StaffRole
+from communities.models import Membership
 from conversations.services import comment_create
+from gazette.services import comment_create as gazette_comment
+from gazette.services import post_create as gazette_post
+from messaging.services import thread_start, town_hall_thread_start
 from modules.classifieds.models import Classified
+from modules.groups.models import Group
+from modules.groups.services import group_create, group_join
+from modules.groups.services import post_create as group_post_create
+from tests.communities import SAINT_MALO, join, make_community
 from tests.factories import PlanFactory, UserFactory
-from tests.follows import validated
+from tests.follows import grant, validated
+from tests.platform.gazette.conftest import jpeg, pdf
 
 pytestmark = pytest.mark.contract
 
@@ -74,9 +84,41 @@ def world(commune, partner, resident, fake_geocoder):
     stranger_token, _key = DeviceToken.issue(user=UserFactory(), name="Autre téléphone")
     news = NewsPage(title="Travaux", slug="travaux", body="<p>Rue fermée.</p>")
     commune.site.root_page.add_child(instance=news)
-    comment = comment_create(
-        target=news, commune=commune, author=validated(UserFactory(), commune), body="Merci."
+    neighbour = validated(UserFactory(), commune)
+    comment = comment_create(target=news, commune=commune, author=neighbour, body="Merci.")
+    # Issue 16: the resident lives in a community with a gazette, takes part in a
+    # discussion group and has threads with a neighbour and with the town hall.
+    resident.location = Point(*SAINT_MALO, srid=4326)
+    resident.save(update_fields=["location"])
+    validated(resident, commune)
+    community = make_community(commune, members=1)
+    join(community, resident)
+    member = Membership.objects.members().filter(community=community).exclude(user=resident)
+    fellow = member.filter(is_referent=False).get().user
+    post = gazette_post(
+        community=community,
+        author=resident,
+        category="information",
+        title="Fête des voisins",
+        body="Samedi à 18 h.",
+        photos=[jpeg()],
+        files=[pdf()],
     )
+    gazette_comment(post=post, author=fellow, body="J'y serai.")
+    mayor = UserFactory()
+    grant(commune, mayor, StaffRole.Role.MAYOR)
+    group = group_create(commune=commune, by=mayor, title="Jardins", description="Parcelles.")
+    group_post = group_post_create(group=group, author=resident, body="Qui a des graines ?")
+    on_request = group_create(
+        commune=commune,
+        by=mayor,
+        title="Conseil de quartier",
+        description="Sur demande.",
+        access=Group.Access.ON_REQUEST,
+    )
+    request = group_join(group=on_request, user=neighbour)
+    thread = thread_start(author=resident, recipients=[fellow], body="Bonjour.")
+    town_hall_thread_start(author=resident, commune=commune, body="Une question.")
     return {
         "resident": resident,
         "partner": staff,
@@ -88,6 +130,14 @@ def world(commune, partner, resident, fake_geocoder):
             "tokens": stranger_token.pk,
             "page_id": news.pk,
             "comment_id": comment.pk,
+            "community_id": community.pk,
+            "group_id": group.pk,
+            "request_id": request.pk,
+            "thread_id": thread.pk,
+            "photo_id": post.photos.get().pk,
+            "file_id": post.files.get().pk,
+            # A name several apps use: the value for the app named in the path.
+            "post_id": {"/gazette/": post.pk, "/groups/": group_post.pk},
         },
     }
 
@@ -96,7 +146,12 @@ def known_path_parameters(operation, parameters: dict, known: dict) -> dict:
     fixed = dict(parameters)
     for name in parameters:
         if name in known:
-            fixed[name] = known[name]
+            value = known[name]
+            if isinstance(value, dict):
+                value = next((v for part, v in value.items() if part in operation.path), None)
+                if value is None:
+                    continue
+            fixed[name] = value
         elif name in ("id", "pk"):
             owner = "plans" if "/plans/" in operation.path else "tokens"
             fixed[name] = known[owner]
