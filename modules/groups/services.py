@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import is_open_account
-from conversations.models import BODY_MAX_LENGTH, Comment, CommentRevision
-from conversations.selectors import staff_role_label
-from conversations.services import mark_seen
+from conversations.models import Comment
+from conversations.services import comment_create, comment_edit, mark_seen
+from conversations.targets import TargetRules
 from modules.groups import notify
 from modules.groups.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Group, GroupMember
 from modules.groups.selectors import (
-    can_edit_post,
     can_join,
     can_manage_groups,
     can_post,
@@ -33,8 +32,11 @@ from modules.groups.selectors import (
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from django.db.models import Model
+
     from accounts.models import User
     from communes.models import Commune
+    from core.types import StrOrPromise
 
 
 def _clean_text(value: object, *, field: str, max_length: int, empty: str) -> str:
@@ -50,12 +52,6 @@ def _clean_text(value: object, *, field: str, max_length: int, empty: str) -> st
             {field: [_("Write at most %(max)s characters.") % {"max": max_length}]}
         )
     return value
-
-
-def _clean_body(body: object) -> str:
-    return _clean_text(
-        body, field="body", max_length=BODY_MAX_LENGTH, empty=_("Write your message.")
-    )
 
 
 def _check_manager(by: User, commune: Commune) -> None:
@@ -202,24 +198,51 @@ def subscription_set(*, group: Group, user: User, subscribed: bool) -> GroupMemb
 # --- posts ---------------------------------------------------------------------------
 
 
-def _top_of(parent: Comment | None, group: Group) -> Comment | None:
-    """The top post a reply attaches to (one level: a reply to a reply goes to its top)."""
-    if parent is None:
-        return None
-    if (
-        parent.target_type_id != group_type().pk
-        or parent.target_id != group.pk
-        or parent.hidden_at is not None
-    ):
-        raise ValidationError({"parent": [_("This message cannot be answered here.")]})
-    if parent.parent_id is not None:
-        parent = Comment.objects.get(pk=parent.parent_id)
-        if parent.hidden_at is not None:
-            raise ValidationError({"parent": [_("This message cannot be answered here.")]})
-    return parent
+def _group_of(target: Model) -> Group:
+    assert isinstance(target, Group)
+    return target
 
 
-@transaction.atomic
+def _belongs_to(target: Model, commune: Commune) -> bool:
+    return isinstance(target, Group) and target.commune_id == commune.pk
+
+
+def _can_post(user: User, target: Model, commune: Commune) -> bool:
+    group = _group_of(target)
+    return can_post(user, group, member=membership_of(user, group))
+
+
+def _refusal_for(user: User, target: Model, commune: Commune) -> StrOrPromise:
+    group = _group_of(target)
+    if group.is_closed or group.is_archived:
+        return _("This group is closed: it can be read, not written in.")
+    return _("Only the members of this group can write in it.")
+
+
+def _can_answer_as_town_hall(user: User, target: Model, commune: Commune) -> bool:
+    return can_manage_groups(user, commune)
+
+
+def _post_written(post: Comment, target: Model) -> None:
+    group = _group_of(target)
+    Group.objects.filter(pk=group.pk).update(last_post_at=post.created_at)
+    notify.post_written(post, group)
+
+
+#: Posts are conversations' comments on the group, with the group's rules and wording.
+POST_RULES = TargetRules(
+    belongs_to=_belongs_to,
+    can_comment=_can_post,
+    refusal=gettext_lazy("Only the members of this group can write in it."),
+    notify=_post_written,
+    refusal_for=_refusal_for,
+    can_answer_as_town_hall=_can_answer_as_town_hall,
+    empty_body=gettext_lazy("Write your message."),
+    cannot_answer=gettext_lazy("This message cannot be answered here."),
+    edit_refusal=gettext_lazy("Only its author can change this message, while the group is open."),
+)
+
+
 def post_create(
     *,
     group: Group,
@@ -232,61 +255,24 @@ def post_create(
 
     ``as_town_hall``: staff who publish sign "Mairie de …" with their role.
     """
-    commune = group.commune
-    manager = can_manage_groups(author, commune)
-    if not can_post(author, group, member=membership_of(author, group), manager=manager):
-        if group.is_closed or group.is_archived:
-            raise PermissionDenied(_("This group is closed: it can be read, not written in."))
-        raise PermissionDenied(_("Only the members of this group can write in it."))
-    if not isinstance(as_town_hall, bool):
-        raise ValidationError({"as_town_hall": [_("Choose yes or no.")]})
-    if as_town_hall and not manager:
-        raise PermissionDenied(_("Only the town hall's staff can answer as the town hall."))
-    body = _clean_body(body)
-    top = _top_of(parent, group)
-    signed_role = ""
-    if as_town_hall:
-        with translation.override(settings.LANGUAGE_CODE):
-            signed_role = staff_role_label(author, commune)
-    post = Comment.objects.create(
-        commune=commune,
-        target_type=group_type(),
-        target_id=group.pk,
-        parent=top,
+    return comment_create(
+        target=group,
+        commune=group.commune,
         author=author,
-        as_town_hall=as_town_hall,
-        signed_role=signed_role,
         body=body,
+        parent=parent,
+        as_town_hall=as_town_hall,
+        rules=POST_RULES,
     )
-    Group.objects.filter(pk=group.pk).update(last_post_at=post.created_at)
-    notify.post_written(post, group)
-    return post
 
 
-@transaction.atomic
 def post_edit(*, post: Comment, group: Group, by: User, body: str) -> Comment:
     """The author changes their post: marked "modifié", the previous text kept."""
     if post.target_type_id != group_type().pk or post.target_id != group.pk:
         raise PermissionDenied(_("This message is not one of the group's."))
-    if not can_edit_post(by, post, group, member=membership_of(by, group)):
-        raise PermissionDenied(
-            _("Only its author can change this message, while the group is open.")
-        )
-    body = _clean_body(body)
-    current = Comment.objects.select_for_update().get(pk=post.pk)
-    if current.body == body:
-        return current
-    now = timezone.now()
-    CommentRevision.objects.create(
-        comment=current,
-        body=current.body,
-        written_at=current.edited_at or current.created_at,
-        replaced_at=now,
+    return comment_edit(
+        comment=post, target=group, commune=group.commune, by=by, body=body, rules=POST_RULES
     )
-    current.body = body
-    current.edited_at = now
-    current.save(update_fields=["body", "edited_at"])
-    return current
 
 
 def group_seen(*, user: User, group: Group) -> datetime | None:

@@ -27,6 +27,7 @@ from conversations.selectors import (
     staff_role_label,
     target_type,
 )
+from conversations.targets import CANNOT_ANSWER, EDIT_REFUSAL, EMPTY_BODY
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -36,16 +37,17 @@ if TYPE_CHECKING:
     from accounts.models import User
     from communes.models import Commune
     from conversations.targets import TargetRules
+    from core.types import StrOrPromise
 
 
-def _clean_body(body: object) -> str:
+def _clean_body(body: object, *, empty: StrOrPromise = EMPTY_BODY) -> str:
     if not isinstance(body, str):
         raise ValidationError({"body": [_("Enter a text.")]})
     if "\x00" in body or any(0xD800 <= ord(char) <= 0xDFFF for char in body):
         raise ValidationError({"body": [_("Remove the invalid characters.")]})
     body = body.strip()
     if not body:
-        raise ValidationError({"body": [_("Write your comment.")]})
+        raise ValidationError({"body": [str(empty)]})
     if len(body) > BODY_MAX_LENGTH:
         raise ValidationError(
             {"body": [_("Write at most %(max)s characters.") % {"max": BODY_MAX_LENGTH}]}
@@ -53,7 +55,9 @@ def _clean_body(body: object) -> str:
     return body
 
 
-def _top_of(parent: Comment | None, target: Model) -> Comment | None:
+def _top_of(
+    parent: Comment | None, target: Model, *, refusal: StrOrPromise = CANNOT_ANSWER
+) -> Comment | None:
     """The top comment a reply attaches to (one level: a reply to a reply goes to its top)."""
     if parent is None:
         return None
@@ -62,11 +66,11 @@ def _top_of(parent: Comment | None, target: Model) -> Comment | None:
         or parent.target_id != target.pk
         or parent.hidden_at is not None
     ):
-        raise ValidationError({"parent": [_("This comment cannot be answered here.")]})
+        raise ValidationError({"parent": [str(refusal)]})
     if parent.parent_id is not None:
         parent = Comment.objects.get(pk=parent.parent_id)
         if parent.hidden_at is not None:
-            raise ValidationError({"parent": [_("This comment cannot be answered here.")]})
+            raise ValidationError({"parent": [str(refusal)]})
     return parent
 
 
@@ -86,19 +90,16 @@ def comment_create(
     ``as_town_hall``: staff who publish for the commune sign "Mairie de …" with their role.
     Notifies the people in the thread (a reply) and the commune's publishing staff.
     ``rules``: another app's content (``conversations.targets``), whose rules apply instead
-    of the news' (no town-hall signature there).
+    of the news' (a town-hall signature only where they allow it).
     """
     if rules is not None:
-        if not rules.belongs_to(target, commune):
-            raise PermissionDenied(str(rules.refusal))
-        if not rules.can_comment(author, target, commune):
-            raise PermissionDenied(str(rules.refusal))
-        if as_town_hall:
-            raise PermissionDenied(_("Only the town hall's staff can answer as the town hall."))
+        _check_rules(rules, target, commune, author, as_town_hall)
+        body = _clean_body(body, empty=rules.empty_body)
+        top = _top_of(parent, target, refusal=rules.cannot_answer)
     else:
         _check_news_comment(target, commune, author, as_town_hall)
-    body = _clean_body(body)
-    top = _top_of(parent, target)
+        body = _clean_body(body)
+        top = _top_of(parent, target)
     signed_role = ""
     if as_town_hall:
         with translation.override(settings.LANGUAGE_CODE):
@@ -118,6 +119,23 @@ def comment_create(
     else:
         notify.comment_written(comment, target)
     return comment
+
+
+def _check_rules(
+    rules: TargetRules, target: Model, commune: Commune, author: User, as_town_hall: bool
+) -> None:
+    if not rules.belongs_to(target, commune):
+        raise PermissionDenied(str(rules.refusal))
+    if not rules.can_comment(author, target, commune):
+        refusal = rules.refusal_for(author, target, commune) if rules.refusal_for else None
+        raise PermissionDenied(str(refusal or rules.refusal))
+    if not isinstance(as_town_hall, bool):
+        raise ValidationError({"as_town_hall": [_("Choose yes or no.")]})
+    if as_town_hall and (
+        rules.can_answer_as_town_hall is None
+        or not rules.can_answer_as_town_hall(author, target, commune)
+    ):
+        raise PermissionDenied(_("Only the town hall's staff can answer as the town hall."))
 
 
 def _check_news_comment(target: Model, commune: Commune, author: User, as_town_hall: bool) -> None:
@@ -156,10 +174,8 @@ def comment_edit(
     else:
         allowed = isinstance(target, Page) and can_edit_comment(by, comment, target, commune)
     if not allowed:
-        raise PermissionDenied(
-            _("Only its author can change this comment, while comments are open.")
-        )
-    body = _clean_body(body)
+        raise PermissionDenied(str(rules.edit_refusal if rules is not None else EDIT_REFUSAL))
+    body = _clean_body(body, empty=rules.empty_body if rules is not None else EMPTY_BODY)
     current = Comment.objects.select_for_update().get(pk=comment.pk)
     if current.body == body:
         return current

@@ -1,10 +1,11 @@
-"""What an app above conversations says about its own commentable content (the gazette).
+"""What an app above conversations says about its own commentable content.
 
 ``conversations.services.comment_create`` and ``comment_edit`` take ``rules``: without
 them the target is a news page and the news rules apply (the commune's validated
 residents, the town hall's answers, ``comments.*`` notifications to the commune's staff).
-With them the higher app decides who writes and whom to tell, so the town hall is never
-told of, nor answers in, content that is not its own (a community's gazette).
+With them the higher app (the gazette, discussion groups) decides who writes, whether
+the town hall may sign there, whom to tell and how its refusals read, so the town hall
+is never told of, nor answers in, content that is not its own (a community's gazette).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Model
+from django.utils.translation import gettext_lazy
 
 from core.types import StrOrPromise
 
@@ -21,6 +23,12 @@ if TYPE_CHECKING:
     from accounts.models import User
     from communes.models import Commune
     from conversations.models import Comment
+
+
+#: The comments' wording, the news' and the default of other targets.
+EMPTY_BODY = gettext_lazy("Write your comment.")
+CANNOT_ANSWER = gettext_lazy("This comment cannot be answered here.")
+EDIT_REFUSAL = gettext_lazy("Only its author can change this comment, while comments are open.")
 
 
 @dataclass(frozen=True)
@@ -31,5 +39,15 @@ class TargetRules:
     can_comment: Callable[[User, Model, Commune], bool]
     #: The French refusal for someone who may not.
     refusal: StrOrPromise
-    #: Called in the transaction once a comment is written (publishes notifications).
+    #: Called in the transaction once a comment is written (publishes notifications, and
+    #: any bookkeeping of the target such as a group's last post).
     notify: Callable[[Comment, Model], None]
+    #: The refusal that depends on the person and the target (a closed group says so, a
+    #: non-member is told it is for members); ``None``: always ``refusal``.
+    refusal_for: Callable[[User, Model, Commune], StrOrPromise] | None = None
+    #: Whether ``user`` may sign "Mairie de …" on ``target``; ``None``: nobody may.
+    can_answer_as_town_hall: Callable[[User, Model, Commune], bool] | None = None
+    #: The wording of the body and reply errors ("message" in a group, "comment" elsewhere).
+    empty_body: StrOrPromise = EMPTY_BODY
+    cannot_answer: StrOrPromise = CANNOT_ANSWER
+    edit_refusal: StrOrPromise = EDIT_REFUSAL
