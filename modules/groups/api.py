@@ -23,9 +23,14 @@ from rest_framework.views import APIView
 
 from api.permissions import ModuleEnabled
 from communes.permissions import ValidatedResident
-from conversations.models import BODY_MAX_LENGTH, Comment
+from conversations.api import (
+    CommentCreateSerializer,
+    CommentEditSerializer,
+    SignedCommentSerializer,
+)
+from conversations.models import Comment
 from conversations.pagination import CommentCursorPagination
-from conversations.selectors import mark_new, previous_visit, town_hall_name
+from conversations.selectors import mark_new, previous_visit
 from conversations.threads import attach_replies
 from core.api_fields import StrictBooleanField, StrictCharField
 from core.openapi import COMMUNE_SLUG, path_id
@@ -138,38 +143,8 @@ class GroupSubscriptionSerializer(serializers.Serializer):
     subscribed = StrictBooleanField(help_text="Be told of new posts (joins an open group).")
 
 
-class GroupPostFieldsSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
-        source="parent_id", read_only=True, allow_null=True, help_text="The top post answered."
-    )
-    body = serializers.CharField(read_only=True)
-    author = PersonSerializer(
-        source="author_card",
-        read_only=True,
-        help_text="The author through the privacy rules (a former member once the account closed).",
-    )
-    as_town_hall = serializers.BooleanField(read_only=True)
-    signature = serializers.SerializerMethodField(
-        help_text="“Mairie de …” and the role of the staff member, for the town hall's posts."
-    )
-    created_at = serializers.DateTimeField(read_only=True)
-    edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    is_mine = serializers.SerializerMethodField()
-    is_new = serializers.SerializerMethodField(
-        help_text="Written by someone else since your previous visit to this group."
-    )
-
-    def get_signature(self, post) -> str | None:
-        if not post.as_town_hall:
-            return None
-        return f"{town_hall_name(self.context['commune'])} · {post.signed_role}"
-
-    def get_is_mine(self, post) -> bool:
-        return post.author_id is not None and post.author_id == self.context["user_id"]
-
-    def get_is_new(self, post) -> bool:
-        return bool(getattr(post, "is_new", False))
+class GroupPostFieldsSerializer(SignedCommentSerializer):
+    pass
 
 
 class GroupPostOutputSerializer(GroupPostFieldsSerializer):
@@ -178,22 +153,12 @@ class GroupPostOutputSerializer(GroupPostFieldsSerializer):
     )
 
 
-class GroupPostCreateSerializer(serializers.Serializer):
-    body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
-    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text="Answer this post (a reply to a reply answers its top post).",
-    )
-    as_town_hall = StrictBooleanField(
-        required=False, help_text="Staff who publish: sign “Mairie de …” with your role."
-    )
+class GroupPostCreateSerializer(CommentCreateSerializer):
+    pass
 
 
-class GroupPostEditSerializer(serializers.Serializer):
-    body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
+class GroupPostEditSerializer(CommentEditSerializer):
+    pass
 
 
 class GroupRequestOutputSerializer(serializers.Serializer):

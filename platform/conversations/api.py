@@ -43,7 +43,14 @@ PAGE_ID = path_id("page_id", "Id of the news page.")
 COMMENT_ID = path_id("comment_id", "Id of the comment.")
 
 
-class CommentFieldsSerializer(serializers.Serializer):
+class CommentBaseSerializer(serializers.Serializer):
+    """A comment's output, shared by every commented content (news, gazette, groups).
+
+    Each app subclasses it under its own name, so the OpenAPI components stay distinct.
+    ``context``: ``user_id`` (``is_mine``), and ``commune`` for the town hall's signature
+    (else the comment's own commune).
+    """
+
     id = serializers.IntegerField(read_only=True)
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         source="parent_id", read_only=True, allow_null=True, help_text="The top comment answered."
@@ -54,10 +61,6 @@ class CommentFieldsSerializer(serializers.Serializer):
         read_only=True,
         help_text="The author through the privacy rules (a former member once the account closed).",
     )
-    as_town_hall = serializers.BooleanField(read_only=True)
-    signature = serializers.SerializerMethodField(
-        help_text="“Mairie de …” and the role of the staff member, for an answer of the town hall."
-    )
     created_at = serializers.DateTimeField(read_only=True)
     edited_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="Set once the author changed the text."
@@ -67,16 +70,30 @@ class CommentFieldsSerializer(serializers.Serializer):
         help_text="Written by someone else since your previous visit to this thread."
     )
 
-    def get_signature(self, comment) -> str | None:
-        if not comment.as_town_hall:
-            return None
-        return f"{town_hall_name(comment.commune)} · {comment.signed_role}"
-
     def get_is_mine(self, comment) -> bool:
         return comment.author_id is not None and comment.author_id == self.context["user_id"]
 
     def get_is_new(self, comment) -> bool:
         return bool(getattr(comment, "is_new", False))
+
+
+class SignedCommentSerializer(CommentBaseSerializer):
+    """Where the town hall may answer (news, groups): its signature."""
+
+    as_town_hall = serializers.BooleanField(read_only=True)
+    signature = serializers.SerializerMethodField(
+        help_text="“Mairie de …” and the role of the staff member, for an answer of the town hall."
+    )
+
+    def get_signature(self, comment) -> str | None:
+        if not comment.as_town_hall:
+            return None
+        commune = self.context.get("commune") or comment.commune
+        return f"{town_hall_name(commune)} · {comment.signed_role}"
+
+
+class CommentFieldsSerializer(SignedCommentSerializer):
+    pass
 
 
 class CommentOutputSerializer(CommentFieldsSerializer):
@@ -85,8 +102,15 @@ class CommentOutputSerializer(CommentFieldsSerializer):
     )
 
 
-class CommentCreateSerializer(serializers.Serializer):
+class CommentEditSerializer(serializers.Serializer):
+    """Writing or changing a comment's text (every commented content)."""
+
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
+
+
+class CommentReplySerializer(CommentEditSerializer):
+    """Writing a comment or a reply where nobody signs as the town hall (the gazette)."""
+
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
         required=False,
         allow_null=True,
@@ -94,13 +118,12 @@ class CommentCreateSerializer(serializers.Serializer):
         max_value=2**63 - 1,
         help_text="Answer this comment (a reply to a reply answers its top comment).",
     )
+
+
+class CommentCreateSerializer(CommentReplySerializer):
     as_town_hall = StrictBooleanField(
         required=False, help_text="Staff who publish: sign “Mairie de …” with your role."
     )
-
-
-class CommentEditSerializer(serializers.Serializer):
-    body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
 
 
 if TYPE_CHECKING:

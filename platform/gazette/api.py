@@ -25,7 +25,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.models import BODY_MAX_LENGTH as COMMENT_MAX_LENGTH
+from conversations.api import (
+    CommentBaseSerializer,
+    CommentEditSerializer,
+    CommentReplySerializer,
+)
 from conversations.models import Comment
 from conversations.pagination import CommentCursorPagination
 from conversations.selectors import mark_new, previous_visit
@@ -155,25 +159,8 @@ class GazettePostEditSerializer(GazettePostCreateSerializer):
     body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False, required=False)
 
 
-class GazetteCommentFieldsSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
-        source="parent_id", read_only=True, allow_null=True, help_text="The top comment answered."
-    )
-    body = serializers.CharField(read_only=True)
-    author = PersonSerializer(source="author_card", read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    is_mine = serializers.SerializerMethodField()
-    is_new = serializers.SerializerMethodField(
-        help_text="Written by someone else since your previous visit to this post."
-    )
-
-    def get_is_mine(self, comment) -> bool:
-        return comment.author_id is not None and comment.author_id == self.context["user_id"]
-
-    def get_is_new(self, comment) -> bool:
-        return bool(getattr(comment, "is_new", False))
+class GazetteCommentFieldsSerializer(CommentBaseSerializer):
+    pass
 
 
 class GazetteCommentSerializer(GazetteCommentFieldsSerializer):
@@ -182,19 +169,12 @@ class GazetteCommentSerializer(GazetteCommentFieldsSerializer):
     )
 
 
-class GazetteCommentCreateSerializer(serializers.Serializer):
-    body = StrictCharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
-    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named parent shadows Field.parent in the DRF stubs
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text="Answer this comment (a reply to a reply answers its top comment).",
-    )
+class GazetteCommentCreateSerializer(CommentReplySerializer):
+    pass
 
 
-class GazetteCommentEditSerializer(serializers.Serializer):
-    body = StrictCharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
+class GazetteCommentEditSerializer(CommentEditSerializer):
+    pass
 
 
 # --- views ----------------------------------------------------------------------------
