@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from conversations.models import BODY_MAX_LENGTH as COMMENT_MAX_LENGTH
+from conversations.forms import CommentForm as BaseCommentForm
 from gazette.models import BODY_MAX_LENGTH, MAX_FILES, MAX_PHOTOS, TITLE_MAX_LENGTH, Category
 
 
@@ -46,12 +46,7 @@ class PostForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
-    body = forms.CharField(
-        label=_("Your comment"),
-        max_length=COMMENT_MAX_LENGTH,
-        error_messages={"required": _("Write your comment.")},
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Seen by the members of your community only."),
-    )
-    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+class CommentForm(BaseCommentForm):
+    """A comment or a reply (``parent``); nobody signs as the town hall in a gazette."""
+
+    body_help = _("Seen by the members of your community only.")
