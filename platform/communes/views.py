@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.models import Commune, Follow
 from communes.selectors import communes_to_follow, follows_of
 from communes.services import follow_leave, follow_request
-from core.access import explained
+from core.access import explained, is_open_account
 from core.forms import add_service_errors
 
 PAGE_SIZE = 20
@@ -55,6 +55,11 @@ def _next_url(request, default: str) -> str:
 @require_http_methods(["GET", "HEAD"])
 def follow_list(request):
     follows = list(follows_of(request.user))
+    # Each validated row links to "Écrire à la mairie" (messaging's URL, named in the template):
+    # the same rule as is_validated_resident, without a query per row.
+    open_account = is_open_account(request.user)
+    for follow in follows:
+        follow.writes_to_town_hall = open_account and follow.status == Follow.Status.VALIDATED
     form = CommuneSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     candidates = communes_to_follow(query=query).exclude(
