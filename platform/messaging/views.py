@@ -80,9 +80,11 @@ def new_thread_view(request):
     search = RecipientSearchForm(request.GET if request.method == "GET" else None)
     results = []
     query = ""
+    query_too_short = False
     if search.is_valid():
         query = search.cleaned_data["q"].strip()
-        if len(query) >= 2:
+        query_too_short = 0 < len(query) < 2  # one letter would list half the community
+        if not query_too_short and query:
             found = list(
                 selectors.search_recipients(request.user, query).values_list("pk", flat=True)
             )
@@ -113,6 +115,7 @@ def new_thread_view(request):
             "form": form,
             "search": search,
             "query": query,
+            "query_too_short": query_too_short,
             "results": results,
             "chips": chips,
             "chosen": chosen,

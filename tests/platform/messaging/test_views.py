@@ -54,6 +54,14 @@ def test_choose_recipients_without_javascript_then_send(world, alice):
     assert Thread.objects.count() == 1
 
 
+def test_a_one_letter_search_asks_for_more(world, alice):
+    client = logged(world.here_member)
+    html = client.get("/messages/nouveau/", {"q": "a"}).content.decode()
+    assert "Tapez au moins 2 lettres du nom ou du pseudonyme." in html
+    assert "<p>Personne à qui vous pouvez écrire ne correspond" not in html
+    assert f'name="add" value="{alice.pk}"' not in html
+
+
 def test_reply_and_refusal_messages(world, alice):
     thread = start(world.here_member, alice)
     client = logged(alice)
