@@ -31,8 +31,11 @@ from wagtail.models import Page, Site
 from communes.models import NewsPage, PortalPage
 from communities import services as communities_services
 from communities.models import CommunityPage
+from gazette import services as gazette_services
+from messaging import services as messaging_services
 from modules.alerts import services as alerts_services
 from modules.classifieds.services import classified_create
+from modules.groups import services as groups_services
 from notifications.fanout import publish
 from tests.communities import COCODY, SAINT_MALO, join, make_community, offset, person_at
 from tests.e2e.conftest import log_in
@@ -64,6 +67,9 @@ class World:
     alert_id: int
     classified_id: int
     own_classified_id: int  # the member's own, for its edit page
+    gazette_post_id: int
+    group_id: int
+    thread_id: int  # a private message thread between the member and the référent
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,13 @@ PAGES = [
     KeyPage("profile", on_commune("/compte/profil/"), (MEMBER,)),
     KeyPage("my communes", on_commune("/compte/communes/"), (MEMBER,)),
     KeyPage("cookies", on_commune("/cookies/"), BOTH),
+    KeyPage("gazette", on_commune("/gazette/"), (MEMBER,)),
+    KeyPage("gazette post", lambda w: (w.host, f"/gazette/{w.gazette_post_id}/"), (MEMBER,)),
+    KeyPage("messages", on_commune("/messages/"), (MEMBER,)),
+    KeyPage("new message", on_commune("/messages/nouveau/"), (MEMBER,)),
+    KeyPage("message thread", lambda w: (w.host, f"/messages/{w.thread_id}/"), (MEMBER,)),
+    KeyPage("groups", on_commune("/groupes/"), (MEMBER,)),
+    KeyPage("group", lambda w: (w.host, f"/groupes/{w.group_id}/"), (MEMBER,)),
 ]
 
 THEMES = {
@@ -181,6 +194,28 @@ def build_world(commune, theme: str, center) -> World:
         url=news.url,
     )
 
+    gazette_post = gazette_services.post_create(
+        community=community,
+        author=referent,
+        category="help",
+        title="Qui a une échelle ?",
+        body="Pour nettoyer les gouttières samedi.",
+    )
+    gazette_services.comment_create(
+        post=gazette_post, author=member, body="J'en ai une, je passe vers 10 h."
+    )
+    group = groups_services.group_create(
+        commune=commune,
+        by=root(),
+        title="Jardins partagés",
+        description="Pour organiser les parcelles du jardin.",
+    )
+    groups_services.group_join(group=group, user=member)
+    groups_services.post_create(group=group, author=member, body="Qui arrose en juillet ?")
+    thread = messaging_services.thread_start(
+        author=referent, recipients=[member], body="Bienvenue dans la communauté !", subject=""
+    )
+
     portal = PortalPage(
         title="Voisinage", slug="portail", intro="<p>Les communes de la plateforme.</p>"
     )
@@ -197,6 +232,9 @@ def build_world(commune, theme: str, center) -> World:
         alert_id=alert.pk,
         classified_id=classified.pk,
         own_classified_id=own_classified.pk,
+        gazette_post_id=gazette_post.pk,
+        group_id=group.pk,
+        thread_id=thread.pk,
     )
 
 
