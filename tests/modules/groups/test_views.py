@@ -137,3 +137,12 @@ def test_staff_answer_as_the_town_hall(group, resident, staff):
 def test_switched_off_the_pages_are_404(commune, group, resident):
     CommuneModule.objects.create(commune=commune, module="groups", enabled=False)
     assert client_for(resident).get("/groupes/").status_code == 404
+
+
+def test_the_shared_comment_partial_links_a_post_to_the_group_edit(group, resident, neighbour):
+    post = write(group, resident)
+    html = client_for(resident).get(f"/groupes/{group.pk}/").content.decode()
+    assert f'href="/groupes/{group.pk}/messages/{post.pk}/modifier/"' in html
+    assert "au message de" in html
+    other = client_for(neighbour).get(f"/groupes/{group.pk}/").content.decode()
+    assert "/modifier/" not in other

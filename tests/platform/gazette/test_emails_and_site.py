@@ -113,3 +113,13 @@ def test_the_site_list_s_query_count_does_not_grow(gazette_world):
     for i in range(27):
         rich(i + 3)
     assert count() == few
+
+
+def test_the_shared_comment_partial_links_a_comment_to_the_gazette_edit(gazette_world):
+    post = publish(gazette_world)
+    comment = services.comment_create(post=post, author=gazette_world.neighbour, body="Bravo")
+    html = site_client(gazette_world.neighbour).get(f"/gazette/{post.pk}/").content.decode()
+    assert f'href="/gazette/{post.pk}/commentaires/{comment.pk}/modifier/"' in html
+    assert "au commentaire de" in html
+    other = site_client(gazette_world.here_member).get(f"/gazette/{post.pk}/").content.decode()
+    assert f"/commentaires/{comment.pk}/modifier/" not in other
