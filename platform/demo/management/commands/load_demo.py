@@ -347,6 +347,10 @@ class Command(BaseCommand):
                     f"  community:                {community.name}"
                     + (f" (référent: {referent.user.email})" if referent else "")
                 )
+            site = f"http://{commune.hostname}:{port}"
+            write(f"  conversations (as a resident): {site}/gazette/ (your community's gazette),")
+            write(f"    {site}/messages/, {site}/groupes/;")
+            write(f"  the town hall's inbox:    {site}/admin/messagerie/")
         write(
             "\nTwo-factor authentication: staff accounts (admin, hosting partner, town-hall "
             "staff) give a 6-digit code after their password."
