@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.selectors import is_open_account
 from conversations.models import Comment
-from conversations.services import comment_create, comment_edit, mark_seen
+from conversations.services import clean_text, comment_create, comment_edit, mark_seen
 from conversations.targets import TargetRules
 from modules.groups import notify
 from modules.groups.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Group, GroupMember
@@ -37,21 +37,6 @@ if TYPE_CHECKING:
     from accounts.models import User
     from communes.models import Commune
     from core.types import StrOrPromise
-
-
-def _clean_text(value: object, *, field: str, max_length: int, empty: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError({field: [_("Enter a text.")]})
-    if "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-        raise ValidationError({field: [_("Remove the invalid characters.")]})
-    value = value.strip()
-    if not value:
-        raise ValidationError({field: [empty]})
-    if len(value) > max_length:
-        raise ValidationError(
-            {field: [_("Write at most %(max)s characters.") % {"max": max_length}]}
-        )
-    return value
 
 
 def _check_manager(by: User, commune: Commune) -> None:
@@ -77,10 +62,10 @@ def group_create(
         raise ValidationError({"access": [_("Choose open or on request.")]})
     return Group.objects.create(
         commune=commune,
-        title=_clean_text(
+        title=clean_text(
             title, field="title", max_length=TITLE_MAX_LENGTH, empty=_("Give the group a title.")
         ),
-        description=_clean_text(
+        description=clean_text(
             description,
             field="description",
             max_length=DESCRIPTION_MAX_LENGTH,
@@ -110,11 +95,11 @@ def group_update(
     group = Group.objects.select_for_update().get(pk=group.pk)
     now = timezone.now()
     if title is not None:
-        group.title = _clean_text(
+        group.title = clean_text(
             title, field="title", max_length=TITLE_MAX_LENGTH, empty=_("Give the group a title.")
         )
     if description is not None:
-        group.description = _clean_text(
+        group.description = clean_text(
             description,
             field="description",
             max_length=DESCRIPTION_MAX_LENGTH,

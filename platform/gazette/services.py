@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from conversations import services as conversations
 from conversations.models import Comment
+from conversations.services import clean_text
 from conversations.targets import TargetRules
 from core.files import clean_document
 from core.images import clean_image
@@ -51,21 +52,6 @@ COMMENT_RULES = TargetRules(
 )
 
 
-def _clean_text(value: object, *, field: str, max_length: int, empty: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError({field: [_("Enter a text.")]})
-    if "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-        raise ValidationError({field: [_("Remove the invalid characters.")]})
-    value = value.strip()
-    if not value:
-        raise ValidationError({field: [empty]})
-    if len(value) > max_length:
-        raise ValidationError(
-            {field: [_("Write at most %(max)s characters.") % {"max": max_length}]}
-        )
-    return value
-
-
 def _clean_fields(category: object, title: object, body: object) -> tuple[str, str, str]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
@@ -76,7 +62,7 @@ def _clean_fields(category: object, title: object, body: object) -> tuple[str, s
         ("body", body, BODY_MAX_LENGTH, _("Write your text.")),
     ):
         try:
-            cleaned[field] = _clean_text(value, field=field, max_length=max_length, empty=empty)
+            cleaned[field] = clean_text(value, field=field, max_length=max_length, empty=empty)
         except ValidationError as error:
             errors.update(error.message_dict)
     if errors:
