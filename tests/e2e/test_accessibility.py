@@ -330,3 +330,28 @@ def test_the_guard_reports_a_violation(axe_page):
     assert violations[0]["targets"] == ["#sans-alt"]
     assert violations[0]["impact"] == "critical"
     assert violations[0]["helpUrl"].startswith("https://dequeuniversity.com/rules/axe/")
+
+
+def test_flash_messages_keep_their_list_semantics(axe_page):
+    """The theme's flash messages: a live region around a real list (a role on the <ul>
+    itself would remove its list semantics and fail axe's "listitem" rule)."""
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "includes/messages.html",
+        {
+            "messages": [
+                Message(constants.SUCCESS, "Votre message est envoyé."),
+                Message(constants.ERROR, "Ce message n’a pas pu partir."),
+            ]
+        },
+    )
+    axe_page.set_content(
+        f'<!doctype html><html lang="fr"><head><title>t</title></head>'
+        f"<body><main>{html}</main></body></html>"
+    )
+    assert axe_page.get_by_role("status").get_by_role("listitem").count() == 2
+    violations = axe_violations(axe_page)
+    assert not violations, describe("flash messages", violations)
