@@ -123,3 +123,12 @@ def test_the_shared_comment_partial_links_a_comment_to_the_gazette_edit(gazette_
     assert "au commentaire de" in html
     other = site_client(gazette_world.here_member).get(f"/gazette/{post.pk}/").content.decode()
     assert f"/commentaires/{comment.pk}/modifier/" not in other
+
+
+def test_the_comment_edit_page_cancels_back_to_the_comment(gazette_world):
+    post = publish(gazette_world)
+    comment = services.comment_create(post=post, author=gazette_world.neighbour, body="Bravo")
+    url = f"/gazette/{post.pk}/commentaires/{comment.pk}/modifier/"
+    html = site_client(gazette_world.neighbour).get(url).content.decode()
+    assert f'href="/gazette/{post.pk}/#comment-{comment.pk}"' in html
+    assert "Enregistrer" in html
