@@ -29,14 +29,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+from bench._common import ensure_database, setup  # noqa: E402
 
-django.setup()
+setup()  # bench.settings' database (voisinage_bench) unless DATABASE_URL says otherwise
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -49,19 +47,6 @@ from notifications.models import Channel, Delivery, Event, Notification  # noqa:
 
 SIZES = (1_000, 10_000, 100_000)
 KIND = NotificationKind("bench.message", "messages", "Bench")
-
-
-def ensure_database() -> None:
-    from django.db import connections
-    from psycopg import connect
-
-    name = connection.settings_dict["NAME"]
-    with connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    connections.close_all()
-    call_command("migrate", verbosity=0)
 
 
 def ensure_residents(count: int) -> Commune:

@@ -25,24 +25,26 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform as host
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
-os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/voisinage_bench_groups")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+from bench._common import (  # noqa: E402
+    ensure_database,
+    explain,
+    machine,
+    measure,
+    setup,
+    sql_table,
+    write_report,
+)
 
-django.setup()
+setup("postgis://postgres@127.0.0.1:5432/voisinage_bench_groups")
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -63,19 +65,6 @@ GROUPS = 60
 OTHER_POSTS = 500
 PEOPLE = 200
 READER = "lectrice@bench-groups.example"
-
-
-def ensure_database() -> None:
-    from django.db import connections
-    from psycopg import connect
-
-    name = connection.settings_dict["NAME"]
-    with connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    connections.close_all()
-    call_command("migrate", verbosity=0)
 
 
 def ensure_world():
@@ -183,33 +172,6 @@ def ensure_world():
     return reader, groups[0]
 
 
-class SqlTimer:
-    """Sums the time spent in the database driver (``connection.execute_wrapper``)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.queries = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - start
-            self.queries += 1
-
-
-def measure(function, repeat: int) -> tuple[float, int]:
-    best, queries = None, 0
-    for _ in range(repeat):
-        timer = SqlTimer()
-        with connection.execute_wrapper(timer):
-            function()
-        if best is None or timer.seconds < best:
-            best, queries = timer.seconds, timer.queries
-    return best or 0.0, queries
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -261,37 +223,21 @@ def main() -> None:
             *measure(lambda: posts_page(f"/groupes/1/?{deep}"), args.repeat),
         ),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-        sql, params = posts_of(big)[:21].query.sql_with_params()
-        cursor.execute("EXPLAIN ANALYZE " + sql, params)
-        plan = [line[0] for line in cursor.fetchall()]
-        sql, params = groups_for_list(reader, big.commune)[:21].query.sql_with_params()
-        cursor.execute("EXPLAIN ANALYZE " + sql, params)
-        list_plan = [line[0] for line in cursor.fetchall()]
+    plan = explain(posts_of(big)[:21])
+    list_plan = explain(groups_for_list(reader, big.commune)[:21])
     lines = [
         f"# Groups benchmark – {datetime.date.today().isoformat()}",
         "",
-        f"Machine: {os.cpu_count()} CPU, Python {host.python_version()}, PostgreSQL {pg}.",
+        machine(),
         f"{Group.objects.count():,} groups, {Comment.objects.count():,} comments "
         f"({POSTS:,} in the big group, a fifth of them replies). "
         f"SQL time, best of {args.repeat} runs.",
         "",
-        "| page | SQL ms | queries | target < 50 ms |",
-        "|---|---:|---:|---|",
+        *sql_table(rows),
     ]
-    for label, seconds, queries in rows:
-        ok = "met" if seconds < 0.05 else "NOT met"
-        lines.append(f"| {label} | {seconds * 1000:.1f} | {queries} | {ok} |")
     lines += ["", "Plan of the posts page query (index `comment_target_idx`):", "", "```", *plan]
     lines += ["```", "", "Plan of the group list query:", "", "```", *list_plan, "```"]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if not args.no_write:
-        out = ROOT / "bench" / "results" / f"groups-{datetime.date.today().isoformat()}.md"
-        out.write_text(report)
-        print(f"written to {out.relative_to(ROOT)}")
+    write_report("groups", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":

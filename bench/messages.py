@@ -24,23 +24,25 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform as host
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
-os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/voisinage_bench_messages")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+from bench._common import (  # noqa: E402
+    ensure_database,
+    explain,
+    machine,
+    measure,
+    setup,
+    sql_table,
+    write_report,
+)
 
-django.setup()
+setup("postgis://postgres@127.0.0.1:5432/voisinage_bench_messages")
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -54,19 +56,6 @@ from messaging.threads import attach_authors, attach_participants  # noqa: E402
 THREADS = 1_000
 LONG_THREAD = 1_000
 OWNER = "lecteur@bench-messages.example"
-
-
-def ensure_database() -> None:
-    from django.db import connections
-    from psycopg import connect
-
-    name = connection.settings_dict["NAME"]
-    with connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    connections.close_all()
-    call_command("migrate", verbosity=0)
 
 
 def ensure_world(noise: int):
@@ -150,33 +139,6 @@ def ensure_world(noise: int):
     return owner, long
 
 
-class SqlTimer:
-    """Sums the time spent in the database driver (``connection.execute_wrapper``)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.queries = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - start
-            self.queries += 1
-
-
-def measure(function, repeat: int) -> tuple[float, int]:
-    best, queries = None, 0
-    for _ in range(repeat):
-        timer = SqlTimer()
-        with connection.execute_wrapper(timer):
-            function()
-        if best is None or timer.seconds < best:
-            best, queries = timer.seconds, timer.queries
-    return best or 0.0, queries
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -223,34 +185,20 @@ def main() -> None:
         (f"thread of {LONG_THREAD:,} messages, first page", *measure(thread_page, args.repeat)),
         ("unread count (header)", *measure(lambda: selectors.unread_count(owner), args.repeat)),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-        sql, params = selectors.inbox(owner)[:20].query.sql_with_params()
-        cursor.execute("EXPLAIN ANALYZE " + sql, params)
-        plan = [line[0] for line in cursor.fetchall()]
+    plan = explain(selectors.inbox(owner)[:20])
     total_rows = Participant.objects.count()
     lines = [
         f"# Messages benchmark – {datetime.date.today().isoformat()}",
         "",
-        f"Machine: {os.cpu_count()} CPU, Python {host.python_version()}, PostgreSQL {pg}.",
+        machine(),
         f"One person in {THREADS:,} conversations among {Thread.objects.count():,} "
         f"({total_rows:,} participant rows, {Message.objects.count():,} messages). "
         f"SQL time, best of {args.repeat} runs.",
         "",
-        "| page | SQL ms | queries | target < 50 ms |",
-        "|---|---:|---:|---|",
+        *sql_table(rows),
     ]
-    for label, seconds, queries in rows:
-        ok = "met" if seconds < 0.05 else "NOT met"
-        lines.append(f"| {label} | {seconds * 1000:.1f} | {queries} | {ok} |")
     lines += ["", "Plan of the inbox page query (index `msg_inbox_idx`):", "", "```", *plan, "```"]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if not args.no_write:
-        out = ROOT / "bench" / "results" / f"messages-{datetime.date.today().isoformat()}.md"
-        out.write_text(report)
-        print(f"written to {out.relative_to(ROOT)}")
+    write_report("messages", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":
