@@ -31,7 +31,7 @@ from conversations.api import (
 from conversations.models import Comment
 from conversations.pagination import CommentCursorPagination
 from conversations.selectors import mark_new, previous_visit
-from conversations.threads import attach_replies
+from conversations.threads import attach_replies, attach_thread
 from core.api_fields import StrictBooleanField, StrictCharField
 from core.openapi import COMMUNE_SLUG, path_id
 from modules.groups.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Group, GroupMember
@@ -206,10 +206,7 @@ class GroupApiMixin(_ApiBase):
         return {"user_id": self.request.user.pk, "commune": self.request.commune}
 
     def post_output(self, post, *, status_code=status.HTTP_200_OK):
-        attach_cards(self.request.user, [post], "author", public_author=True)
-        post.thread_replies = []
-        if post.parent_id is None:
-            attach_replies(self.request.user, [post])
+        attach_thread(self.request.user, post)
         return Response(
             GroupPostOutputSerializer(post, context=self.post_context()).data, status=status_code
         )

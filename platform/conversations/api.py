@@ -31,11 +31,10 @@ from conversations.selectors import (
     town_hall_name,
 )
 from conversations.services import comment_create, comment_edit, mark_seen
-from conversations.threads import attach_replies
+from conversations.threads import attach_replies, attach_thread
 from core.api_fields import StrictBooleanField, StrictCharField
 from core.openapi import COMMUNE_SLUG, path_id
 from core.tenancy import bind_commune_from_path
-from privacy.matrix import attach_cards
 from privacy.serializers import PersonSerializer
 
 TAGS = ["comments"]
@@ -142,13 +141,10 @@ class CommentApiMixin(_ApiBase):
     def output(self, comment, *, status_code=status.HTTP_200_OK) -> Response:
         commune = self.request.commune  # type: ignore[attr-defined]  # bound by core.tenancy
         comment.commune = commune
-        attach_cards(self.request.user, [comment], "author", public_author=True)
-        comment.thread_replies = []
-        if comment.parent_id is None:
-            attach_replies(self.request.user, [comment])
-            for reply in comment.thread_replies:
-                reply.commune = commune
-        serializer = CommentOutputSerializer(comment, context={"user_id": self.request.user.pk})
+        attach_thread(self.request.user, comment)
+        serializer = CommentOutputSerializer(
+            comment, context={"user_id": self.request.user.pk, "commune": commune}
+        )
         return Response(serializer.data, status=status_code)
 
 

@@ -38,6 +38,16 @@ def attach_replies(viewer, comments: list) -> list:
     return replies
 
 
+def attach_thread(viewer, comment) -> None:
+    """A comment just written or changed, as the APIs return it (news, gazette, groups):
+    its author's card as in the thread and, for a top comment, its replies."""
+    comment.thread_replies = []
+    if comment.parent_id is None:
+        attach_replies(viewer, [comment])
+    else:
+        attach_cards(viewer, [comment], "author", public_author=True)
+
+
 def read_thread(request, target, *, mark: bool = True) -> ThreadPage:
     """The page of ``target``'s thread the request asks for (``?cursor=``)."""
     viewer = request.user

@@ -33,7 +33,7 @@ from conversations.api import (
 from conversations.models import Comment
 from conversations.pagination import CommentCursorPagination
 from conversations.selectors import mark_new, previous_visit
-from conversations.threads import attach_replies
+from conversations.threads import attach_replies, attach_thread
 from core.api_fields import StrictCharField
 from core.files import DOCUMENT_CONTENT_TYPES
 from core.openapi import path_id
@@ -217,10 +217,7 @@ class GazetteApiMixin(_ApiBase):
         )
 
     def comment_output(self, comment: Comment, *, status_code=status.HTTP_200_OK) -> Response:
-        attach_cards(self.request.user, [comment], "author")
-        comment.thread_replies = []  # type: ignore[attr-defined]  # display attribute
-        if comment.parent_id is None:
-            attach_replies(self.request.user, [comment])
+        attach_thread(self.request.user, comment)
         serializer = GazetteCommentSerializer(comment, context={"user_id": self.request.user.pk})
         return Response(serializer.data, status=status_code)
 

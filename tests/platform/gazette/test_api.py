@@ -177,3 +177,20 @@ def test_the_schema_lists_the_gazette_operations(client):
         "{post_id}/files/{file_id}/",
     ):
         assert base + suffix in schema["paths"]
+
+
+def test_a_reply_shows_its_author_as_the_thread_does(gazette_world):
+    """The POST answer and the list give the same card (conversations.threads.attach_thread)."""
+    post = publish(gazette_world)
+    top = services.comment_create(post=post, author=gazette_world.here_member, body="Qui vient ?")
+    author = gazette_world.neighbour
+    author.pseudonym = "Jardinier35"
+    author.save(update_fields=["pseudonym"])
+    reply = token_client(author).post(
+        url(gazette_world, f"{post.pk}/comments/"),
+        {"body": "Moi", "parent": top.pk},
+        format="json",
+    )
+    assert reply.status_code == 201
+    listed = token_client(author).get(url(gazette_world, f"{post.pk}/comments/"))
+    assert reply.json()["author"] == listed.json()["results"][0]["replies"][0]["author"]
