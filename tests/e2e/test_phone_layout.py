@@ -114,11 +114,11 @@ def test_each_preference_control_is_named_with_its_rubric(
     phone, site_url, live_server, commune, other_commune
 ):
     """A screen reader user hears "Annonces : Fréquence", not five bare "Fréquence"."""
-    from notifications.selectors import preferences_of
+    from notifications.selectors import offered_preferences
 
     resident = resident_on(commune, SAINT_MALO, commune.slug)
     with translation.override("fr"):
-        rubrics = [(c.rubric.key, str(c.rubric.label)) for c in preferences_of(resident)]
+        rubrics = [(c.rubric.key, str(c.rubric.label)) for c in offered_preferences(resident)]
     labels = [label for _key, label in rubrics]
     assert len(rubrics) >= 5 and len(set(labels)) == len(labels)
     page = phone(320)
