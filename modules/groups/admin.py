@@ -12,7 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin import messages
@@ -225,7 +225,8 @@ class GroupViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
     name = "groups"
     url_namespace = "groups_admin"
     icon = "group"
-    menu_label = _("Discussion groups")
+    # Short: Wagtail's sidebar cuts labels at about 18 characters.
+    menu_label = pgettext_lazy("admin menu", "Groups")
     add_to_admin_menu = True
     menu_order = 420
 
@@ -293,7 +294,7 @@ class GroupMemberViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
     name = "group_requests"
     url_namespace = "group_requests_admin"
     icon = "user"
-    menu_label = _("Requests to join a group")
+    menu_label = pgettext_lazy("admin menu", "Join requests")
     add_to_admin_menu = True
     menu_order = 421
 

@@ -117,3 +117,12 @@ def test_staff_answer_as_the_town_hall_from_the_admin(commune, other_commune, st
     assert site.get(f"/admin/groups/{elsewhere.pk}/reply/").status_code == 404
     empty = site.post(f"/admin/groups/{group.pk}/reply/", {"body": " "})
     assert empty.status_code == 200
+
+
+def test_the_admin_menu_names_fit_the_sidebar(commune, staff):
+    """Wagtail's sidebar cuts labels at about 18 characters: "Groupes de discus…" read badly."""
+    html = admin_client(staff).get("/admin/").content.decode()
+    # The sidebar's items are JSON in the page.
+    assert '"label": "Groupes", "icon_name": "group"' in html
+    assert '"label": "Demandes d\\u2019adh\\u00e9sion", "icon_name": "user"' in html
+    assert "Demandes pour rejoindre" not in html
