@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gazette import services
@@ -132,3 +134,14 @@ def test_the_comment_edit_page_cancels_back_to_the_comment(gazette_world):
     html = site_client(gazette_world.neighbour).get(url).content.decode()
     assert f'href="/gazette/{post.pk}/#comment-{comment.pk}"' in html
     assert "Enregistrer" in html
+
+
+def test_the_list_counts_photos_and_files_only_when_there_are_some(gazette_world):
+    from tests.platform.gazette.conftest import pdf
+
+    publish(gazette_world, title="Sans pièce jointe")
+    publish(gazette_world, title="Avec photos", photos=[jpeg(), jpeg()], files=[pdf()])
+    html = site_client(gazette_world.neighbour).get("/gazette/").content.decode()
+    meta = [" ".join(m.split()) for m in re.findall(r'<p class="meta">(.*?)</p>', html, re.S)]
+    counts = [line for line in meta if line.endswith("commentaire")]
+    assert counts == ["2 photos · 1 fichier · 0 commentaire", "0 commentaire"]
