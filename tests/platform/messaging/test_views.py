@@ -120,6 +120,9 @@ def test_admin_inbox_reply_and_scope(commune, other_commune, clerk):
     assert "Marie Durand" in inbox.content.decode()
     page = client.get(f"/admin/messagerie/{thread.pk}/")
     assert page.status_code == 200
+    html = page.content.decode()
+    assert '<button type="submit" class="button">Envoyer la réponse</button>' in html
+    assert 'href="/admin/messagerie/">Retour à la messagerie</a>' in html
     answer = client.post(f"/admin/messagerie/{thread.pk}/", {"body": "Nous arrivons."})
     assert answer.status_code == 302
     last = Message.objects.filter(thread=thread).last()
