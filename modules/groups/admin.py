@@ -24,7 +24,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from conversations.models import BODY_MAX_LENGTH
-from conversations.selectors import replies_of, town_hall_name
+from conversations.selectors import town_hall_name
+from conversations.threads import attach_replies
 from core import admin_scope
 from core.forms import service_errors
 from modules.groups.models import Group, GroupMember
@@ -188,13 +189,7 @@ class GroupReplyView(WagtailAdminTemplateMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        replies = list(replies_of([post.pk for post in self.posts]))
-        attach_cards(self.request.user, [*self.posts, *replies], "author", public_author=True)
-        by_parent: dict[int, list] = {}
-        for reply in replies:
-            by_parent.setdefault(reply.parent_id, []).append(reply)
-        for post in self.posts:
-            post.thread_replies = by_parent.get(post.pk, [])
+        attach_replies(self.request.user, self.posts)  # thread_replies and cards, one query each
         context.update(
             group=self.group,
             posts=self.posts,
