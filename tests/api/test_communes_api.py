@@ -32,16 +32,20 @@ def test_public_list_and_detail(api_client, commune, other_commune):
     assert body["official_code"] == "35288"
     assert body["postal_codes"] == ["35400"]
     assert body["hostname"] == "saint-malo.localhost"
-    assert module_labels(body) == ["classifieds", "twinning", "alerts"]
+    assert module_labels(body) == ["classifieds", "twinning", "alerts", "groups"]
 
 
 def test_enabled_modules_reflect_switches(api_client, commune, other_commune):
     module_set_enabled(by=root(), commune=commune, module="classifieds", enabled=False)
-    assert module_labels(api_client.get(detail("saint-malo")).json()) == ["twinning", "alerts"]
+    assert module_labels(api_client.get(detail("saint-malo")).json()) == [
+        "twinning",
+        "alerts",
+        "groups",
+    ]
     listed = {c["slug"]: module_labels(c) for c in api_client.get(LIST).json()["results"]}
     assert listed == {
-        "saint-malo": ["twinning", "alerts"],
-        "cocody": ["classifieds", "twinning", "alerts"],
+        "saint-malo": ["twinning", "alerts", "groups"],
+        "cocody": ["classifieds", "twinning", "alerts", "groups"],
     }
 
 

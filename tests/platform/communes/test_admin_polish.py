@@ -69,8 +69,8 @@ def test_a_wrong_phone_is_a_french_form_error(client, other_commune):
 
 def test_the_commune_list_names_the_modules_in_french(admin, commune):
     html = admin.get("/admin/commune/").content.decode()
-    assert "Alertes, Annonces, Jumelages" in html
-    assert "alerts, classifieds, twinning" not in html
+    assert "Alertes, Annonces, Groupes de discussion, Jumelages" in html
+    assert "alerts, classifieds, groups, twinning" not in html
 
 
 def test_generic_labels_agree_in_gender(admin, commune):
