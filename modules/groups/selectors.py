@@ -17,7 +17,7 @@ person may not read and a missing one answer alike.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -37,24 +37,14 @@ from communes.selectors import (
 from conversations.models import Comment, ReadMarker
 from conversations.selectors import top_comments
 from core.admin_scope import CommuneScope
+from core.ids import positive_id
 from modules.groups.models import Group, GroupMember
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-MAX_ID = 2**63
 # Before any visit, every post of others is new.
 NEVER = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-
-
-def positive_id(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < MAX_ID:
-        raise Http404
-    return number
 
 
 def group_type() -> ContentType:

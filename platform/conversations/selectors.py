@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -30,23 +30,12 @@ from communes.selectors import (
 )
 from conversations.models import Comment, ReadMarker
 from core.admin_scope import CommuneScope
+from core.ids import positive_id
 
 if TYPE_CHECKING:
     from wagtail.models import Page
 
     from accounts.models import User
-
-MAX_ID = 2**63
-
-
-def _positive_id(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < MAX_ID:
-        raise Http404
-    return number
 
 
 # --- targets -------------------------------------------------------------------------
@@ -71,7 +60,7 @@ def access_news(user: User, page_id: int | str, *, commune: Commune | None) -> N
     Http404 alike for a missing page, another commune's, an unpublished one and a person
     who may not read the comments (the API answers 403 to pending residents before this).
     """
-    page_id = _positive_id(page_id)
+    page_id = positive_id(page_id)
     if commune is None:
         raise Http404
     page = news_of_commune(commune).filter(pk=page_id).first()
@@ -159,7 +148,7 @@ def access_comment(
 ) -> tuple[Comment, NewsPage]:
     """A listed comment of ``commune`` on a live news page that ``user`` may read, and its
     page: Http404 alike for missing, hidden, another commune's and not allowed."""
-    pk = _positive_id(pk)
+    pk = positive_id(pk)
     if commune is None or not can_see_comments(user, commune):
         raise Http404
     comment = (
@@ -257,7 +246,7 @@ def news_for_staff(*, user: User, commune: Commune | None = None) -> QuerySet[Ne
 def access_comment_for_staff(
     user: User, pk: int | str, *, commune: Commune | None = None
 ) -> Comment:
-    pk = _positive_id(pk)
+    pk = positive_id(pk)
     comment = comments_for_staff(user=user, commune=commune).filter(pk=pk).first()
     if comment is None:
         raise Http404

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, IntegerField, Model, OuterRef, Prefetch, QuerySet, Subquery
@@ -21,23 +21,12 @@ from communities.models import Community, Membership
 from communities.selectors import community_of, is_member
 from conversations.models import Comment, ReadMarker
 from core.access import is_open_account
+from core.ids import positive_id
 from gazette.models import Post, PostFile, PostPhoto
 
 if TYPE_CHECKING:
     from accounts.models import User
     from communes.models import Commune
-
-MAX_ID = 2**63
-
-
-def positive_id(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < MAX_ID:
-        raise Http404
-    return number
 
 
 # --- who ------------------------------------------------------------------------------

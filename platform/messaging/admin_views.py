@@ -21,6 +21,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from core.forms import service_errors
+from core.ids import MAX_ID
 from messaging import selectors, services
 from messaging.models import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from messaging.threads import attach_authors, attach_participants
@@ -161,7 +162,7 @@ class NewThreadView(WagtailAdminTemplateMixin, FormView):
         picked = self.request.POST.get("resident") or self.request.GET.get("resident") or ""
         people = selectors.search_residents(self.commune, query) if len(query) >= 2 else []
         ids = [p.pk for p in people]
-        if picked.isdigit() and int(picked) < selectors.MAX_ID:
+        if picked.isdigit() and int(picked) < MAX_ID:
             ids.append(int(picked))
         qs = selectors.residents_of(self.commune).filter(pk__in=ids)
         return query, people_cards(self.request.user, qs.order_by("last_name", "first_name"))

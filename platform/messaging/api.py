@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_fields import StrictCharField, StrictIntegerField
+from core.ids import MAX_ID
 from core.openapi import COMMUNE_SLUG, path_id
 from core.tenancy import bind_commune_from_path
 from messaging import selectors, services
@@ -32,7 +33,7 @@ TAGS = ["messages"]
 STAFF_TAGS = ["messages (town hall)"]
 THREAD_ID = path_id("thread_id", "Id of the conversation.")
 USER_ID = path_id("user_id", "Id of the blocked person.")
-MAX_ID = 2**63 - 1
+LARGEST_ID = MAX_ID - 1
 
 
 # --- serializers ---------------------------------------------------------------------
@@ -98,7 +99,7 @@ class MessageSerializer(serializers.Serializer):
 
 class ThreadCreateSerializer(serializers.Serializer):
     recipients = serializers.ListField(
-        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        child=StrictIntegerField(min_value=1, max_value=LARGEST_ID),
         required=False,
         max_length=services.DEFAULT_MAX_RECIPIENTS,
         help_text="Ids of people you reach (see recipients/), at most 20. Or `commune`.",
@@ -124,7 +125,9 @@ class MessageCreateSerializer(serializers.Serializer):
 
 
 class StaffThreadCreateSerializer(serializers.Serializer):
-    resident = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="A validated resident.")
+    resident = StrictIntegerField(
+        min_value=1, max_value=LARGEST_ID, help_text="A validated resident."
+    )
     subject = StrictCharField(
         required=False, allow_blank=True, max_length=SUBJECT_MAX_LENGTH, trim_whitespace=False
     )
@@ -137,7 +140,7 @@ class BlockSerializer(serializers.Serializer):
 
 
 class BlockCreateSerializer(serializers.Serializer):
-    user = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    user = StrictIntegerField(min_value=1, max_value=LARGEST_ID)
 
 
 UNREAD = inline_serializer(

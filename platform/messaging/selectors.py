@@ -31,6 +31,7 @@ from communities.models import Community, Membership
 from conversations.selectors import staff_role_label, town_hall_name
 from core.access import is_open_account, open_accounts
 from core.admin_scope import CommuneScope
+from core.ids import positive_id
 from messaging.models import Block, Message, Participant, Thread
 from notifications.selectors import notifications_of
 
@@ -38,18 +39,6 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 __all__ = ["Commune", "is_open_account", "staff_role_label", "town_hall_name"]
-
-MAX_ID = 2**63
-
-
-def positive_id(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < MAX_ID:
-        raise Http404
-    return number
 
 
 # --- who reaches whom ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from communes.models import Commune
 from communes.selectors import resident_communes
 from core.forms import service_errors
+from core.ids import MAX_ID
 from messaging import selectors, services
 from messaging.forms import MessageForm, NewThreadForm, RecipientSearchForm
 from messaging.pagination import InboxCursorPagination, MessageCursorPagination
@@ -35,7 +36,7 @@ def _open_or_404(user) -> None:
 def _ids(values: list[str]) -> list[int]:
     result: list[int] = []
     for value in values:
-        if value.isdigit() and 0 < int(value) < selectors.MAX_ID and int(value) not in result:
+        if value.isdigit() and 0 < int(value) < MAX_ID and int(value) not in result:
             result.append(int(value))
     return result
 
