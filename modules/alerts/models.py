@@ -96,6 +96,7 @@ class Alert(models.Model):
     # commit first; a sweeper finishes an alert whose process stopped in between.
     dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)  # moderation (CNT-5)
 
     objects = AlertQuerySet.as_manager()
 

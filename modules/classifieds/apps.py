@@ -44,6 +44,10 @@ class ClassifiedsConfig(PlatformModule):
             "classifieds.Classified",
             commune="commune",
             label=_("classified"),
+            excerpt="description",
+            can_see="modules.classifieds.reporting.can_see",
+            town_hall=True,
+            link="modules.classifieds.reporting.link",
         ),
     )
     periodic_tasks = (

@@ -62,6 +62,7 @@ class Classified(models.Model):
     created_at = models.DateTimeField(_("published at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)  # moderation (CNT-5)
 
     objects = ClassifiedQuerySet.as_manager()
 

@@ -49,7 +49,9 @@ def can_moderate_classified(user: User, classified: Classified) -> bool:
     return user_can_moderate_commune(user, classified.commune)
 
 
-def access_classified(user: User, pk: int, *, commune: Commune) -> Classified:
+def access_classified(
+    user: User, pk: int, *, commune: Commune, include_hidden: bool = False
+) -> Classified:
     """The classified ``pk`` of ``commune`` as ``user`` reads it (site and API alike).
 
     An open classified is read by anyone the page lets in; one that is closed or expired
@@ -66,6 +68,12 @@ def access_classified(user: User, pk: int, *, commune: Commune) -> Classified:
     if classified is None:
         raise Http404
     if not classified.is_open and not can_change_classified(user, classified):
+        raise Http404
+    if (
+        classified.hidden_at is not None
+        and not include_hidden
+        and not can_change_classified(user, classified)
+    ):
         raise Http404
     return classified
 

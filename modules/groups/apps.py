@@ -54,6 +54,11 @@ class GroupsConfig(PlatformModule):
             "groups.Group",
             commune="commune",
             label=_("discussion group"),
+            author="created_by",
+            excerpt="description",
+            can_see="modules.groups.reporting.can_see",
+            town_hall=True,
+            link="modules.groups.reporting.link",
         ),
     )
 
@@ -66,3 +71,7 @@ class GroupsConfig(PlatformModule):
 
         register_permission_policy(Group, GroupPermissionPolicy(Group))
         register_permission_policy(GroupMember, GroupMemberPermissionPolicy(GroupMember))
+
+        from modules.groups import reporting
+
+        reporting.register()

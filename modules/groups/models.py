@@ -47,6 +47,7 @@ class Group(models.Model):
     pinned = models.BooleanField(_("pinned"), default=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)  # moderation (CNT-5)
     # Staff accounts are closed, not deleted; SET_NULL keeps the group if a row goes.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

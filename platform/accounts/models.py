@@ -117,6 +117,9 @@ class User(AbstractUser):
         verbose_name=_("registered by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set and cleared by moderation (CNT-5, moderation.Suspension holds the record):
+    # login refused, sessions and API tokens stop working, content hidden.
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
@@ -147,6 +150,10 @@ class User(AbstractUser):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def email_verified(self) -> bool:

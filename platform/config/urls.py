@@ -32,6 +32,8 @@ urlpatterns = [
     path("commentaires/", include("conversations.urls")),
     path("gazette/", include("gazette.urls")),
     path("messages/", include("messaging.urls")),
+    # Reports, decisions and "Contacter l'équipe" (signaler/, mes-signalements/, contact/).
+    path("", include("moderation.urls")),
     path("", include("notifications.urls")),  # notifications/…, n/<token>/, sw.js
     path("anymail/", include("anymail.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -24,6 +24,10 @@ class ConversationsConfig(AppConfig):
             "conversations.Comment",
             commune="commune",
             label=_("comment"),
+            excerpt="body",
+            can_see="conversations.reporting.can_see",
+            town_hall="conversations.reporting.town_hall_moderates",
+            link="conversations.reporting.link",
         ),
     )
 

@@ -45,6 +45,7 @@ def is_open_account(user) -> bool:
         and getattr(user, "is_authenticated", False)
         and user.is_active
         and getattr(user, "closed_at", None) is None
+        and getattr(user, "suspended_at", None) is None
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.apps import AppConfig, apps
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from django.urls import URLPattern, URLResolver, include
@@ -81,12 +82,23 @@ class CommunityLink:
 
 @dataclass(frozen=True)
 class ReportableKind:
-    """Content people can report to the moderators (the moderation module reads these).
+    """Content people can report to the moderators (``moderation`` reads these, CNT-5).
 
-    ``model`` is ``"app_label.ModelName"``; ``commune`` the lookup path from the model to
+    ``model`` is ``"app_label.ModelName"``; it has a ``hidden_at`` date field, which
+    moderation sets to hide an item and the app's lists honour (the author and the
+    moderators still see it, marked). ``commune`` is the lookup path from the model to
     its ``communes.Commune`` (``"commune"``, ``"community__commune"``); ``space`` the lookup
     path to where it was posted inside the commune (``"community"``), or ``""``; ``label``
-    what a moderator reads ("An ad").
+    what a moderator reads ("An ad"). ``author`` is the lookup of the person who wrote
+    it (a user foreign key); ``excerpt`` the text field moderators read.
+
+    ``can_see`` is the dotted path of ``can_see(user, instance) -> bool``: only someone
+    who can see an item may report it (a private message, by its recipients). ``town_hall``
+    says whether the commune's staff moderate it (their own spaces: news comments,
+    groups, classifieds) or only the platform's moderators do (a community's gazette, a
+    private message): a bool, or the dotted path of ``(instance) -> bool`` when it
+    depends on the item (a comment on the news or in a gazette). ``link`` is the dotted
+    path of ``(instance) -> str``, the item's path on its commune's site ("" if none).
     """
 
     key: str
@@ -94,6 +106,23 @@ class ReportableKind:
     commune: str
     label: StrOrPromise
     space: str = ""
+    author: str = "author"
+    excerpt: str = ""
+    can_see: str = ""
+    town_hall: bool | str = False
+    link: str = ""
+
+    def call(self, attribute: str, *args):
+        """Call the function named by the dotted path ``attribute`` (``can_see``…)."""
+        return import_string(getattr(self, attribute))(*args)
+
+    def moderated_by_town_hall(self, instance) -> bool:
+        if isinstance(self.town_hall, str):
+            return bool(self.call("town_hall", instance))
+        return self.town_hall
+
+    def link_of(self, instance) -> str:
+        return self.call("link", instance) if self.link else ""
 
 
 class PlatformModule(AppConfig):
@@ -226,6 +255,34 @@ def validate_reportable(app_name: str, kind) -> None:
         raise ImproperlyConfigured(
             f"{app_name}: reportable {kind.key!r}: no relation {kind.space!r} on {kind.model}."
         )
+    author = _related_model(model, kind.author)
+    if author is None or author._meta.label != settings.AUTH_USER_MODEL:
+        raise ImproperlyConfigured(
+            f"{app_name}: reportable {kind.key!r}: {kind.author!r} does not lead from "
+            f"{kind.model} to the user model."
+        )
+    for name in ("hidden_at", kind.excerpt):
+        try:
+            model._meta.get_field(name)
+        except Exception as error:  # FieldDoesNotExist, or no excerpt named
+            raise ImproperlyConfigured(
+                f"{app_name}: reportable {kind.key!r}: {kind.model} needs a field "
+                f"{name!r} (hidden_at for moderation, the excerpt moderators read)."
+            ) from error
+    if not kind.can_see:
+        raise ImproperlyConfigured(f"{app_name}: reportable {kind.key!r} needs can_see.")
+    dotted = [kind.can_see, kind.link] + (
+        [kind.town_hall] if isinstance(kind.town_hall, str) else []
+    )
+    for path in filter(None, dotted):
+        try:
+            function = import_string(path)
+        except ImportError as error:
+            raise ImproperlyConfigured(f"{app_name}: reportable {kind.key!r}: {error}") from error
+        if not callable(function):
+            raise ImproperlyConfigured(
+                f"{app_name}: reportable {kind.key!r}: {path} is not callable."
+            )
 
 
 def _related_model(model, path: str):
@@ -297,6 +354,21 @@ class ModuleRegistry:
             *self._core_reportables,
             *(kind for _module, kind in self.contributions("reportable_kinds")),
         ]
+
+    def reportable(self, key: str) -> ReportableKind | None:
+        """The reportable kind ``key`` (``"gazette.post"``), or None."""
+        for kind in self.reportable_kinds():
+            if kind.key == key:
+                return kind
+        return None
+
+    def reportable_for_model(self, label: str) -> ReportableKind | None:
+        """The reportable kind of the model ``"app_label.ModelName"`` (case-insensitive)."""
+        label = label.lower()
+        for kind in self.reportable_kinds():
+            if kind.model.lower() == label:
+                return kind
+        return None
 
     def __iter__(self):
         return iter(self._modules.values())

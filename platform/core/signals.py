@@ -194,3 +194,10 @@ def site_banners(commune, request) -> list[SiteBanner]:
         if banner is not None
     ]
     return sorted(banners, key=lambda banner: banner.order)
+
+
+# Abuse control held an item for review (``core.abuse``: the same text posted many times
+# within an hour): the writing app saved it hidden (``hidden_at``) and sends this so the
+# moderators see it in their queue. Keyword arguments: ``kind`` (the ReportableKind key),
+# ``instance``, ``reason`` (a short key: "repeated_text").
+content_held = Signal()

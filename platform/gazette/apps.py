@@ -25,6 +25,9 @@ class GazetteConfig(AppConfig):
             commune="community__commune",
             space="community",
             label=_("gazette post"),
+            excerpt="body",
+            can_see="gazette.reporting.can_see",
+            link="gazette.reporting.link",
         ),
     )
 
@@ -33,3 +36,7 @@ class GazetteConfig(AppConfig):
         from gazette import receivers
 
         personal_data_export.connect(receivers.personal_data, dispatch_uid="gazette.personal_data")
+
+        from gazette import reporting
+
+        reporting.register()

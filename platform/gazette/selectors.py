@@ -97,20 +97,28 @@ def _comment_count_subquery() -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
-def access_post(user: User, pk: int | str, *, community: Community | None = None) -> Post:
+def access_post(
+    user: User,
+    pk: int | str,
+    *,
+    community: Community | None = None,
+    include_hidden: bool = False,
+) -> Post:
     """A listed post of a community ``user`` is a member of (and of ``community`` when
-    given): Http404 alike for missing, hidden, another community's and not a member."""
+    given): Http404 alike for missing, hidden, another community's and not a member.
+    ``include_hidden``: a post moderation hid too (for moderation's own checks)."""
     pk = positive_id(pk)
     if not is_open_account(user):
         raise Http404
     posts = Post.objects.filter(
         pk=pk,
-        hidden_at__isnull=True,
         community__memberships__user=user,
         community__memberships__status=Membership.Status.MEMBER,
     ).select_related("community", "community__commune")
     if community is not None:
         posts = posts.filter(community=community)
+    if not include_hidden:
+        posts = posts.filter(hidden_at__isnull=True)
     post = posts.first()
     if post is None:
         raise Http404

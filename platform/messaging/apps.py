@@ -25,6 +25,9 @@ class MessagingConfig(AppConfig):
             "messaging.Message",
             commune="thread__commune",
             label=_("private message"),
+            excerpt="body",
+            can_see="messaging.reporting.can_see",
+            link="messaging.reporting.link",
         ),
     )
 

@@ -76,6 +76,13 @@ CORE_RUBRICS: tuple[Rubric, ...] = (
         _("Requests to join, decisions, référents, twinning."),
         order=20,
     ),
+    Rubric(
+        "moderation",
+        _("Reports and the team's answers"),
+        _("What became of your reports, moderation decisions about you, answers of the team."),
+        locked=True,
+        order=25,
+    ),
     Rubric("news", _("News of the town hall"), frequency=Frequency.DAILY, push=False, order=30),
     Rubric(
         "gazette", _("Gazette of my community"), frequency=Frequency.DAILY, push=False, order=40

@@ -28,5 +28,13 @@ class BookboxConfig(PlatformModule):
         ),
     )
     reportable_kinds = (
-        ReportableKind("bookbox.book", "bookbox.Book", commune="commune", label=_("Book")),
+        ReportableKind(
+            "bookbox.book",
+            "bookbox.Book",
+            commune="commune",
+            label=_("Book"),
+            excerpt="title",
+            can_see="tests.example_module.selectors.can_see_book",
+            town_hall=True,
+        ),
     )

@@ -18,6 +18,7 @@ class Book(models.Model):
     title = models.CharField(_("title"), max_length=120)
     left_at = models.DateTimeField(_("left on"), default=timezone.now)
     taken_at = models.DateTimeField(_("taken on"), null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)  # moderation
 
     class Meta:
         verbose_name = _("book")

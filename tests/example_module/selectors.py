@@ -17,3 +17,10 @@ def books_in_box(*, commune):
 def access_book(*, commune, pk: int) -> Book:
     """One book of the box (404 when missing or of another commune)."""
     return get_object_or_404(books_in_box(commune=commune), pk=pk)
+
+
+def can_see_book(user, book: Book) -> bool:
+    """Moderation's check (ReportableKind "bookbox.book"): the commune's residents."""
+    from communes.selectors import sees_resident_content
+
+    return sees_resident_content(user, book.commune)

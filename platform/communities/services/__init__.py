@@ -30,7 +30,12 @@ from communities.services.community import (
     create_refusal,
     showcase_page_sync,
 )
-from communities.services.exclusions import exclusion_decide, exclusion_lift, exclusion_request
+from communities.services.exclusions import (
+    exclusion_by_moderation,
+    exclusion_decide,
+    exclusion_lift,
+    exclusion_request,
+)
 from communities.services.invitations import invitation_send
 from communities.services.membership import (
     join_refusal,
@@ -66,6 +71,7 @@ __all__ = [
     "community_set_validation_mode",
     "community_update_showcase",
     "create_refusal",
+    "exclusion_by_moderation",
     "exclusion_decide",
     "exclusion_lift",
     "exclusion_request",

@@ -101,3 +101,19 @@ def exclusion_lift(*, by: User, exclusion: Exclusion) -> Exclusion:
     exclusion.lifted_at = timezone.now()
     exclusion.save(update_fields=["lifted_at"])
     return exclusion
+
+
+@transaction.atomic
+def exclusion_by_moderation(
+    *, by: User, community: Community, member: User, reason: str
+) -> Exclusion:
+    """Platform staff exclude a member after a moderation case (CNT-5): the CTY-8 path
+    (an executed exclusion, liftable, in the history), without a référent's request."""
+    require_staff(by)
+    community = lock_community(community)
+    reason = clean_reason(reason, required=True)
+    target_member(community, member)
+    exclusion = Exclusion.objects.create(
+        community=community, member=member, requested_by=by, reason=reason
+    )
+    return exclusion_decide(by=by, exclusion=exclusion, execute=True, note=reason)

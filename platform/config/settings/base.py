@@ -32,6 +32,7 @@ PLATFORM_APPS = [
     "conversations",
     "gazette",
     "messaging",
+    "moderation",
 ]
 
 # Installable modules: each is a Django app whose AppConfig subclasses

@@ -36,7 +36,14 @@ def test_a_core_app_s_reportable_kind_is_checked(kind, message):
 
 def test_a_core_app_and_a_module_cannot_share_a_reportable_key(monkeypatch):
     config = apps.get_app_config("conversations")
-    clash = ReportableKind("classifieds.classified", "conversations.Comment", "commune", "x")
+    clash = ReportableKind(
+        "classifieds.classified",
+        "conversations.Comment",
+        "commune",
+        "x",
+        excerpt="body",
+        can_see="conversations.reporting.can_see",
+    )
     monkeypatch.setattr(config, "reportable_kinds", (clash,))
     message = re.escape("declare reportable_kinds 'classifieds.classified'")
     with pytest.raises(ImproperlyConfigured, match=message):

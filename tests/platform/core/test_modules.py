@@ -252,6 +252,75 @@ def _contract_module(**attributes):
             },
             "no relation 'x'",
         ),
+        (
+            {
+                "reportable_kinds": (
+                    ReportableKind(
+                        "ad", "classifieds.Classified", "commune", "Ad", author="commune"
+                    ),
+                )
+            },
+            "'commune' does not lead from classifieds.Classified to the user model",
+        ),
+        (
+            {
+                "reportable_kinds": (
+                    ReportableKind("ad", "classifieds.Classified", "commune", "Ad"),
+                )
+            },
+            "needs a field ''",
+        ),
+        (
+            {
+                "reportable_kinds": (
+                    ReportableKind(
+                        "ad", "communes.Follow", "commune", "Ad", author="user", excerpt="status"
+                    ),
+                )
+            },
+            "communes.Follow needs a field 'hidden_at'",
+        ),
+        (
+            {
+                "reportable_kinds": (
+                    ReportableKind(
+                        "ad", "classifieds.Classified", "commune", "Ad", excerpt="description"
+                    ),
+                )
+            },
+            "reportable 'ad' needs can_see",
+        ),
+        (
+            {
+                "reportable_kinds": (
+                    ReportableKind(
+                        "ad",
+                        "classifieds.Classified",
+                        "commune",
+                        "Ad",
+                        excerpt="description",
+                        can_see="modules.nowhere.can_see",
+                    ),
+                )
+            },
+            "No module named 'modules.nowhere'",
+        ),
+        (
+            {
+                "reportable_kinds": (
+                    ReportableKind(
+                        "ad",
+                        "classifieds.Classified",
+                        "commune",
+                        "Ad",
+                        excerpt="description",
+                        can_see="modules.classifieds.reporting.can_see",
+                        town_hall="modules.classifieds.reporting.nowhere",
+                    ),
+                )
+            },
+            "reportable 'ad'",
+        ),
     ],
 )
 def test_malformed_declarations_stop_start_up(attributes, message):
@@ -266,7 +335,16 @@ def test_well_formed_declarations_pass():
         history_kinds=(HistoryKind("fake_done", "Done"),),
         community_links=(CommunityLink("near", "modules.twinning.selectors.linked_to"),),
         reportable_kinds=(
-            ReportableKind("ad", "alerts.Alert", "community__commune", "Ad", space="community"),
+            ReportableKind(
+                "ad",
+                "alerts.Alert",
+                "community__commune",
+                "Ad",
+                space="community",
+                excerpt="text",
+                can_see="modules.alerts.reporting.can_see",
+                town_hall="modules.classifieds.reporting.link",
+            ),
         ),
     ).validate()
 
