@@ -17,9 +17,13 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_open_account
 from core.ids import positive_id
 from core.modules import ReportableKind, registry
+from messaging.models import Participant
 from moderation.models import EXCERPT_LENGTH, PERSON_KIND
+from privacy.matrix import relations_of, with_relations
+from privacy.relations import Relation
 
 PERSON_LABEL = _("person")
 
@@ -113,8 +117,21 @@ def wrap(kind: ReportableKind, instance: Model) -> Item:
 
 def can_see(user, item: Item) -> bool:
     if item.kind is None:
-        return True  # a person: the report form asks for their id, seen on a page
+        return sees_person(user, item.instance)
     return bool(item.kind.call("can_see", user, item.instance))
+
+
+def sees_person(viewer, person) -> bool:
+    """Whether ``viewer`` meets ``person`` somewhere on the platform, so may report them: a
+    relation of the privacy matrix other than "self" and "public" (same community, twinned,
+    staff of their commune, platform staff), or a conversation of private messages together.
+    Anyone else gets the same 404 as for a missing account (ids are not probed)."""
+    if not is_open_account(viewer) or viewer.pk == person.pk:
+        return False
+    annotated = with_relations(viewer, get_user_model().objects.filter(pk=person.pk)).first()
+    if annotated is not None and relations_of(annotated) - {Relation.SELF, Relation.PUBLIC}:
+        return True
+    return Participant.objects.filter(user=viewer, thread__participants__user=person).exists()
 
 
 def items_of(kind: ReportableKind, object_ids) -> QuerySet:

@@ -127,8 +127,6 @@ def report(
     if not is_open_account(reporter):
         raise Http404
     item = items.load(kind, object_id)
-    if not items.can_see(reporter, item):
-        raise Http404
     person = item.kind is None
     if item.author_id == reporter.pk:
         raise ValidationError(
@@ -140,6 +138,8 @@ def report(
                 ]
             }
         )
+    if not items.can_see(reporter, item):
+        raise Http404
     allowed = PERSON_REASONS if person else CONTENT_REASONS
     if reason not in allowed:
         raise ValidationError({"reason": [_("Choose a reason from the list.")]})
