@@ -14,11 +14,16 @@ from accounts import mfa
 from accounts.models import DeviceToken
 from accounts.security import lockout_message
 from accounts.selectors import is_open_account
+from accounts.suspension import is_suspended_login, suspension_text
 from core.types import StrOrPromise
 
 
 class AccountLocked(exceptions.PermissionDenied):
     default_code = "account_locked"
+
+
+class AccountSuspended(exceptions.PermissionDenied):
+    default_code = "account_suspended"
 
 
 class TokenCreateInput(serializers.Serializer):
@@ -39,6 +44,9 @@ class TokenCreateInput(serializers.Serializer):
 
     def validate(self, attrs):
         request = self.context["request"]
+        # Refused before the password is checked: never a failed attempt for the lockout.
+        if is_suspended_login(attrs["email"]):
+            raise AccountSuspended(suspension_text(request))
         user = authenticate(request, username=attrs["email"], password=attrs["password"])
         # django-axes flags the request when the account is (or has just become) locked.
         if user is None and getattr(request, "axes_locked_out", False):
@@ -139,7 +147,9 @@ class TokenListCreate(generics.ListCreateAPIView):
                 ),
                 description=_(
                     "Account locked after too many wrong passwords: choose a new password "
-                    "with the forgotten-password link."
+                    "with the forgotten-password link. Or account suspended by the "
+                    "moderators (code account_suspended): the detail gives the team's "
+                    "contact address."
                 ),
             ),
         },

@@ -12,6 +12,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.forms_address import AddressFieldsMixin
 from accounts.models import PRESENTATION_MAX_LENGTH
+from accounts.suspension import is_suspended, is_suspended_login, suspension_message
 from core import phones
 
 User = get_user_model()
@@ -62,8 +63,17 @@ class LoginForm(auth_forms.AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    def clean(self):
+        # A suspended account is refused before any password is checked: whatever was
+        # typed, and without a failed attempt counted towards the lockout.
+        if is_suspended_login(self.cleaned_data.get("username")):
+            raise forms.ValidationError(suspension_message(), code="suspended")
+        return super().clean()
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        if is_suspended(user):
+            raise forms.ValidationError(suspension_message(), code="suspended")
         if user.email_verified_at is None:
             resend = reverse("accounts:resend_verification")
             raise forms.ValidationError(

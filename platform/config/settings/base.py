@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionTimeoutMiddleware",
+    "accounts.suspension.SuspensionMiddleware",  # a suspended account's session ends at once
     # Staff two factors (TOTP): OTPMiddleware reads the verified device from the
     # session; StaffTwoFactorMiddleware sends unverified staff to set up or verify.
     "django_otp.middleware.OTPMiddleware",
@@ -348,6 +349,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "modules.alerts.models.Alert.Category",
         "GazetteCategoryEnum": "gazette.models.Category",
+        # Moderation (issue 17): its reasons, actions, kinds and statuses. Its "kind" made
+        # the classifieds' one collide: it keeps the name it always had.
+        "KindEnum": "modules.classifieds.models.Classified.Kind",
+        "ReportReasonEnum": "moderation.models.Reason",
+        "ModerationActionEnum": "moderation.models.Action",
+        "BulkActionEnum": "moderation.api.BULK_CHOICES",
+        "ReportKindEnum": "moderation.api.KIND_CHOICES",
+        "CaseStatusEnum": "moderation.models.Case.Status",
+        "ReportStatusEnum": "moderation.api.REPORT_STATUS_CHOICES",
     },
 }
 
