@@ -18,6 +18,7 @@ from conversations import api_urls as comment_urls
 from core.modules import module_urls, registry
 from gazette import api_urls as gazette_urls
 from messaging import api_urls as messaging_urls
+from moderation import api_urls as moderation_urls
 
 v1_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -45,6 +46,9 @@ v1_patterns: list[URLPattern | URLResolver] = [
     ),
     # Private messages and the town halls' inboxes (core app messaging, CNT-3).
     path("messages/", include((messaging_urls.urlpatterns, "messages"))),
+    # Reports, the decisions about you and the moderators' queue (core app moderation, CNT-5).
+    path("reports/", include((moderation_urls.report_patterns, "reports"))),
+    path("moderation/", include((moderation_urls.moderation_patterns, "moderation"))),
 ]
 
 # Each module's API routes, under its commune, behind the module guard.
