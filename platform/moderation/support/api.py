@@ -1,0 +1,351 @@
+"""REST API of the support desk (CNT-7), under /api/v1/support/.
+
+* ``requests/``: ``POST`` a request (signed in, or anonymous with ``name`` and ``email``;
+  429 with ``Retry-After`` over the hourly limits), ``GET`` your own requests;
+* ``requests/{id}/``: one of your requests with its messages (404 for anyone else's);
+* ``requests/{id}/messages/``: ``POST`` a reply (the request goes back to the team);
+* ``desk/``, ``desk/{id}/`` (``GET``, ``PATCH`` the status), ``desk/{id}/answer/``: the
+  platform's staff only – 404 for anyone else, town-hall staff included.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from axes.helpers import get_client_ip_address
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import Throttled
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.access import is_open_account
+from core.api_fields import StrictCharField
+from core.openapi import path_id
+from moderation.models import SupportRequest
+from moderation.services import RateLimited
+from moderation.support import selectors, services
+
+TAGS = ["support"]
+STAFF_TAGS = ["support (platform staff)"]
+REQUEST_ID = path_id("request_id", "Id of the support request.")
+
+
+# --- serializers ---------------------------------------------------------------------
+
+
+class ContextRowSerializer(serializers.Serializer):
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    value = serializers.CharField(read_only=True)
+
+
+class SupportMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    from_staff = serializers.BooleanField(
+        read_only=True, help_text="Written by the platform's team."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class SupportRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    topic = serializers.ChoiceField(choices=SupportRequest.Topic.choices, read_only=True)
+    topic_label = serializers.CharField(source="get_topic_display", read_only=True)
+    subject = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=SupportRequest.Status.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    commune = serializers.SerializerMethodField(help_text="Slug of the commune, if any.")
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+    def get_commune(self, request: SupportRequest) -> str | None:
+        return request.commune.slug if request.commune is not None else None
+
+
+class SupportRequestDetailSerializer(SupportRequestSerializer):
+    messages = SupportMessageSerializer(many=True, read_only=True, source="thread")
+
+
+class SupportRequestCreateSerializer(serializers.Serializer):
+    topic = serializers.ChoiceField(choices=SupportRequest.Topic.choices)
+    subject = StrictCharField(max_length=services.SUBJECT_MAX_LENGTH, trim_whitespace=False)
+    body = StrictCharField(max_length=services.BODY_MAX_LENGTH, trim_whitespace=False)
+    name = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.NAME_MAX_LENGTH,
+        help_text="Your name: required without an account, ignored with one.",
+    )
+    email = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="The address we answer at: required without an account, ignored with one.",
+    )
+
+
+class SupportReplySerializer(serializers.Serializer):
+    body = StrictCharField(max_length=services.BODY_MAX_LENGTH, trim_whitespace=False)
+
+
+class DeskRequestSerializer(SupportRequestSerializer):
+    requester = serializers.IntegerField(
+        source="requester_id", read_only=True, allow_null=True, help_text="Account id, if any."
+    )
+    name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    assigned_to = serializers.IntegerField(source="assigned_to_id", read_only=True, allow_null=True)
+
+
+class DeskRequestDetailSerializer(DeskRequestSerializer):
+    context = ContextRowSerializer(  # type: ignore[assignment]
+        many=True, read_only=True, help_text="What the platform knew when it was sent."
+    )
+    messages = SupportMessageSerializer(many=True, read_only=True, source="thread")
+
+
+class DeskStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SupportRequest.Status.choices)
+
+
+# --- views ---------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    _ApiBase = APIView
+else:
+    _ApiBase = object
+
+
+def _field_errors(exc: DjangoValidationError) -> serializers.ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return serializers.ValidationError({"non_field_errors": list(exc.messages)})
+    return serializers.ValidationError(
+        {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    )
+
+
+class SupportApiMixin(_ApiBase):
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, RateLimited):
+            exc = Throttled(wait=exc.retry_after, detail=str(exc.args[0]))
+        elif isinstance(exc, DjangoValidationError):
+            exc = _field_errors(exc)
+        return super().handle_exception(exc)
+
+
+class DeskMixin(SupportApiMixin):
+    """The platform's staff only: 404 for anyone else."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not selectors.is_desk_staff(request.user):
+            raise Http404
+
+
+def _with_thread(support_request: SupportRequest) -> SupportRequest:
+    support_request.thread = selectors.thread_of(support_request)  # type: ignore[attr-defined]
+    return support_request
+
+
+def _client_address(request) -> str | None:
+    try:
+        return get_client_ip_address(request) or None
+    except Exception:  # an unreadable address only loses the per-address limit
+        return None
+
+
+class SupportRequestListCreateApi(SupportApiMixin, generics.ListAPIView):
+    serializer_class = SupportRequestSerializer
+    filter_backends: list = []
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SupportRequest.objects.none()
+        return selectors.requests_of(self.request.user).select_related("commune")
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="support_requests_list",
+        summary="Your requests to the team",
+        description="Latest activity first. Signed-in people only.",
+        responses={200: SupportRequestSerializer(many=True)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="support_requests_create",
+        summary="Write to the team",
+        description=(
+            "Open to everyone. With an account, the request carries your situation "
+            "(communes, community, request to join…) for the team; without one, `name` and "
+            "`email` are required and the answer leaves by e-mail. 400 with field messages; "
+            "429 with Retry-After over the hourly limits."
+        ),
+        request=SupportRequestCreateSerializer,
+        responses={201: SupportRequestDetailSerializer},
+    )
+    def post(self, request):
+        serializer = SupportRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        signed_in = is_open_account(request.user)
+        created = services.request_create(
+            user=request.user if signed_in else None,
+            topic=data["topic"],
+            subject=data["subject"],
+            body=data["body"],
+            name=data.get("name", ""),
+            email=data.get("email", ""),
+            client_address=_client_address(request),
+        )
+        if not signed_in:
+            # A visitor cannot read it back: the answer leaves by e-mail.
+            created.thread = []
+            return Response(
+                SupportRequestDetailSerializer(created).data, status=status.HTTP_201_CREATED
+            )
+        return Response(
+            SupportRequestDetailSerializer(_with_thread(created)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class SupportRequestDetailApi(SupportApiMixin, APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="support_requests_retrieve",
+        summary="One of your requests, with its messages",
+        description="404 for a request that is not yours, as for one that does not exist.",
+        parameters=[REQUEST_ID],
+        responses={200: SupportRequestDetailSerializer},
+    )
+    def get(self, request, request_id: int):
+        found = selectors.access_own(request.user, request_id)
+        return Response(SupportRequestDetailSerializer(_with_thread(found)).data)
+
+
+class SupportReplyApi(SupportApiMixin, APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="support_requests_reply",
+        summary="Write again on your request",
+        description="The request goes back to the team as new. 404 for another's request.",
+        parameters=[REQUEST_ID],
+        request=SupportReplySerializer,
+        responses={201: SupportMessageSerializer},
+    )
+    def post(self, request, request_id: int):
+        found = selectors.access_own(request.user, request_id)
+        serializer = SupportReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.reply(
+            by=request.user, request=found, body=serializer.validated_data["body"]
+        )
+        return Response(SupportMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class DeskListApi(DeskMixin, generics.ListAPIView):
+    serializer_class = DeskRequestSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SupportRequest.objects.none()
+        params = self.request.query_params
+        return selectors.desk_requests(
+            self.request.user,
+            status=params.get("status", ""),
+            topic=params.get("topic", ""),
+            query=params.get("q", ""),
+        )
+
+    @extend_schema(
+        tags=STAFF_TAGS,
+        operation_id="support_desk_list",
+        summary="The support desk's requests",
+        description="The platform's staff only (404 for anyone else); latest activity first.",
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                enum=["open", "all", *SupportRequest.Status.values],
+                description="`open`: every status but closed. Default: all.",
+            ),
+            OpenApiParameter("topic", str, enum=SupportRequest.Topic.values),
+            OpenApiParameter("q", str, description="Subject, name, e-mail or number."),
+        ],
+        responses={200: DeskRequestSerializer(many=True)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DeskDetailApi(DeskMixin, APIView):
+    @extend_schema(
+        tags=STAFF_TAGS,
+        operation_id="support_desk_retrieve",
+        summary="A request with its context and messages",
+        parameters=[REQUEST_ID],
+        responses={200: DeskRequestDetailSerializer},
+    )
+    def get(self, request, request_id: int):
+        found = selectors.access_for_desk(request.user, request_id)
+        return Response(DeskRequestDetailSerializer(_with_thread(found)).data)
+
+    @extend_schema(
+        tags=STAFF_TAGS,
+        operation_id="support_desk_status",
+        summary="Change a request's status",
+        description="new, in_progress, answered or closed. 400 with field messages.",
+        parameters=[REQUEST_ID],
+        request=DeskStatusSerializer,
+        responses={200: DeskRequestDetailSerializer},
+    )
+    def patch(self, request, request_id: int):
+        found = selectors.access_for_desk(request.user, request_id)
+        serializer = DeskStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_status(
+            by=request.user, request=found, status=serializer.validated_data["status"]
+        )
+        return Response(DeskRequestDetailSerializer(_with_thread(found)).data)
+
+
+class DeskAnswerApi(DeskMixin, APIView):
+    @extend_schema(
+        tags=STAFF_TAGS,
+        operation_id="support_desk_answer",
+        summary="Answer a request",
+        description=(
+            "The request becomes answered; the person is told in the notification centre "
+            "and by e-mail (a visitor without an account by e-mail)."
+        ),
+        parameters=[REQUEST_ID],
+        request=SupportReplySerializer,
+        responses={201: SupportMessageSerializer},
+    )
+    def post(self, request, request_id: int):
+        found = selectors.access_for_desk(request.user, request_id)
+        serializer = SupportReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.answer(
+            by=request.user, request=found, body=serializer.validated_data["body"]
+        )
+        return Response(SupportMessageSerializer(message).data, status=status.HTTP_201_CREATED)
