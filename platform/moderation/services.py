@@ -275,7 +275,12 @@ def _require(by: User, case: Case, action: str) -> None:
 @transaction.atomic
 def decide(*, by: User, case: Case, action: str, note: str = "") -> Case:
     """Decide a waiting case (see the module docstring)."""
-    case = Case.objects.select_for_update().select_related("author", "community").get(pk=case.pk)
+    # "of self": the author and the community are outer joins, which cannot be locked.
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("author", "community")
+        .get(pk=case.pk)
+    )
     _require(by, case, action)
     note = _clean(note, field="note", required=action != Action.KEEP, max_length=NOTE_MAX_LENGTH)
     now = timezone.now()
