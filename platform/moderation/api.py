@@ -135,7 +135,9 @@ class ReportSerializer(serializers.Serializer):
     outcome = serializers.SerializerMethodField(
         help_text="Once decided: `kept` (the reports were dismissed) or `hidden`."
     )
-    decided_at = serializers.DateTimeField(source="case.decided_at", read_only=True)
+    decided_at = serializers.DateTimeField(
+        source="case.decided_at", read_only=True, allow_null=True
+    )
 
     def get_kind_label(self, report: Report) -> str:
         return kind_label(report.case.kind)
@@ -354,6 +356,7 @@ ACTIVE_PARAMETER = OpenApiParameter(
 )
 CURSOR = OpenApiParameter("cursor", str, description="The cursor of the page (from next).")
 TOO_MANY = OpenApiResponse(ERRORS["429"].response, description=ERRORS["429"].description)
+NOT_FOUND = OpenApiResponse(ERRORS["404"].response, description=ERRORS["404"].description)
 
 
 # --- paginations ---------------------------------------------------------------------
@@ -468,7 +471,7 @@ class ReportListCreateApi(ModerationApiMixin, generics.ListAPIView):
             "limit. When enough residents reported an item it is hidden pending review."
         ),
         request=ReportCreateSerializer,
-        responses={201: ReportSerializer, 429: TOO_MANY},
+        responses={201: ReportSerializer, 404: NOT_FOUND, 429: TOO_MANY},
     )
     def post(self, request):
         serializer = ReportCreateSerializer(data=request.data)
@@ -726,7 +729,7 @@ class CaseBulkApi(StaffMixin, APIView):
             "unknown is skipped."
         ),
         request=BulkSerializer,
-        responses={200: BulkResultSerializer},
+        responses={200: BulkResultSerializer, 404: NOT_FOUND},
     )
     def post(self, request):
         serializer = BulkSerializer(data=request.data)

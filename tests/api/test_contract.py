@@ -33,12 +33,16 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import DeviceToken
+from accounts.staff import platform_staff_group
 from communes.models import NewsPage, StaffRole
 from communities.models import Membership
 from conversations.services import comment_create
 from gazette.services import comment_create as gazette_comment
 from gazette.services import post_create as gazette_post
 from messaging.services import thread_start, town_hall_thread_start
+from moderation.services import decide as moderation_decide
+from moderation.services import report as moderation_report
+from moderation.services import suspend as moderation_suspend
 from modules.classifieds.models import Classified
 from modules.groups.models import Group
 from modules.groups.services import group_create, group_join
@@ -119,9 +123,23 @@ def world(commune, partner, resident, fake_geocoder):
     request = group_join(group=on_request, user=neighbour)
     thread = thread_start(author=resident, recipients=[fellow], body="Bonjour.")
     town_hall_thread_start(author=resident, commune=commune, body="Une question.")
+    # Issue 17: the resident reported the neighbour's news comment (a waiting case); a
+    # platform moderator hid the resident's group post (a decision about them) and
+    # suspended a spammer. Moderation's operations are walked as that moderator too.
+    moderator = UserFactory(first_name="Modé", last_name="Ratrice")
+    moderator.groups.add(platform_staff_group())
+    reported = moderation_report(
+        reporter=resident, kind="conversations.comment", object_id=comment.pk, reason="spam"
+    )
+    about_resident = moderation_report(
+        reporter=neighbour, kind="conversations.comment", object_id=group_post.pk, reason="spam"
+    )
+    moderation_decide(by=moderator, case=about_resident.case, action="hide", note="Hors sujet.")
+    suspension = moderation_suspend(by=moderator, user_id=UserFactory().pk, reason="Spam.")
     return {
         "resident": resident,
         "partner": staff,
+        "moderator": moderator,
         "known": {
             "commune_slug": "saint-malo",
             "classified_id": classifieds[0].pk,
@@ -134,6 +152,10 @@ def world(commune, partner, resident, fake_geocoder):
             "group_id": group.pk,
             "request_id": request.pk,
             "thread_id": thread.pk,
+            "report_id": reported.pk,
+            "case_id": reported.case_id,
+            "decision_id": about_resident.case_id,
+            "suspension_id": suspension.pk,
             "photo_id": post.photos.get().pk,
             "file_id": post.files.get().pk,
             # A name several apps use: the value for the app named in the path.
@@ -226,6 +248,30 @@ def test_operation_matches_the_schema(world, wsgi_app, api_schema, role, method,
         else api_schema[path][method]
     )
     token, key = DeviceToken.issue(user=world[role], name="contract")
+    exercise(
+        operation,
+        headers={"Authorization": f"Token {key}"},
+        known=world["known"],
+        token=token,
+        app=wsgi_app,
+    )
+
+
+MODERATION = [
+    (method, path)
+    for method, path in OPERATIONS
+    if path.startswith(("/api/v1/reports/", "/api/v1/moderation/"))
+]
+
+
+@pytest.mark.parametrize(("method", "path"), MODERATION, ids=[f"{m} {p}" for m, p in MODERATION])
+def test_moderation_operation_matches_the_schema_for_a_moderator(
+    world, wsgi_app, api_schema, method, path
+):
+    """The queue, a case, decisions and suspensions answer 200 only to a moderator."""
+    operation = api_schema[path][method]
+    operation = operation.ok() if hasattr(operation, "ok") else operation
+    token, key = DeviceToken.issue(user=world["moderator"], name="contract")
     exercise(
         operation,
         headers={"Authorization": f"Token {key}"},
