@@ -67,18 +67,28 @@ def visibility_filter(user: User, commune: Commune) -> Q | None:
     return condition
 
 
-def alerts_visible_to(user: User, commune: Commune) -> QuerySet[Alert]:
-    """Alerts of ``commune`` that ``user`` may read, newest first, with their corrections."""
+def _not_hidden(user: User) -> Q:
+    """What moderation hid is gone for everyone but its author (who sees it marked)."""
+    return Q(hidden_at__isnull=True) | Q(author_id=getattr(user, "pk", None) or 0)
+
+
+def alerts_visible_to(
+    user: User, commune: Commune, *, include_hidden: bool = False
+) -> QuerySet[Alert]:
+    """Alerts of ``commune`` that ``user`` may read, newest first, with their corrections.
+    ``include_hidden``: those moderation hid too (for moderation's own checks)."""
     alerts = Alert.objects.filter(commune=commune)
     condition = visibility_filter(user, commune)
     if condition is not None:
         alerts = alerts.filter(condition)
+    corrections = Alert.objects.all()
+    if not include_hidden:
+        alerts = alerts.filter(_not_hidden(user))
+        corrections = corrections.filter(_not_hidden(user))
     return alerts.select_related("author", "community", "corrects").prefetch_related(
         Prefetch(
             "corrections",
-            queryset=Alert.objects.select_related("author", "community").order_by(
-                "created_at", "pk"
-            ),
+            queryset=corrections.select_related("author", "community").order_by("created_at", "pk"),
         )
     )
 
@@ -102,7 +112,7 @@ def access_alert(user: User, pk: int, *, commune: Commune | None) -> Alert:
 
 
 def can_see(user: User, alert: Alert) -> bool:
-    return alerts_visible_to(user, alert.commune).filter(pk=alert.pk).exists()
+    return alerts_visible_to(user, alert.commune, include_hidden=True).filter(pk=alert.pk).exists()
 
 
 def can_correct(user: User, alert: Alert) -> bool:
@@ -137,7 +147,7 @@ def unread_town_hall_alerts(user: User, commune: Commune) -> list[Alert]:
         event__commune=commune,
     ).values("event_id")
     return list(
-        Alert.objects.filter(event_id__in=unread, commune=commune)
+        Alert.objects.filter(event_id__in=unread, commune=commune, hidden_at__isnull=True)
         .select_related("corrects")
         .order_by("-created_at", "-pk")[:5]
     )
@@ -169,7 +179,7 @@ def unread_alerts_for_banner(user: User, commune: Commune) -> list[Alert]:
     ).values("event_id")
     town_hall_first = Case(When(community__isnull=True, then=Value(0)), default=Value(1))
     return list(
-        Alert.objects.filter(event_id__in=unread, commune=commune)
+        Alert.objects.filter(event_id__in=unread, commune=commune, hidden_at__isnull=True)
         .select_related("community", "author")
         .order_by(town_hall_first, "-created_at", "-pk")[:BANNER_SIZE]
     )

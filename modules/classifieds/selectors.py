@@ -21,8 +21,9 @@ MODULE_LABEL = "classifieds"
 
 
 def classifieds_open(*, commune: Commune, kind: str | None = None) -> QuerySet[Classified]:
-    """Open classifieds of ``commune``, newest first (those past their end are left out)."""
-    queryset = Classified.objects.open().filter(commune=commune)
+    """Open classifieds of ``commune``, newest first (those past their end and those
+    moderation hid are left out)."""
+    queryset = Classified.objects.open().filter(commune=commune, hidden_at__isnull=True)
     if kind:
         queryset = queryset.filter(kind=kind)
     return queryset.order_by("-created_at", "-pk")

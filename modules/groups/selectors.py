@@ -130,7 +130,8 @@ def groups_of_commune(commune: Commune) -> QuerySet[Group]:
 
 
 def groups_for_list(user: User, commune: Commune) -> QuerySet[Group]:
-    """The listed groups of ``commune`` for ``user``, pinned first, each annotated with
+    """The listed groups of ``commune`` for ``user`` (not archived, not hidden by
+    moderation), pinned first, each annotated with
     ``my_status`` (their membership or None), ``my_subscribed`` and ``unread`` (posts and
     replies others wrote since their previous visit; all of them before any). One query,
     whatever the number of groups."""
@@ -155,7 +156,7 @@ def groups_for_list(user: User, commune: Commune) -> QuerySet[Group]:
     )
     return (
         groups_of_commune(commune)
-        .filter(archived_at__isnull=True)
+        .filter(archived_at__isnull=True, hidden_at__isnull=True)
         .annotate(
             my_status=Subquery(mine.values("status")[:1]),
             my_subscribed=Subquery(mine.values("subscribed")[:1]),
@@ -185,6 +186,13 @@ def access_group(user: User, pk: int | str, *, commune: Commune | None) -> Group
         raise Http404
     group = groups_of_commune(commune).select_related("commune").filter(pk=pk).first()
     if group is None:
+        raise Http404
+    # Moderation hid it: gone for everyone but its creator and the town hall's managers.
+    if (
+        group.hidden_at is not None
+        and group.created_by_id != getattr(user, "pk", None)
+        and not can_manage_groups(user, commune)
+    ):
         raise Http404
     if group.is_archived and not can_read(user, group, member=membership_of(user, group)):
         raise Http404

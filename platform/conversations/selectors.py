@@ -133,14 +133,18 @@ def comments_on(target: Page) -> QuerySet[Comment]:
     return Comment.objects.on(target).visible()
 
 
-def top_comments(target: Page) -> QuerySet[Comment]:
+def top_comments(target: Page, *, include_hidden: bool = False) -> QuerySet[Comment]:
     """Top comments, newest first: the liveliest conversation first; replies come under
-    their comment, oldest first (:func:`replies_of`)."""
-    return comments_on(target).filter(parent__isnull=True).order_by("-created_at", "-id")
+    their comment, oldest first (:func:`replies_of`). ``include_hidden``: the site's
+    threads keep their shape, a hidden comment showing as "Contenu masqué par la
+    modération" (its text only to its author and the moderators); the APIs leave it out."""
+    comments = Comment.objects.on(target) if include_hidden else comments_on(target)
+    return comments.filter(parent__isnull=True).order_by("-created_at", "-id")
 
 
-def replies_of(top_ids: Iterable[int]) -> QuerySet[Comment]:
-    return Comment.objects.visible().filter(parent_id__in=top_ids).order_by("created_at", "id")
+def replies_of(top_ids: Iterable[int], *, include_hidden: bool = False) -> QuerySet[Comment]:
+    comments = Comment.objects.all() if include_hidden else Comment.objects.visible()
+    return comments.filter(parent_id__in=top_ids).order_by("created_at", "id")
 
 
 def access_comment(
@@ -191,6 +195,7 @@ def mark_new(comments: Iterable[Comment], *, viewer: User, since: datetime | Non
             since is not None
             and comment.created_at > since
             and comment.author_id != getattr(viewer, "pk", None)
+            and comment.hidden_at is None
         )
         count += comment.is_new  # type: ignore[attr-defined]  # a display attribute, not a model field
     return count

@@ -26,9 +26,9 @@ class ThreadPage:
     new_count: int
 
 
-def attach_replies(viewer, comments: list) -> list:
+def attach_replies(viewer, comments: list, *, include_hidden: bool = False) -> list:
     """Set ``thread_replies`` on each top comment; cards on all of them (one query)."""
-    replies = list(replies_of([comment.pk for comment in comments]))
+    replies = list(replies_of([comment.pk for comment in comments], include_hidden=include_hidden))
     attach_cards(viewer, [*comments, *replies], "author", public_author=True)
     by_parent: dict[int | None, list] = {}
     for reply in replies:
@@ -48,13 +48,16 @@ def attach_thread(viewer, comment) -> None:
         attach_cards(viewer, [comment], "author", public_author=True)
 
 
-def read_thread(request, target, *, mark: bool = True) -> ThreadPage:
-    """The page of ``target``'s thread the request asks for (``?cursor=``)."""
+def read_thread(request, target, *, mark: bool = True, include_hidden: bool = True) -> ThreadPage:
+    """The page of ``target``'s thread the request asks for (``?cursor=``). The site's
+    pages keep hidden comments in place (``include_hidden``: the template shows
+    "Contenu masqué par la modération" to everyone but their author and the moderators)."""
     viewer = request.user
     paginator = CommentCursorPagination()
     drf_request = request if isinstance(request, Request) else Request(request)
-    comments = list(paginator.paginate_queryset(top_comments(target), drf_request) or [])
-    replies = attach_replies(viewer, comments)
+    queryset = top_comments(target, include_hidden=include_hidden)
+    comments = list(paginator.paginate_queryset(queryset, drf_request) or [])
+    replies = attach_replies(viewer, comments, include_hidden=include_hidden)
     since = None
     if mark and is_open_account(viewer):
         since = mark_seen(user=viewer, target=target)

@@ -131,7 +131,10 @@ def publish(request, community):
 @require_http_methods(GET)
 @gazette_view
 def detail(request, community, pk: int):
-    post = selectors.access_post(request.user, pk, community=community)
+    # A post moderation hid is gone for everyone but its author, who sees it marked.
+    post = selectors.access_post(request.user, pk, community=community, include_hidden=True)
+    if post.hidden_at is not None and post.author_id != request.user.pk:
+        raise Http404
     attach_cards(request.user, [post], "author")
     since = selectors.markers_of(request.user, [post]).get(post.pk)
     post.is_new = since is None and post.author_id != request.user.pk  # type: ignore[attr-defined]  # display

@@ -234,11 +234,14 @@ def participants_of(thread: Thread) -> QuerySet[Participant]:
     return rows.order_by(F("user_id").asc(nulls_first=True), "joined_at", "pk")
 
 
-def messages_of(thread: Thread) -> QuerySet[Message]:
-    """The listed messages of ``thread``, newest first (the pagination's order)."""
-    return Message.objects.filter(thread=thread, hidden_at__isnull=True).order_by(
-        "-created_at", "-id"
-    )
+def messages_of(thread: Thread, *, include_hidden: bool = False) -> QuerySet[Message]:
+    """The listed messages of ``thread``, newest first (the pagination's order).
+    ``include_hidden``: the site's thread keeps its shape, a message moderation hid
+    showing as "Contenu masqué par la modération" (its text only to its author)."""
+    messages = Message.objects.filter(thread=thread)
+    if not include_hidden:
+        messages = messages.filter(hidden_at__isnull=True)
+    return messages.order_by("-created_at", "-id")
 
 
 def others_active(thread: Thread, author: User | None) -> QuerySet[Participant]:

@@ -144,7 +144,8 @@ def thread_view(request, pk: int):
     paginator = MessageCursorPagination()
     page = list(
         paginator.paginate_queryset(
-            selectors.messages_of(thread).select_related("thread__commune"), Request(request)
+            selectors.messages_of(thread, include_hidden=True).select_related("thread__commune"),
+            Request(request),
         )
         or []
     )
