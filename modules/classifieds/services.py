@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from accounts.selectors import is_open_account
+from core import abuse
 from core.modules import registry
 from modules.classifieds.models import Classified
 from modules.classifieds.selectors import can_change_classified, can_moderate_classified
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from communes.models import Commune
 
 MODULE_LABEL = "classifieds"
+CLASSIFIED_KIND = "classifieds.classified"  # its ReportableKind (apps.py)
 TEXT_FIELDS = ("title", "description", "contact")
 
 
@@ -129,9 +131,20 @@ def classified_create(
     if day_errors := _clean_days(days):
         errors["days"] = day_errors
     _validate(classified, extra_errors=errors)
+    verdict = abuse.check(
+        author,
+        "classified",
+        recent=Classified.objects.filter(author=author),
+        text=f"{classified.title} {classified.description} {classified.contact}",
+        text_fields=("title", "description", "contact"),
+        field="description",
+        now=now,
+    )
     classified.expires_at = now + timedelta(days=days)
+    classified.hidden_at = verdict.hidden_at(now)
     classified.save()
     log(instance=classified, action="wagtail.create", user=author)
+    abuse.hold(verdict, kind=CLASSIFIED_KIND, instance=classified)
     return classified
 
 

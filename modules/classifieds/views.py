@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communes.permissions import validated_resident_required
+from core import abuse
 from core.access import explained
 from core.forms import service_errors
 from modules.classifieds.forms import ClassifiedEditForm, ClassifiedForm
@@ -115,7 +116,7 @@ def classified_publish(request):
                 **{name: data[name] for name in EDITABLE_FIELDS},
             )
         if call.ok:
-            messages.success(request, _("Your classified is published."))
+            abuse.tell_written(request, classified, _("Your classified is published."))
             return redirect("classifieds:detail", pk=classified.pk)
     return render(request, "classifieds/form.html", {"form": form})
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.permissions import validated_resident_required
 from conversations.selectors import town_hall_name
 from conversations.threads import read_thread
+from core import abuse
 from core.access import explained
 from core.forms import service_errors
 from modules.groups.forms import PostEditForm, PostForm
@@ -105,7 +106,7 @@ def group_detail(request, pk: int):
                         as_town_hall=data.get("as_town_hall", False),
                     )
                 if call.ok:
-                    messages.success(request, _("Your message is published."))
+                    abuse.tell_written(request, post, _("Your message is published."))
                     return redirect(_detail_url(group, post))
     thread = read_thread(request, group) if readable else None
     reply_to = None

@@ -28,6 +28,7 @@ from conversations.selectors import (
     target_type,
 )
 from conversations.targets import CANNOT_ANSWER, EDIT_REFUSAL, EMPTY_BODY
+from core import abuse
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from communes.models import Commune
     from conversations.targets import TargetRules
     from core.types import StrOrPromise
+
+COMMENT_KIND = "conversations.comment"  # its ReportableKind (conversations.reporting)
 
 
 def clean_text(value: object, *, field: str, max_length: int, empty: StrOrPromise) -> str:
@@ -108,10 +111,19 @@ def comment_create(
         _check_news_comment(target, commune, author, as_town_hall)
         body = _clean_body(body)
         top = _top_of(parent, target)
+    verdict = abuse.check(
+        author,
+        "comment",
+        recent=Comment.objects.filter(author=author),
+        text=body,
+        text_fields=("body",),
+        trusted=as_town_hall,
+    )
     signed_role = ""
     if as_town_hall:
         with translation.override(settings.LANGUAGE_CODE):
             signed_role = staff_role_label(author, commune)
+    now = timezone.now()
     comment = Comment.objects.create(
         commune=commune,
         target_type=target_type(target),
@@ -121,8 +133,12 @@ def comment_create(
         as_town_hall=as_town_hall,
         signed_role=signed_role,
         body=body,
+        created_at=now,
+        hidden_at=verdict.hidden_at(now),
     )
-    if rules is not None:
+    if verdict.held:  # waits for a moderator: nobody is told of it yet
+        abuse.hold(verdict, kind=COMMENT_KIND, instance=comment)
+    elif rules is not None:
         rules.notify(comment, target)
     else:
         notify.comment_written(comment, target)

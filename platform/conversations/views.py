@@ -26,6 +26,7 @@ from conversations.selectors import (
     town_hall_name,
 )
 from conversations.services import comment_create, comment_edit
+from core import abuse
 from core.access import explained
 from core.forms import service_errors
 
@@ -70,7 +71,7 @@ def comment_create_view(request, page_id: int):
                     as_town_hall=data.get("as_town_hall", False),
                 )
             if call.ok:
-                messages.success(request, _("Your comment is published."))
+                abuse.tell_written(request, comment, _("Your comment is published."))
                 return redirect(comment_path(comment, page))
     return render(
         request,

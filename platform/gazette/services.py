@@ -22,6 +22,7 @@ from conversations import services as conversations
 from conversations.models import Comment
 from conversations.services import clean_text
 from conversations.targets import TargetRules
+from core import abuse
 from core.files import clean_document
 from core.images import clean_image
 from gazette import notify
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 
     from accounts.models import User
     from communities.models import Community
+
+POST_KIND = "gazette.post"  # its ReportableKind (gazette.apps)
 
 COMMENT_RULES = TargetRules(
     belongs_to=post_belongs_to,
@@ -152,6 +155,13 @@ def post_create(
     category, title, body = _clean_fields(category, title, body)
     clean_photos = _clean_photos(photos)
     clean_files = _clean_files(files)
+    verdict = abuse.check(
+        author,
+        "post",
+        recent=Post.objects.filter(author=author),
+        text=f"{title} {body}",
+        text_fields=("title", "body"),
+    )
     now = timezone.now()
     post = Post.objects.create(
         community=community,
@@ -161,9 +171,13 @@ def post_create(
         body=body,
         created_at=now,
         activity_at=now,
+        hidden_at=verdict.hidden_at(now),
     )
     _attach(post, clean_photos, clean_files)
-    notify.post_published(post)
+    if verdict.held:  # waits for a moderator: the members are not told of it yet
+        abuse.hold(verdict, kind=POST_KIND, instance=post)
+    else:
+        notify.post_published(post)
     return post
 
 

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 
 from communes.services import commune_url
 from conversations.threads import read_thread
+from core import abuse
 from core.access import explained
 from core.forms import service_errors
 from gazette import selectors, services
@@ -121,7 +122,9 @@ def publish(request, community):
                 files=data["documents"],
             )
         if call.ok:
-            messages.success(request, _("Your post is published in the gazette."))
+            abuse.tell_written(request, post, _("Your post is published in the gazette."))
+            if abuse.is_held(post):  # hidden: its page opens once a moderator shows it
+                return redirect("gazette:index")
             return redirect("gazette:detail", post.pk)
     return render(
         request, "gazette/post_form.html", {"form": form, "community": community, "post": None}
@@ -211,7 +214,7 @@ def comment(request, community, pk: int):
                     post=post, author=request.user, body=data["body"], parent=parent
                 )
             if call.ok:
-                messages.success(request, _("Your comment is published."))
+                abuse.tell_written(request, written, _("Your comment is published."))
                 return redirect(f"/gazette/{post.pk}/#comment-{written.pk}")
     for error in form.errors.values():
         messages.error(request, " ".join(str(e) for e in error))

@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -171,11 +170,6 @@ class MessagingApiMixin(_ApiBase):
     def initial(self, request, *args, **kwargs):
         bind_commune_from_path(request, kwargs)
         super().initial(request, *args, **kwargs)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.RateLimited):
-            exc = Throttled(wait=exc.retry_after, detail=str(exc.args[0]))
-        return super().handle_exception(exc)
 
     def message_output(self, message: Message, code: int = status.HTTP_201_CREATED) -> Response:
         attach_authors(self.request.user, [message])

@@ -14,14 +14,17 @@ Rules (docs/architecture.md, "Messages"):
   thread where the blocker is their only correspondent; in a group thread they still
   write to the others, and the blocker is neither notified nor shown the message
   unfolded (their inbox does not move for it);
-* rate limits per sender (``MESSAGING_MESSAGES_PER_HOUR``, ``MESSAGING_THREADS_PER_HOUR``):
-  :class:`RateLimited`, a PermissionDenied with ``retry_after`` seconds.
+* abuse control (``core.abuse``): messages and new threads per hour
+  (``ABUSE_LIMITS["message"]``, ``["thread"]``; ``MESSAGING_MESSAGES_PER_HOUR`` and
+  ``MESSAGING_THREADS_PER_HOUR`` replace them when set), :class:`RateLimited` (a
+  PermissionDenied with ``retry_after`` seconds), links of a new account, and the same
+  text sent again and again: saved hidden, held for a moderator, nobody told.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -32,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import abuse
 from messaging import notify
 from messaging.models import (
     BODY_MAX_LENGTH,
@@ -47,9 +51,7 @@ from messaging.selectors import (
     can_write_to_town_hall,
     reachable_people,
     residents_of,
-    sent_since,
     staff_role_label,
-    threads_started_since,
 )
 from privacy.matrix import build_card, cards_by_id
 from privacy.relations import Relation
@@ -59,16 +61,12 @@ if TYPE_CHECKING:
     from communes.models import Commune
 
 DEFAULT_MAX_RECIPIENTS = 20
-DEFAULT_MESSAGES_PER_HOUR = 60
-DEFAULT_THREADS_PER_HOUR = 10
 
 
-class RateLimited(PermissionDenied):
-    """Too many messages or threads this hour; ``retry_after`` in seconds."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+# Kept under its old name: the API and the site catch it (core.abuse's, a PermissionDenied
+# with ``retry_after``).
+RateLimited = abuse.RateLimited
+MESSAGE_KIND = "messaging.message"  # its ReportableKind (messaging.apps)
 
 
 def max_recipients() -> int:
@@ -90,37 +88,36 @@ def _clean_text(value: object, *, field: str, max_length: int, required: bool) -
     return value
 
 
-def _check_rate(author: User, *, new_thread: bool) -> None:
-    now = timezone.now()
-    limit = int(getattr(settings, "MESSAGING_MESSAGES_PER_HOUR", DEFAULT_MESSAGES_PER_HOUR))
-    sent = sent_since(author).order_by("created_at")
-    if sent.count() >= limit:
-        oldest = sent.values_list("created_at", flat=True).first() or now
-        raise RateLimited(
-            _(
-                "You sent %(count)s messages in the last hour, the most allowed. "
-                "Try again a little later."
-            )
-            % {"count": limit},
-            _retry_after(oldest, now),
-        )
+def _limit(name: str) -> int | None:
+    """``MESSAGING_MESSAGES_PER_HOUR`` / ``MESSAGING_THREADS_PER_HOUR`` when a deployment
+    still sets them: they replace ``ABUSE_LIMITS["message"]`` / ``["thread"]``."""
+    value = getattr(settings, name, None)
+    return None if value is None else int(value)
+
+
+def _check_rate(
+    author: User, *, new_thread: bool, body: str = "", trusted: bool = False
+) -> abuse.Verdict:
+    """core.abuse's limits: messages (and new threads) per hour, links of a new account,
+    the same text sent again and again (held for a moderator)."""
+    verdict = abuse.check(
+        author,
+        "message",
+        recent=Message.objects.filter(author=author),
+        text=body,
+        text_fields=("body",),
+        trusted=trusted,
+        per_hour=_limit("MESSAGING_MESSAGES_PER_HOUR"),
+    )
     if new_thread:
-        limit = int(getattr(settings, "MESSAGING_THREADS_PER_HOUR", DEFAULT_THREADS_PER_HOUR))
-        started = threads_started_since(author).order_by("created_at")
-        if started.count() >= limit:
-            oldest = started.values_list("created_at", flat=True).first() or now
-            raise RateLimited(
-                _(
-                    "You started %(count)s conversations in the last hour, the most allowed. "
-                    "Try again a little later, or answer in an existing conversation."
-                )
-                % {"count": limit},
-                _retry_after(oldest, now),
-            )
-
-
-def _retry_after(oldest: datetime, now: datetime) -> int:
-    return max(1, int((oldest + timedelta(hours=1) - now).total_seconds()) + 1)
+        abuse.check(
+            author,
+            "thread",
+            recent=Thread.objects.filter(created_by=author),
+            trusted=trusted,
+            per_hour=_limit("MESSAGING_THREADS_PER_HOUR"),
+        )
+    return verdict
 
 
 def _names(viewer: User, ids: Iterable[int]) -> str:
@@ -148,8 +145,12 @@ def _post(
     as_town_hall: bool = False,
     signed_role: str = "",
     now: datetime | None = None,
+    verdict: abuse.Verdict = abuse.SHOWN,
 ) -> tuple[Message, list[int]]:
-    """Write the message, move the inboxes, return it and the people to notify."""
+    """Write the message, move the inboxes, return it and the people to notify.
+
+    A message abuse control holds (``verdict``) is saved hidden and moves only its
+    author's side: nobody else sees nor is told of it until a moderator shows it."""
     now = now or timezone.now()
     message = Message.objects.create(
         thread=thread,
@@ -158,7 +159,18 @@ def _post(
         signed_role=signed_role,
         body=body,
         created_at=now,
+        hidden_at=verdict.hidden_at(now),
     )
+    if verdict.held:
+        Participant.objects.filter(thread=thread, user=author).update(
+            last_message_at=now, last_read_at=now
+        )
+        # A new thread's other sides have nothing to read yet.
+        Participant.objects.filter(thread=thread, last_read_at__isnull=True).exclude(
+            user=author
+        ).filter(joined_at=now).update(last_read_at=now)
+        abuse.hold(verdict, kind=MESSAGE_KIND, instance=message)
+        return message, []
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
     thread.last_message_at = now
     active = Participant.objects.filter(thread=thread, left_at__isnull=True).exclude(
@@ -218,7 +230,7 @@ def thread_start(
                 ]
             }
         )
-    _check_rate(author, new_thread=True)
+    verdict = _check_rate(author, new_thread=True, body=body)
     now = timezone.now()
     thread = Thread.objects.create(
         subject=subject, created_by=author, created_at=now, last_message_at=now
@@ -234,10 +246,12 @@ def thread_start(
             for pk in sorted(people)
         ]
     )
-    message, notified = _post(thread, author=author, body=body, now=now)
-    transaction.on_commit(
-        lambda: notify.message_written(message, recipient_ids=notified, to_staff=False)
-    )
+    message, notified = _post(thread, author=author, body=body, now=now, verdict=verdict)
+    thread.held = verdict.held  # type: ignore[attr-defined]  # for the caller's message
+    if not verdict.held:
+        transaction.on_commit(
+            lambda: notify.message_written(message, recipient_ids=notified, to_staff=False)
+        )
     return thread
 
 
@@ -250,7 +264,7 @@ def town_hall_thread_start(
         raise PermissionDenied(_("Only the residents validated by the town hall can write to it."))
     subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH, required=False)
     body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
-    _check_rate(author, new_thread=True)
+    verdict = _check_rate(author, new_thread=True, body=body)
     now = timezone.now()
     thread = Thread.objects.create(
         subject=subject, commune=commune, created_by=author, created_at=now, last_message_at=now
@@ -263,10 +277,12 @@ def town_hall_thread_start(
             ),
         ]
     )
-    message, notified = _post(thread, author=author, body=body, now=now)
-    transaction.on_commit(
-        lambda: notify.message_written(message, recipient_ids=notified, to_staff=True)
-    )
+    message, notified = _post(thread, author=author, body=body, now=now, verdict=verdict)
+    thread.held = verdict.held  # type: ignore[attr-defined]  # for the caller's message
+    if not verdict.held:
+        transaction.on_commit(
+            lambda: notify.message_written(message, recipient_ids=notified, to_staff=True)
+        )
     return thread
 
 
@@ -286,7 +302,7 @@ def town_hall_thread_open(
         raise ValidationError({"resident": [_("Choose a resident validated by the town hall.")]})
     subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH, required=False)
     body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
-    _check_rate(by, new_thread=True)
+    _check_rate(by, new_thread=True, trusted=True)
     now = timezone.now()
     thread = Thread.objects.create(
         subject=subject, commune=commune, created_by=by, created_at=now, last_message_at=now
@@ -360,13 +376,14 @@ def message_send(*, thread: Thread, author: User, body: str) -> Message:
             raise PermissionDenied(_("This person no longer receives your messages."))
         if not others:
             raise PermissionDenied(_("Nobody else is left in this conversation."))
-    _check_rate(author, new_thread=False)
-    message, notified = _post(thread, author=author, body=body)
-    transaction.on_commit(
-        lambda: notify.message_written(
-            message, recipient_ids=notified, to_staff=thread.commune_id is not None
+    verdict = _check_rate(author, new_thread=False, body=body)
+    message, notified = _post(thread, author=author, body=body, verdict=verdict)
+    if not verdict.held:
+        transaction.on_commit(
+            lambda: notify.message_written(
+                message, recipient_ids=notified, to_staff=thread.commune_id is not None
+            )
         )
-    )
     return message
 
 
@@ -392,7 +409,7 @@ def town_hall_reply(*, thread: Thread, by: User, body: str) -> Message:
             )
             % {"names": _former_correspondents(gone) or _("The resident")}
         )
-    _check_rate(by, new_thread=False)
+    _check_rate(by, new_thread=False, trusted=True)
     message, notified = _post(
         thread, author=by, body=body, as_town_hall=True, signed_role=_signature(by, commune)
     )

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 
 from communes.models import Commune
 from communes.selectors import resident_communes
+from core import abuse
 from core.forms import service_errors
 from core.ids import MAX_ID
 from messaging import selectors, services
@@ -107,7 +108,7 @@ def new_thread_view(request):
                 subject=form.cleaned_data["subject"],
             )
         if call.ok:
-            flash.success(request, _("Your message is sent."))
+            abuse.tell_written(request, thread, _("Your message is sent."))
             return redirect("messaging:thread", pk=thread.pk)
     return render(
         request,
@@ -135,11 +136,11 @@ def thread_view(request, pk: int):
     form = MessageForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with service_errors(form) as call:
-            services.message_send(
+            message = services.message_send(
                 thread=thread, author=request.user, body=form.cleaned_data["body"]
             )
         if call.ok:
-            flash.success(request, _("Your message is sent."))
+            abuse.tell_written(request, message, _("Your message is sent."))
             return redirect(f"{reverse('messaging:thread', args=[thread.pk])}#latest")
     paginator = MessageCursorPagination()
     page = list(
@@ -187,7 +188,7 @@ def town_hall_view(request, commune_slug: str):
                 subject=form.cleaned_data["subject"],
             )
         if call.ok:
-            flash.success(request, _("Your message is sent to the town hall."))
+            abuse.tell_written(request, thread, _("Your message is sent to the town hall."))
             return redirect("messaging:thread", pk=thread.pk)
     return render(
         request,

@@ -49,6 +49,13 @@ if os.environ.get("Q_SYNC") == "0":
 if os.environ.get("SMS_FILE_PATH"):
     SMS_FILE_PATH = os.environ["SMS_FILE_PATH"]
     SMS_BACKEND = "notifications.sms.FileSmsBackend"
+# Abuse control (core.abuse): volume tests write 30 items or more as one new account
+# within a second, often with the same text; the limits are far above that here (the
+# checks still run). tests/platform/core/test_abuse.py sets real ones with ``settings``.
+ABUSE_LIMITS = {
+    action: (500, 500) for action in ("comment", "post", "message", "thread", "classified")
+}
+ABUSE_REPEAT_THRESHOLD = 50
 # Each test process its own cache, whatever REDIS_URL says (tests clear it freely).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
