@@ -122,6 +122,12 @@ PAGES = [
     KeyPage("message thread", lambda w: (w.host, f"/messages/{w.thread_id}/"), (MEMBER,)),
     KeyPage("groups", on_commune("/groupes/"), (MEMBER,)),
     KeyPage("group", lambda w: (w.host, f"/groupes/{w.group_id}/"), (MEMBER,)),
+    KeyPage(
+        "report form",
+        lambda w: (w.host, f"/signaler/gazette.post/{w.gazette_post_id}/"),
+        (MEMBER,),
+    ),
+    KeyPage("my reports", on_commune("/mes-signalements/"), (MEMBER,)),
 ]
 
 THEMES = {

@@ -399,3 +399,12 @@ def test_hidden_comments_do_not_add_queries_per_comment(world, commune):
         for comment in more:
             hide(world, COMMENT, comment.pk, world.residents[0])
     assert _thread_queries(reader) == few
+
+
+def test_the_directory_and_the_profile_link_to_reporting(world):
+    client = client_for(world.members[0])
+    page = client.get(f"/communautes/{world.community.pk}/annuaire/").content.decode()
+    assert f"/signaler/personne/{world.members[1].pk}/" in page
+    assert f"/signaler/personne/{world.members[0].pk}/" not in page  # never oneself
+    profile = client.get("/compte/profil/").content.decode()
+    assert 'href="/mes-signalements/"' in profile
