@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
@@ -39,6 +39,7 @@ from communes.models import Commune
 from communes.roles import PUBLISH_CONTENT
 from communes.selectors import communes_with_permission
 from communes.services import commune_url
+from core.access import is_open_account
 from core.forms import service_errors
 from core.ids import positive_id
 from core.modules import registry
@@ -84,21 +85,43 @@ def scoped_cases(request) -> QuerySet[Case]:
     return cases
 
 
-def waiting_count(request) -> int:
-    """The number in the menu: one query, once per request."""
-    cached = getattr(request, "_moderation_waiting", None)
+def menu_state(request) -> tuple[bool, int]:
+    """Whether the viewer moderates here, and how many cases wait for them: one query,
+    once per request (the menu and the dashboard's to-do both ask)."""
+    cached = getattr(request, "_moderation_menu", None)
     if cached is None:
-        cached = request._moderation_waiting = (
-            scoped_cases(request).filter(status__in=WAITING).count()
-        )
-    return int(cached)
+        cached = request._moderation_menu = _menu_state(request)
+    return cached
+
+
+def _menu_state(request) -> tuple[bool, int]:
+    user = request.user
+    if not is_open_account(user):
+        return False, 0
+    if is_platform_staff(user):
+        return True, scoped_cases(request).filter(status__in=WAITING).count()
+    communes = communes_with_permission(user, PUBLISH_CONTENT)
+    commune = _host_commune(request)
+    if commune is not None:
+        communes = communes.filter(pk=commune.pk)
+    # The communes they publish for and their waiting cases, in one aggregate.
+    row = communes.aggregate(
+        served=Count("pk", distinct=True),
+        waiting=Count(
+            "moderation_cases",
+            distinct=True,
+            filter=Q(moderation_cases__status__in=WAITING, moderation_cases__town_hall=True),
+        ),
+    )
+    return bool(row["served"]), int(row["waiting"] or 0)
 
 
 def is_moderator(request) -> bool:
-    cached = getattr(request, "_moderation_moderator", None)
-    if cached is None:
-        cached = request._moderation_moderator = selectors.is_moderator(request.user)
-    return bool(cached)
+    return menu_state(request)[0]
+
+
+def waiting_count(request) -> int:
+    return menu_state(request)[1]
 
 
 def _communes_in_scope(request) -> QuerySet[Commune]:
