@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from core.signals import content_held
 from core.types import StrOrPromise
@@ -64,22 +64,41 @@ DEFAULT_REPEAT_THRESHOLD = 3
 # Without a limit, the repeated-text rule still reads at most this many recent items.
 UNLIMITED_READ = 200
 
-# What a person reads when they reach the limit of an action.
+# What a person reads when they reach the limit of an action (``count``: the limit).
 REFUSALS: dict[str, StrOrPromise] = {
-    "comment": gettext_lazy("You wrote %(count)s comments in the last hour, the most allowed."),
-    "post": gettext_lazy(
-        "You published %(count)s posts in the gazette in the last hour, the most allowed."
+    "comment": ngettext_lazy(
+        "You wrote %(count)s comment in the last hour, the most allowed.",
+        "You wrote %(count)s comments in the last hour, the most allowed.",
+        "count",
     ),
-    "message": gettext_lazy("You sent %(count)s messages in the last hour, the most allowed."),
-    "thread": gettext_lazy(
+    "post": ngettext_lazy(
+        "You published %(count)s post in the gazette in the last hour, the most allowed.",
+        "You published %(count)s posts in the gazette in the last hour, the most allowed.",
+        "count",
+    ),
+    "message": ngettext_lazy(
+        "You sent %(count)s message in the last hour, the most allowed.",
+        "You sent %(count)s messages in the last hour, the most allowed.",
+        "count",
+    ),
+    "thread": ngettext_lazy(
+        "You started %(count)s conversation in the last hour, the most allowed. "
+        "Answer in an existing conversation meanwhile.",
         "You started %(count)s conversations in the last hour, the most allowed. "
-        "Answer in an existing conversation meanwhile."
+        "Answer in an existing conversation meanwhile.",
+        "count",
     ),
-    "classified": gettext_lazy(
-        "You published %(count)s classifieds in the last hour, the most allowed."
+    "classified": ngettext_lazy(
+        "You published %(count)s classified in the last hour, the most allowed.",
+        "You published %(count)s classifieds in the last hour, the most allowed.",
+        "count",
     ),
 }
-GENERIC_REFUSAL = gettext_lazy("You wrote %(count)s times in the last hour, the most allowed.")
+GENERIC_REFUSAL = ngettext_lazy(
+    "You wrote %(count)s time in the last hour, the most allowed.",
+    "You wrote %(count)s times in the last hour, the most allowed.",
+    "count",
+)
 HELD_MESSAGE = gettext_lazy(
     "You have just written the same text several times: this one waits for a moderator's "
     "review before it is shown."
@@ -172,7 +191,7 @@ def wait_words(seconds: int) -> str:
 
 
 def _refusal(action: str, limit: int, retry_after: int) -> str:
-    sentence = str(REFUSALS.get(action, GENERIC_REFUSAL)) % {"count": limit}
+    sentence = REFUSALS.get(action, GENERIC_REFUSAL) % {"count": limit}
     return f"{sentence} {wait_words(retry_after)}"
 
 
