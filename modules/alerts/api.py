@@ -221,7 +221,9 @@ def with_corrections(alerts: list[Alert]) -> list[Alert]:
         alerts,
         Prefetch(
             "corrections",
-            queryset=Alert.objects.select_related("author").order_by("created_at", "pk"),
+            queryset=Alert.objects.filter(hidden_at__isnull=True)
+            .select_related("author")
+            .order_by("created_at", "pk"),
         ),
     )
     return alerts

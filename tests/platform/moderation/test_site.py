@@ -408,3 +408,21 @@ def test_the_directory_and_the_profile_link_to_reporting(world):
     assert f"/signaler/personne/{world.members[0].pk}/" not in page  # never oneself
     profile = client.get("/compte/profil/").content.decode()
     assert 'href="/mes-signalements/"' in profile
+
+
+def test_hidden_items_do_not_leak_through_the_api(world):
+    from tests.api.conftest import token_client
+
+    hide(world, POST, world.post.pk, world.members[0])
+    hide(world, COMMENT, world.comment.pk, world.residents[0])
+    api = token_client(world.members[1])
+    listed = api.get(f"/api/v1/communities/{world.community.pk}/gazette/")
+    assert listed.status_code == 200
+    assert "Vends montres" not in listed.content.decode()
+    detail = api.get(f"/api/v1/communities/{world.community.pk}/gazette/{world.post.pk}/")
+    assert detail.status_code == 404
+    comments = token_client(world.residents[1]).get(
+        f"/api/v1/communes/saint-malo/news/{world.news.pk}/comments/"
+    )
+    assert comments.status_code == 200
+    assert "Vous êtes tous des incapables." not in comments.content.decode()
