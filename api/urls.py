@@ -19,6 +19,7 @@ from core.modules import module_urls, registry
 from gazette import api_urls as gazette_urls
 from messaging import api_urls as messaging_urls
 from moderation import api_urls as moderation_urls
+from moderation.support import api_urls as support_urls
 
 v1_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -49,6 +50,8 @@ v1_patterns: list[URLPattern | URLResolver] = [
     # Reports, the decisions about you and the moderators' queue (core app moderation, CNT-5).
     path("reports/", include((moderation_urls.report_patterns, "reports"))),
     path("moderation/", include((moderation_urls.moderation_patterns, "moderation"))),
+    # The platform's support desk, "Contacter l'équipe" (moderation.support, CNT-7).
+    path("support/", include((support_urls.urlpatterns, "support"))),
 ]
 
 # Each module's API routes, under its commune, behind the module guard.

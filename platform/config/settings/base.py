@@ -349,6 +349,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "modules.alerts.models.Alert.Category",
         "GazetteCategoryEnum": "gazette.models.Category",
+        "SupportStatusEnum": "moderation.models.SupportRequest.Status",
         # Moderation (issue 17): its reasons, actions, kinds and statuses. Its "kind" made
         # the classifieds' one collide: it keeps the name it always had.
         "KindEnum": "modules.classifieds.models.Classified.Kind",

@@ -37,6 +37,13 @@ REQUEST_ID = path_id("request_id", "Id of the support request.")
 # --- serializers ---------------------------------------------------------------------
 
 
+class StatusField(serializers.ChoiceField):
+    """A request's status (named SupportStatusEnum in the schema: settings)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=SupportRequest.Status.choices, **kwargs)
+
+
 class ContextRowSerializer(serializers.Serializer):
     label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     value = serializers.CharField(read_only=True)
@@ -56,12 +63,11 @@ class SupportRequestSerializer(serializers.Serializer):
     topic = serializers.ChoiceField(choices=SupportRequest.Topic.choices, read_only=True)
     topic_label = serializers.CharField(source="get_topic_display", read_only=True)
     subject = serializers.CharField(read_only=True)
-    status = serializers.ChoiceField(choices=SupportRequest.Status.choices, read_only=True)
+    status = StatusField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     commune = serializers.SerializerMethodField(help_text="Slug of the commune, if any.")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-
 
     def get_commune(self, request: SupportRequest) -> str | None:
         return request.commune.slug if request.commune is not None else None
@@ -110,7 +116,7 @@ class DeskRequestDetailSerializer(DeskRequestSerializer):
 
 
 class DeskStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=SupportRequest.Status.choices)
+    status = StatusField()
 
 
 # --- views ---------------------------------------------------------------------------
