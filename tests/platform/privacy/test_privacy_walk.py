@@ -39,6 +39,9 @@ from messaging.services import (
     town_hall_reply,
     town_hall_thread_start,
 )
+from moderation.models import PERSON_KIND, Case, Report, Suspension
+from moderation.services import decide as moderation_decide
+from moderation.services import report as moderation_report
 from modules.classifieds.services import classified_create
 from modules.groups.models import Group, GroupMember
 from modules.groups.services import group_create, group_join, membership_decide, post_create
@@ -96,7 +99,13 @@ PARAMETER_MODELS = {
     "photo_id": (PostPhoto,),
     "file_id": (PostFile,),
     "thread_id": (Thread,),
+    "report_id": (Report,),
+    "case_id": (Case,),
+    "decision_id": (Case,),
+    "suspension_id": (Suspension,),
 }
+# The person who reports the subject (issue 17): named to the platform's moderators only.
+REPORTER = ("Vigie", "Discrète")
 
 
 @pytest.fixture
@@ -189,6 +198,28 @@ def world(commune, other_commune):
     town_hall_reply(thread=town, by=mayor, body="Une réponse.")
     moderator = UserFactory(first_name="Modé", last_name="Ratrice")
     moderator.groups.add(platform_staff_group())
+    # Moderation (CNT-5): a fellow member reports the subject's news comment (the town
+    # hall's case), gazette post (the platform's) and the subject as a person; the
+    # platform's moderator hides the comment (a decision about the subject).
+    vigie = join(
+        community,
+        person_at(
+            commune, offset(SAINT_MALO, 30, -50), first_name=REPORTER[0], last_name=REPORTER[1]
+        ),
+    )
+    news_comment = Comment.objects.get(author=subject, body="Commentaire.")
+    on_comment = moderation_report(
+        reporter=vigie,
+        kind="conversations.comment",
+        object_id=news_comment.pk,
+        reason="harassment",
+        text="Propos blessants.",
+    )
+    moderation_report(reporter=vigie, kind="gazette.post", object_id=post.pk, reason="spam")
+    moderation_report(
+        reporter=vigie, kind=PERSON_KIND, object_id=subject.pk, reason="behaviour", text="Insiste."
+    )
+    moderation_decide(by=moderator, case=on_comment.case, action="hide", note="Blessant.")
     DeviceToken.issue(user=subject, name="Téléphone du sujet")
     return {
         "anonymous": AnonymousUser(),
@@ -380,3 +411,36 @@ def test_a_twinned_member_is_seen_as_twinned(world):
     # Twinned is not a member: the subject's directory stays closed (CTY-13).
     members = f"/api/v1/communities/{world['_community'].pk}/members/"
     assert client.get(members, HTTP_HOST=HOST).status_code == 404
+
+
+def _names_reporter(body: str) -> bool:
+    return any(name in body for name in REPORTER)
+
+
+@pytest.mark.parametrize("relation", ["self", "commune_staff", "other_commune_staff"])
+def test_no_api_response_names_a_reporter(world, relation):
+    """Neither the reported author nor a town hall learns who reported (CNT-5): a path
+    that names the reporter must still name them once the reports are gone (the subject
+    meets them in the community's directory, say), else the reports put them there."""
+    client = APIClient()
+    client.force_authenticate(world[relation])
+    naming = [
+        path
+        for path in _api_paths(world)
+        if _names_reporter(_body(client.get(path, HTTP_HOST=HOST)))
+    ]
+    Report.objects.all().delete()
+    leaks = [p for p in naming if not _names_reporter(_body(client.get(p, HTTP_HOST=HOST)))]
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_reporter_walk_would_see_a_leak(world):
+    """The platform's moderators are told who reported: the walk above is not blind."""
+    client = APIClient()
+    client.force_authenticate(world["platform_staff"])
+    cases = [p for p in _api_paths(world) if re.fullmatch(r"/api/v1/moderation/cases/\d+/", p)]
+    assert len(cases) == 3
+    assert all(_names_reporter(_body(client.get(p, HTTP_HOST=HOST))) for p in cases)
+    client.force_authenticate(world["commune_staff"])
+    seen = [client.get(p, HTTP_HOST=HOST) for p in cases]
+    assert sorted(r.status_code for r in seen) == [200, 404, 404]  # the news comment's case
