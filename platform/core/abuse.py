@@ -83,9 +83,9 @@ REFUSALS: dict[str, StrOrPromise] = {
     ),
     "thread": ngettext_lazy(
         "You started %(count)s conversation in the last hour, the most allowed. "
-        "Answer in an existing conversation meanwhile.",
+        "Meanwhile, answer in your ongoing conversations.",
         "You started %(count)s conversations in the last hour, the most allowed. "
-        "Answer in an existing conversation meanwhile.",
+        "Meanwhile, answer in your ongoing conversations.",
         "count",
     ),
     "classified": ngettext_lazy(
