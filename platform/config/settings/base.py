@@ -33,6 +33,7 @@ PLATFORM_APPS = [
     "gazette",
     "messaging",
     "moderation",
+    "moderation.support",  # the support desk: its admin hooks (its models are moderation's)
 ]
 
 # Installable modules: each is a Django app whose AppConfig subclasses

@@ -1,7 +1,7 @@
 """The support desk's admin entries: the "Support" menu item (with the count of new
 requests) and ``/admin/support/`` (namespace ``support_admin``).
 
-Wagtail discovers ``moderation.wagtail_hooks`` only; it imports this module.
+Found by Wagtail because ``moderation.support`` is an installed app (``apps.SupportConfig``).
 """
 
 from django.urls import include, path
