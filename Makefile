@@ -18,8 +18,9 @@ export DATABASE_URL_BENCH ?= postgis://postgres@127.0.0.1:5432/voisinage_bench
 export DATABASE_URL_BENCH_ALERTS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_alerts
 export DATABASE_URL_BENCH_MESSAGES ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_messages
 export DATABASE_URL_BENCH_GROUPS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_groups
+export DATABASE_URL_BENCH_MODERATION ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_moderation
 
-.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout bench-alerts bench-messages bench-groups lint format messages compilemessages clean
+.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout bench-alerts bench-messages bench-groups bench-moderation lint format messages compilemessages clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, run site + worker (SQLite/SpatiaLite)"
@@ -28,6 +29,7 @@ help:
 	@echo "make bench-alerts   the alerts benchmark: town hall to 100,000, 20 twins (PostgreSQL)"
 	@echo "make bench-messages the messages benchmark: an inbox of 1,000 conversations (PostgreSQL)"
 	@echo "make bench-groups   the groups benchmark: a discussion group of 10,000 posts (PostgreSQL)"
+	@echo "make bench-moderation the moderators' queue with 10,000 open cases (PostgreSQL)"
 	@echo "make lint | format | messages | clean"
 
 # Installs Debian packages only when one is missing (apt-get, with sudo when not root).
@@ -102,6 +104,9 @@ bench-messages: setup-test
 
 bench-groups: setup-test
 	DATABASE_URL=$(DATABASE_URL_BENCH_GROUPS) $(VENV)/bin/python bench/groups.py
+
+bench-moderation: setup-test
+	DATABASE_URL=$(DATABASE_URL_BENCH_MODERATION) $(VENV)/bin/python bench/moderation_queue.py
 
 messages:
 	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "node_modules/*" --no-location

@@ -4,7 +4,7 @@
   staff see all, town-hall staff who publish for a commune see their commune's own
   spaces), newest report first, with filters (status, kind, commune, reason, age) and a
   bulk "keep" / "hide" (``services.decide_many``). The page reads in a constant number
-  of queries however long the queue (reasons aggregated in the same query).
+  of queries however long the queue (the page's details read for its rows only).
 * ``case``: one case: the excerpt, the link to the item, the reports (the reporters'
   names for the platform's staff only), previous decisions, the appeal, and the decision
   form offering only what the viewer may decide.
@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
@@ -153,6 +153,52 @@ def _require_moderator(request) -> None:
 # --- the queue -------------------------------------------------------------------------
 
 
+def queue_cases(request, chosen: dict[str, str]) -> QuerySet[Case]:
+    """The queue's rows for ``chosen`` filters (``QueueView.filters``), newest report
+    first (the bench times this, then :func:`attach_details` on a page)."""
+    cases = scoped_cases(request)
+    statuses = STATUSES[chosen["status"]][1]
+    if statuses is not None:
+        cases = cases.filter(status__in=statuses)
+    if chosen["kind"]:
+        cases = cases.filter(
+            kind=PERSON_KIND if chosen["kind"] == PERSON_FILTER else chosen["kind"]
+        )
+    if chosen["commune"]:
+        cases = cases.filter(commune_id=int(chosen["commune"]))
+    if chosen["reason"]:
+        cases = cases.filter(
+            Exists(Report.objects.filter(case=OuterRef("pk"), reason=chosen["reason"]))
+        )
+    cases = cases.annotate(waiting_since=Coalesce("appealed_at", "opened_at"))
+    if chosen["age"]:
+        cases = cases.filter(waiting_since__lte=timezone.now() - AGES[chosen["age"]][1])
+    # Sorted on the case table alone: the commune, the community and the reasons are
+    # read for the page's rows only (``attach_details``), so a page deep in a long queue
+    # does not join or aggregate everything above it.
+    return cases.order_by("-last_reported_at", "-pk")
+
+
+def attach_details(rows: list[Any]) -> list[Any]:
+    """Set the commune, the community, ``reasons`` (the reports' reasons, labelled) and
+    the labels the queue shows on the page's rows: three queries whatever the page."""
+    prefetch_related_objects(rows, "commune", "community")
+    reasons: dict[int, set[str]] = {}
+    pairs = Report.objects.filter(case__in=[case.pk for case in rows]).values_list(
+        "case_id", "reason"
+    )
+    for case_id, reason in pairs.distinct():
+        reasons.setdefault(case_id, set()).add(reason)
+    labels = dict(Reason.choices)
+    for case in rows:
+        case.kind_label = kind_label(case.kind)
+        case.reason_labels = [
+            labels.get(reason, reason) for reason in sorted(reasons.get(case.pk, ()))
+        ]
+        case.hidden_pending = case.status == Case.Status.NEW and case.auto_hidden_at
+    return rows
+
+
 class QueueView(WagtailAdminTemplateMixin, FormView):
     template_name = "moderation/admin/queue.html"
     form_class = BulkForm
@@ -195,47 +241,13 @@ class QueueView(WagtailAdminTemplateMixin, FormView):
             chosen["commune"] = ""
         return chosen
 
-    def cases(self, chosen: dict[str, str]) -> QuerySet[Case]:
-        cases = scoped_cases(self.request)
-        statuses = STATUSES[chosen["status"]][1]
-        if statuses is not None:
-            cases = cases.filter(status__in=statuses)
-        if chosen["kind"]:
-            cases = cases.filter(
-                kind=PERSON_KIND if chosen["kind"] == PERSON_FILTER else chosen["kind"]
-            )
-        if chosen["commune"]:
-            cases = cases.filter(commune_id=int(chosen["commune"]))
-        if chosen["reason"]:
-            cases = cases.filter(
-                Exists(Report.objects.filter(case=OuterRef("pk"), reason=chosen["reason"]))
-            )
-        cases = cases.annotate(waiting_since=Coalesce("appealed_at", "opened_at"))
-        if chosen["age"]:
-            cases = cases.filter(waiting_since__lte=timezone.now() - AGES[chosen["age"]][1])
-        reasons = (
-            Report.objects.filter(case=OuterRef("pk"))
-            .order_by()
-            .values("case")
-            .annotate(all=_array_agg("reason"))
-            .values("all")
-        )
-        return (
-            cases.annotate(reasons=Subquery(reasons))
-            .select_related("commune", "community")
-            .order_by("-last_reported_at", "-pk")
-        )
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         chosen = self.filters()
-        page_obj = Paginator(self.cases(chosen), PAGE_SIZE).get_page(self.request.GET.get("p"))
-        rows = list(page_obj.object_list)
-        labels = dict(Reason.choices)
-        for case in rows:
-            case.kind_label = kind_label(case.kind)
-            case.reason_labels = [labels.get(reason, reason) for reason in case.reasons or ()]
-            case.hidden_pending = case.status == Case.Status.NEW and case.auto_hidden_at
+        page_obj = Paginator(queue_cases(self.request, chosen), PAGE_SIZE).get_page(
+            self.request.GET.get("p")
+        )
+        rows = attach_details(list(page_obj.object_list))
         query = "&".join(f"{key}={value}" for key, value in chosen.items() if value)
         communes = (
             []
@@ -289,12 +301,6 @@ class QueueView(WagtailAdminTemplateMixin, FormView):
     def form_invalid(self, form):
         messages.error(self.request, _("Nothing was decided: see the errors below."))
         return super().form_invalid(form)
-
-
-def _array_agg(field: str):
-    from django.contrib.postgres.aggregates import ArrayAgg
-
-    return ArrayAgg(field, distinct=True, ordering=())
 
 
 # --- one case --------------------------------------------------------------------------
