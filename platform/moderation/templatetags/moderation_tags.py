@@ -77,8 +77,10 @@ def _is_moderator(context, viewer, kind, instance) -> bool:
     communes = _town_hall_communes(context, viewer)
     if not communes:
         return False
-    item = items.wrap(kind, instance)
-    return item.town_hall and item.commune_id in communes
+    # The commune first (a column): the town hall's rule may read the item's target.
+    if items._value(instance, kind.commune) not in communes:
+        return False
+    return kind.moderated_by_town_hall(instance)
 
 
 def decision_url(kind_key: str, object_id: int, author_id: int) -> str:

@@ -426,3 +426,69 @@ def test_hidden_items_do_not_leak_through_the_api(world):
     )
     assert comments.status_code == 200
     assert "Vous êtes tous des incapables." not in comments.content.decode()
+
+
+# --- the e-mails ------------------------------------------------------------------------
+
+
+def _mail(kind, user):
+    from notifications.emails import Recipient, event_message
+    from notifications.models import Event
+
+    event = Event.objects.filter(kind=kind).latest("pk")
+    message = event_message(event, Recipient(user.pk, user.email, user.get_full_name()))
+    return message, message.body, message.alternatives[0][0]
+
+
+def _event_url(kind) -> str:
+    from notifications.models import Event
+
+    return str(Event.objects.filter(kind=kind).latest("pk").url)
+
+
+def test_the_e_mails_give_the_note_and_the_link_never_the_content(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = hide(world, COMMENT, world.comment.pk, world.residents[0], action="warn")
+    message, text, html = _mail("moderation.warning", world.author)
+    assert message.subject == "Un avertissement des modérateurs"
+    for body in (text, html):
+        assert "Propos injurieux." in body
+        assert "Vous êtes tous des incapables." not in body
+    assert "://saint-malo.localhost" in text  # the signed link to the decision page
+    assert _event_url("moderation.warning") == f"/moderation/decisions/{case.pk}/"
+    message, text, html = _mail("moderation.outcome", world.residents[0])
+    assert message.subject == "Votre signalement a été examiné : les modérateurs ont agi"
+    assert _event_url("moderation.outcome") == "/mes-signalements/"
+    assert "Vous êtes tous des incapables." not in text + html
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appeal(author=world.author, case=case, text="Je conteste.")
+        services.decide(
+            by=world.second_moderator, case=case, action="keep", note="Erreur de notre part."
+        )
+    message, text, html = _mail("moderation.appeal", world.author)
+    assert message.subject == "Votre recours a été examiné"
+    assert "annulé la décision" in text
+    assert "Erreur de notre part." in html
+
+
+@override_settings(MODERATION_AUTO_HIDE_REPORTERS=2)
+def test_the_author_is_told_when_reports_hide_their_content(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for reporter in world.residents[:2]:
+            services.report(
+                reporter=reporter, kind=COMMENT, object_id=world.comment.pk, reason="spam"
+            )
+    message, text, html = _mail("moderation.hidden", world.author)
+    assert message.subject == "Votre contenu est masqué en attendant l’examen d’un modérateur"
+    assert "Plusieurs habitants ont signalé" in text
+    assert "Vous êtes tous des incapables." not in text + html
+    case = Case.objects.get()
+    assert _event_url("moderation.hidden") == f"/moderation/decisions/{case.pk}/"
+    page = client_for(world.author).get(f"/moderation/decisions/{case.pk}/")
+    assert page.status_code == 200
+    assert "Plusieurs habitants ont signalé votre contenu" in page.content.decode()
+    assert 'name="text"' not in page.content.decode()  # nothing to appeal before a decision
