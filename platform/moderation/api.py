@@ -354,7 +354,6 @@ QUEUE_PARAMETERS = [
 ACTIVE_PARAMETER = OpenApiParameter(
     "active", str, enum=["true", "false"], description="Only current (true) or lifted (false)."
 )
-CURSOR = OpenApiParameter("cursor", str, description="The cursor of the page (from next).")
 TOO_MANY = OpenApiResponse(ERRORS["429"].response, description=ERRORS["429"].description)
 NOT_FOUND = OpenApiResponse(ERRORS["404"].response, description=ERRORS["404"].description)
 
@@ -453,7 +452,6 @@ class ReportListCreateApi(ModerationApiMixin, generics.ListAPIView):
             "Newest first, cursor-paginated, with what became of each: `waiting`, or "
             "`decided` and its outcome (`kept` or `hidden`)."
         ),
-        parameters=[CURSOR],
         responses={200: ReportSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
@@ -539,7 +537,6 @@ class DecisionListApi(ModerationApiMixin, generics.ListAPIView):
             "Your content hidden, a warning, an exclusion or a suspension, with the "
             "moderators' note; newest first. `can_appeal` while you may still appeal."
         ),
-        parameters=[CURSOR],
         responses={200: DecisionSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
@@ -670,7 +667,7 @@ class CaseListApi(StaffMixin, generics.ListAPIView):
             "community's content nor a person. 404 for anyone else. Oldest first, "
             "cursor-paginated; 400 for a filter that is not one of the values."
         ),
-        parameters=[*QUEUE_PARAMETERS, CURSOR],
+        parameters=QUEUE_PARAMETERS,
         responses={200: CaseSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
@@ -767,7 +764,7 @@ class SuspensionListApi(PlatformStaffMixin, generics.ListAPIView):
         operation_id="moderation_suspensions_list",
         summary="Suspended accounts",
         description="The platform's moderators only (404 for anyone else); newest first.",
-        parameters=[ACTIVE_PARAMETER, CURSOR],
+        parameters=[ACTIVE_PARAMETER],
         responses={200: SuspensionSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
