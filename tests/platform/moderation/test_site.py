@@ -492,3 +492,70 @@ def test_the_author_is_told_when_reports_hide_their_content(
     assert page.status_code == 200
     assert "Plusieurs habitants ont signalé votre contenu" in page.content.decode()
     assert 'name="text"' not in page.content.decode()  # nothing to appeal before a decision
+
+
+# --- the modules' content -----------------------------------------------------------------
+
+
+def test_a_hidden_classified_leaves_the_list_its_author_sees_it_marked(world):
+    from modules.classifieds.services import classified_create
+
+    classified = classified_create(
+        commune=world.commune,
+        author=world.author,
+        kind="offer",
+        title="Montres à vendre",
+        description="Des montres de luxe à prix cassés.",
+    )
+    reader = client_for(world.residents[1])
+    page = reader.get(f"/annonces/{classified.pk}/").content.decode()
+    assert f"/signaler/classifieds.classified/{classified.pk}/" in page
+    case = hide(world, "classifieds.classified", classified.pk, world.residents[0])
+    assert reader.get(f"/annonces/{classified.pk}/").status_code == 404
+    assert "Montres à vendre" not in reader.get("/annonces/").content.decode()
+    from tests.api.conftest import token_client
+
+    api = token_client(world.residents[1]).get("/api/v1/communes/saint-malo/classifieds/")
+    assert api.status_code == 200
+    assert "Montres à vendre" not in api.content.decode()
+    own = client_for(world.author).get(f"/annonces/{classified.pk}/")
+    assert own.status_code == 200
+    html = own.content.decode()
+    assert "La modération a masqué cette annonce : vous seul la voyez." in html
+    assert f"/moderation/decisions/{case.pk}/" in html
+    assert f"/signaler/classifieds.classified/{classified.pk}/" not in html
+
+
+def test_a_hidden_group_is_gone_for_residents_not_for_the_town_hall(world):
+    from modules.groups import services as groups_services
+    from tests.follows import root
+
+    group = groups_services.group_create(
+        commune=world.commune, by=root(), title="Club des râleurs", description="Pour râler."
+    )
+    reader = client_for(world.residents[1])
+    page = reader.get(f"/groupes/{group.pk}/").content.decode()
+    assert f"/signaler/groups.group/{group.pk}/" in page
+    hide(world, "groups.group", group.pk, world.residents[0])
+    assert reader.get(f"/groupes/{group.pk}/").status_code == 404
+    assert "Club des râleurs" not in reader.get("/groupes/").content.decode()
+    council = client_for(world.council).get(f"/groupes/{group.pk}/")
+    assert council.status_code == 200
+    assert MARKED in council.content.decode()
+
+
+def test_a_hidden_alert_is_gone_for_others_marked_for_its_author(world):
+    from modules.alerts import services as alerts_services
+
+    alert = alerts_services.send_community_alert(
+        author=world.members[0], text="Démarcheur suspect rue des Lilas."
+    )
+    reader = client_for(world.members[1])
+    page = reader.get(f"/alertes/{alert.pk}/").content.decode()
+    assert f"/signaler/alerts.alert/{alert.pk}/" in page
+    hide(world, "alerts.alert", alert.pk, world.members[1])
+    assert reader.get(f"/alertes/{alert.pk}/").status_code == 404
+    assert "Démarcheur suspect" not in reader.get("/alertes/").content.decode()
+    own = client_for(world.members[0]).get(f"/alertes/{alert.pk}/")
+    assert own.status_code == 200
+    assert MARKED in own.content.decode()
