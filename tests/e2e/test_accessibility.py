@@ -128,6 +128,8 @@ PAGES = [
         (MEMBER,),
     ),
     KeyPage("my reports", on_commune("/mes-signalements/"), (MEMBER,)),
+    KeyPage("contact the team", on_commune("/contact/"), BOTH),
+    KeyPage("my requests to the team", on_commune("/contact/demandes/"), (MEMBER,)),
 ]
 
 THEMES = {
