@@ -183,6 +183,21 @@ class DecisionSerializer(serializers.Serializer):
         )
 
 
+class PendingSerializer(serializers.Serializer):
+    """Content of the caller's hidden until a moderator reviews it (reports, held text)."""
+
+    id = serializers.IntegerField(read_only=True, help_text="Id of the case.")
+    kind = serializers.ChoiceField(choices=KIND_CHOICES, read_only=True)
+    kind_label = serializers.SerializerMethodField()
+    item_id = serializers.IntegerField(source="object_id", read_only=True)
+    excerpt = serializers.CharField(read_only=True)
+    link = serializers.CharField(read_only=True)
+    hidden_at = serializers.DateTimeField(source="auto_hidden_at", read_only=True)
+
+    def get_kind_label(self, case: Case) -> str:
+        return kind_label(case.kind)
+
+
 class AppealSerializer(serializers.Serializer):
     text = StrictCharField(
         max_length=TEXT_MAX_LENGTH, trim_whitespace=False, help_text="Why you contest it."
@@ -371,6 +386,11 @@ class DecisionCursorPagination(CursorPagination):
     ordering = ("-decided_at", "-id")
 
 
+class PendingCursorPagination(CursorPagination):
+    page_size = 20
+    ordering = ("-auto_hidden_at", "-id")
+
+
 class QueueCursorPagination(CursorPagination):
     """The oldest waiting case first."""
 
@@ -553,6 +573,30 @@ class DecisionDetailApi(ModerationApiMixin, APIView):
     )
     def get(self, request, decision_id: int):
         return Response(DecisionSerializer(access_decision(request.user, decision_id)).data)
+
+
+class PendingListApi(ModerationApiMixin, generics.ListAPIView):
+    serializer_class = PendingSerializer
+    pagination_class = PendingCursorPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        return selectors.hidden_pending_about(self.request.user)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="moderation_pending_list",
+        summary="Your content hidden pending review",
+        description=(
+            "Hidden because several residents reported it, or held by the abuse control, "
+            "until a moderator decides (then it is in decisions/, or shows again)."
+        ),
+        responses={200: PendingSerializer(many=True)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class AppealApi(ModerationApiMixin, APIView):

@@ -14,6 +14,7 @@ moderation_patterns: list[URLPattern | URLResolver] = [
     path("decisions/", api.DecisionListApi.as_view(), name="decisions"),
     path("decisions/<int:decision_id>/", api.DecisionDetailApi.as_view(), name="decision"),
     path("decisions/<int:decision_id>/appeal/", api.AppealApi.as_view(), name="appeal"),
+    path("pending/", api.PendingListApi.as_view(), name="pending"),
     path("cases/", api.CaseListApi.as_view(), name="cases"),
     path("cases/bulk/", api.CaseBulkApi.as_view(), name="bulk"),
     path("cases/<int:case_id>/", api.CaseDetailApi.as_view(), name="case"),

@@ -27,6 +27,7 @@ from tests.follows import grant, validated
 
 REPORTS = "/api/v1/reports/"
 DECISIONS = "/api/v1/moderation/decisions/"
+PENDING = "/api/v1/moderation/pending/"
 CASES = "/api/v1/moderation/cases/"
 BULK = "/api/v1/moderation/cases/bulk/"
 SUSPENSIONS = "/api/v1/moderation/suspensions/"
@@ -194,6 +195,22 @@ def test_three_reports_hide_the_comment_pending_review(world):
         assert report(reporter, COMMENT, world.comment.pk).status_code == 201
     world.comment.refresh_from_db()
     assert world.comment.hidden_at is not None
+    case = Case.objects.get(kind=COMMENT, object_id=world.comment.pk)
+    # The author reads it, without who reported; nobody else does.
+    pending = token_client(world.author).get(PENDING)
+    assert pending.status_code == 200
+    rows = pending.json()["results"]
+    assert [(r["id"], r["kind"], r["item_id"]) for r in rows] == [
+        (case.pk, COMMENT, world.comment.pk)
+    ]
+    assert rows[0]["hidden_at"] is not None
+    assert "Rapporteuse" not in pending.content.decode()
+    for other in (world.reporters[0], world.mayor, world.moderator):
+        assert token_client(other).get(PENDING).json()["results"] == []
+    # Kept by the town hall: it shows again and is no longer pending.
+    assert decide(world.mayor, case, "keep", note="").status_code == 200
+    assert Comment.objects.get(pk=world.comment.pk).hidden_at is None
+    assert token_client(world.author).get(PENDING).json()["results"] == []
 
 
 # --- the queue: who sees what ----------------------------------------------------------
