@@ -172,6 +172,9 @@ def classified_update(*, classified: Classified, by: User, **changes: Any) -> Cl
     for name, value in changes.items():
         setattr(current, name, value.strip() if isinstance(value, str) else value)
     _validate(current, extra_errors=_contact_errors(current, by))
+    abuse.check_links(
+        by, f"{current.title} {current.description} {current.contact}", field="description"
+    )
     if changes:
         current.save(update_fields=list(changes))
         log(instance=current, action="wagtail.edit", user=by, data={"fields": sorted(changes)})

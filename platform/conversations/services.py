@@ -200,6 +200,8 @@ def comment_edit(
     if not allowed:
         raise PermissionDenied(str(rules.edit_refusal if rules is not None else EDIT_REFUSAL))
     body = _clean_body(body, empty=rules.empty_body if rules is not None else EMPTY_BODY)
+    if not comment.as_town_hall:
+        abuse.check_links(by, body)
     current = Comment.objects.select_for_update().get(pk=comment.pk)
     if current.body == body:
         return current

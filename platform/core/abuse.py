@@ -208,6 +208,17 @@ def _links_refusal(allowed: int) -> str:
     ) % {"max": allowed}
 
 
+def check_links(user: Any, text: str, *, field: str = "body", now: datetime | None = None) -> None:
+    """A new account writes at most ``ABUSE_NEW_ACCOUNT_MAX_LINKS`` links in ``text``:
+    ValidationError on ``field``. :func:`check` asks it; an edit asks it alone (links
+    added to a text already published)."""
+    if not text or not is_new_account(user, now):
+        return
+    allowed = _setting("ABUSE_NEW_ACCOUNT_MAX_LINKS", DEFAULT_NEW_ACCOUNT_MAX_LINKS)
+    if count_links(text) > allowed:
+        raise ValidationError({field: [_links_refusal(allowed)]})
+
+
 def check(
     user: Any,
     action: str,
@@ -233,10 +244,8 @@ def check(
     """
     now = now or timezone.now()
     new_account = not trusted and is_new_account(user, now)
-    if new_account and text:
-        allowed = _setting("ABUSE_NEW_ACCOUNT_MAX_LINKS", DEFAULT_NEW_ACCOUNT_MAX_LINKS)
-        if count_links(text) > allowed:
-            raise ValidationError({field: [_links_refusal(allowed)]})
+    if new_account:
+        check_links(user, text, field=field, now=now)
     if per_hour is None:
         per_hour_old, per_hour_new = limits(action)
         per_hour = per_hour_new if new_account else per_hour_old

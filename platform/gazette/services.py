@@ -202,6 +202,7 @@ def post_edit(
     ):
         raise PermissionDenied(_("Only its author can change this post."))
     category, title, body = _clean_fields(category, title, body)
+    abuse.check_links(by, f"{title} {body}")
     current = Post.objects.select_for_update().get(pk=post.pk)
     photo_count = PostPhoto.objects.filter(post=current).count()
     clean_photos = _clean_photos(photos, already=photo_count)

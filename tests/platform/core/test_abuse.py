@@ -19,7 +19,7 @@ from messaging.models import Message
 from moderation.models import Case
 from moderation.selectors import queue_for
 from modules.classifieds.models import Classified
-from modules.classifieds.services import classified_create
+from modules.classifieds.services import classified_create, classified_update
 from tests.api.conftest import token_client
 from tests.factories import UserFactory
 from tests.follows import validated
@@ -292,3 +292,24 @@ def test_the_site_says_a_held_post_waits_for_review(gazette_world, limits):
     assert held.redirect_chain == [("/gazette/", 302)]
     assert "celui-ci attend l’avis d’un modérateur" in held.content.decode()
     assert Post.objects.filter(hidden_at__isnull=False).count() == 1
+
+
+def test_links_cannot_be_added_by_editing_either(gazette_world, limits, commune):
+    author = gazette_world.here_member
+    post = publish(gazette_world, author=author)
+    comment = gazette.comment_create(post=post, author=author, body="Bonjour")
+    spam = "Voir https://a.fr et https://b.fr"
+    with pytest.raises(ValidationError) as refused:
+        gazette.comment_edit(comment=comment, post=post, by=author, body=spam)
+    assert list(refused.value.message_dict) == ["body"]
+    with pytest.raises(ValidationError):
+        gazette.post_edit(post=post, by=author, category="information", title="Fête", body=spam)
+    seller = validated(UserFactory(), commune)
+    classified = classified_create(
+        commune=commune, author=seller, kind="offer", title="Vélo", description="Bon état."
+    )
+    with pytest.raises(ValidationError) as refused:
+        classified_update(classified=classified, by=seller, description=spam)
+    assert list(refused.value.message_dict) == ["description"]
+    established(author)
+    assert gazette.comment_edit(comment=comment, post=post, by=author, body=spam).body == spam
