@@ -219,3 +219,18 @@ def test_replies_are_rate_limited(support_world, settings):
     with pytest.raises(RateLimited) as error:
         services.reply(by=support_world.waiting, request=request, body="Deux")
     assert "Vous avez envoyé 2 messages à l’équipe" in str(error.value.args[0])
+
+
+def test_the_demo_requests_are_made_once(support_world):
+    from moderation.support import demo
+
+    demo.load(support_world.commune, support_world.desk, [support_world.other])
+    demo.load(support_world.commune, support_world.desk, [support_world.other])
+    requests = SupportRequest.objects.order_by("pk")
+    assert [(r.topic, r.status) for r in requests] == [
+        (Topic.AREA_CAP, Status.NEW),
+        (Topic.ACCOUNT, Status.ANSWERED),
+        (Topic.MISSING_COMMUNE, Status.NEW),
+    ]
+    assert requests[2].requester is None and requests[2].email.endswith("@saint-malo.localhost")
+    assert any(row["label"] == "Surface maximale" for row in requests[0].context)
