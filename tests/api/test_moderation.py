@@ -19,6 +19,7 @@ from conversations.models import Comment
 from conversations.services import comment_create
 from gazette.models import Post
 from gazette.services import post_create as gazette_post
+from messaging.services import thread_start
 from moderation.models import PERSON_KIND, Case, Report, Suspension
 from tests.api.conftest import token_client
 from tests.communities import SAINT_MALO, join, make_community, offset, person_at
@@ -157,6 +158,21 @@ def test_what_the_reporter_cannot_see_is_missing(world):
     yourself = report(world.member, PERSON_KIND, world.member.pk, "behaviour")
     assert yourself.status_code == 400
     assert list(yourself.json()) == ["id"]
+
+
+def test_a_private_message_is_reported_by_its_recipient_to_the_platform_only(world):
+    thread = thread_start(author=world.author, recipients=[world.member], body="Message privé.")
+    message = thread.messages.get()
+    assert report(world.reporters[0], "messaging.message", message.pk).status_code == 404
+    assert report(world.member, "messaging.message", message.pk).status_code == 201
+    case = Case.objects.get(kind="messaging.message", object_id=message.pk)
+    assert case.town_hall is False
+    assert token_client(world.mayor).get(CASES).json()["results"] == []
+    assert token_client(world.mayor).get(f"{CASES}{case.pk}/").status_code == 404
+    assert decide(world.mayor, case, "hide").status_code == 404
+    seen = token_client(world.moderator).get(f"{CASES}{case.pk}/")
+    assert seen.status_code == 200
+    assert seen.json()["excerpt"] == "Message privé."
 
 
 def test_an_anonymous_caller_is_refused(world, api_client):
