@@ -1,0 +1,136 @@
+"""CNT-5 in a real browser, on the moderators' side (the Wagtail admin, with 2FA).
+
+* The town hall opens "Modération", reads a reported news comment, hides it with a note;
+  the resident who reported it finds the outcome in their notification centre.
+* A platform moderator ticks every report of the page at once ("select all", a static
+  script: no inline JavaScript) and hides them with one note.
+"""
+
+# ruff: noqa: F811  (the world fixture is imported, then named by the tests)
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conversations.models import Comment
+from gazette.models import Post
+from moderation import services
+from moderation.models import Case, Reason
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD
+from tests.platform.moderation.world import world  # noqa: F401
+from tests.two_factor import browser_log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HOST = "saint-malo.localhost"
+
+
+@pytest.fixture
+def admin_page(browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+def open_queue(page, site_url, user) -> None:
+    """Log ``user`` in (password, then the second factor) and open the queue."""
+    browser_log_in(page, site_url, HOST, user.email, PASSWORD, user=user)
+    page.wait_for_load_state("networkidle")
+    page.goto(site_url(HOST, "/admin/moderation/"))
+    assert page.url.endswith("/admin/moderation/")
+
+
+def test_the_town_hall_hides_a_comment_and_the_reporter_sees_the_outcome(
+    admin_page, page, site_url, live_server, world
+):
+    reporter = world.residents[0]
+    services.report(
+        reporter=reporter,
+        kind="conversations.comment",
+        object_id=world.comment.pk,
+        reason=Reason.HARASSMENT,
+        text="Il insulte tout le monde.",
+    )
+    open_queue(admin_page, site_url, world.council)
+    queue = admin_page
+    row = queue.locator("tr[data-case]", has_text="Vous êtes tous des incapables.")
+    row.wait_for()
+    assert "Insulte ou harcèlement" in row.inner_text()
+    row.get_by_role("link").click()
+    queue.wait_for_url(re.compile(r"/admin/moderation/case/\d+/$"))
+    assert "Il insulte tout le monde." in queue.content()
+    # The town hall keeps, hides or warns; excluding and suspending are the platform's.
+    assert queue.get_by_label("Suspendre le compte").count() == 0
+    queue.get_by_label("Masquer", exact=True).check()
+    queue.get_by_label("Note à l’auteur").fill("Les insultes n’ont pas leur place ici.")
+    queue.get_by_role("button", name="Enregistrer la décision").click()
+    queue.wait_for_url(re.compile(r"/admin/moderation/$"))
+    assert "Décision enregistrée" in queue.content()
+    assert queue.locator("tr[data-case]").count() == 0
+    assert Comment.objects.get(pk=world.comment.pk).hidden_at is not None
+    assert not queue.js_errors
+
+    log_in(page, site_url, HOST, reporter.email, PASSWORD)
+    page.goto(site_url(HOST, "/notifications/"))
+    outcome = page.locator(".notification", has_text="Votre signalement a été examiné")
+    outcome.first.wait_for()
+    assert "ont agi" in outcome.first.inner_text()
+
+
+def admin_access_for_platform_staff() -> None:
+    """What migrations gave the platform staff group, which a transactional test's flush
+    removed: the admin's access (``communes`` 0004) and the communities' permission
+    (``communities`` 0002). The town hall's staff get theirs when a commune is made."""
+    from django.contrib.auth.models import Permission
+
+    from accounts.staff import platform_staff_group
+
+    group = platform_staff_group()
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
+        Permission.objects.get(
+            content_type__app_label="communities", codename="manage_communities"
+        ),
+    )
+
+
+def test_a_platform_moderator_hides_every_ticked_report_at_once(
+    admin_page, site_url, live_server, world
+):
+    admin_access_for_platform_staff()
+    for reporter in world.residents[:2]:
+        services.report(
+            reporter=reporter,
+            kind="conversations.comment",
+            object_id=world.comment.pk,
+            reason=Reason.SPAM,
+        )
+    services.report(
+        reporter=world.members[0], kind="gazette.post", object_id=world.post.pk, reason="spam"
+    )
+    open_queue(admin_page, site_url, world.moderator)
+    queue = admin_page
+    assert queue.locator("tr[data-case]").count() == 2
+    select_all = queue.get_by_label("Cocher tous les signalements de la page")
+    select_all.check()  # shown by the static script
+    boxes = queue.locator("input[name=cases]")
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    boxes.first.uncheck()
+    assert select_all.evaluate("box => box.indeterminate")
+    select_all.check()
+    queue.get_by_label("Note (obligatoire pour masquer)").fill("Publicité hors charte.")
+    queue.get_by_role("button", name="Masquer", exact=True).click()
+    queue.wait_for_url(re.compile(r"/admin/moderation/"))
+    assert "2 signalements décidés." in queue.content()
+    assert Comment.objects.get(pk=world.comment.pk).hidden_at is not None
+    assert Post.objects.get(pk=world.post.pk).hidden_at is not None
+    assert set(Case.objects.values_list("decision", flat=True)) == {"hide"}
+    assert not queue.js_errors
