@@ -290,12 +290,20 @@ def decide(*, by: User, case: Case, action: str, note: str = "") -> Case:
             items.set_hidden(case.kind, case.object_id, None)
         if on_appeal and case.decision == Action.SUSPEND and case.author_id:
             _lift(case.author_id, by=by, now=now)
-    elif action in (Action.HIDE, Action.WARN, Action.EXCLUDE):
+    elif action in (Action.HIDE, Action.WARN, Action.EXCLUDE, Action.SUSPEND):
         _hide_item(case, now)
     if action == Action.EXCLUDE:
         _exclude(by, case, note)
     if action == Action.SUSPEND and case.author_id and not _suspended(case.author_id):
-        suspend(by=by, user_id=case.author_id, reason=note, case=case, now=now)
+        # The suspension stamps what it hides a microsecond later than the reported item:
+        # lifting it shows the rest again, while the item stays hidden (the decision).
+        suspend(
+            by=by,
+            user_id=case.author_id,
+            reason=note,
+            case=case,
+            now=now + timedelta(microseconds=1),
+        )
     case.status = Case.Status.CLOSED if on_appeal else Case.Status.DECIDED
     case.decision = action
     case.decided_by = by

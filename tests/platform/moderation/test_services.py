@@ -278,6 +278,22 @@ def test_suspend_hides_everything_and_lift_restores_only_that(world):
         services.lift_suspension(by=world.moderator, suspension=Suspension.objects.get())
 
 
+def test_suspending_for_a_post_keeps_that_post_hidden_once_lifted(world):
+    other = gazette_services.post_create(
+        community=world.community,
+        author=world.poster,
+        category="information",
+        title="Réunion",
+        body="Jeudi à 20 h.",
+    )
+    case = report_post(world, world.members[0]).case
+    services.decide(by=world.moderator, case=case, action="suspend", note="Arnaques répétées.")
+    assert hidden(Post, world.post.pk) and hidden(Post, other.pk)
+    services.lift_suspension(by=world.moderator, suspension=Suspension.objects.get())
+    assert hidden(Post, world.post.pk)  # the decision on the reported post stands
+    assert not hidden(Post, other.pk)
+
+
 def test_only_platform_staff_lift_a_suspension(world):
     case = report_person(world).case
     services.decide(by=world.moderator, case=case, action="suspend", note="Harcèlement.")
