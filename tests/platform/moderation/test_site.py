@@ -141,6 +141,7 @@ def test_only_the_people_of_a_conversation_report_its_messages(world):
     page = recipient.get(f"/messages/{thread.pk}/").content.decode()
     assert f'id="message-{message.pk}"' in page
     assert f"/signaler/messaging.message/{message.pk}/" in page
+    assert f"/signaler/personne/{world.members[0].pk}/" in page  # the people of the thread
     author_page = client_for(world.members[0]).get(f"/messages/{thread.pk}/").content.decode()
     assert f"/signaler/messaging.message/{message.pk}/" not in author_page
 
