@@ -30,7 +30,10 @@ HOST = "saint-malo.localhost"
 
 @pytest.fixture
 def admin_page(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    # bypass_csp: axe is injected as an inline script (the accessibility guard's way).
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
@@ -38,6 +41,24 @@ def admin_page(browser):
     page.js_errors = errors
     yield page
     context.close()
+
+
+def axe_main(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations in the page's main content (our markup; the
+    admin's sidebar and header are Wagtail's)."""
+    from tests.e2e.test_accessibility import AXE, WCAG_TAGS
+
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (tags) => {
+            const results = await axe.run({include: [['main']]}, {
+                runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+            });
+            return results.violations.map(v => ({id: v.id, help: v.help,
+                targets: v.nodes.map(n => n.target.join(' '))}));
+        }""",
+        WCAG_TAGS,
+    )
 
 
 def open_queue(page, site_url, user) -> None:
@@ -64,9 +85,11 @@ def test_the_town_hall_hides_a_comment_and_the_reporter_sees_the_outcome(
     row = queue.locator("tr[data-case]", has_text="Vous êtes tous des incapables.")
     row.wait_for()
     assert "Insulte ou harcèlement" in row.inner_text()
+    assert axe_main(queue) == []
     row.get_by_role("link").click()
     queue.wait_for_url(re.compile(r"/admin/moderation/case/\d+/$"))
     assert "Il insulte tout le monde." in queue.content()
+    assert axe_main(queue) == []
     # The town hall keeps, hides or warns; excluding and suspending are the platform's.
     assert queue.get_by_label("Suspendre le compte").count() == 0
     queue.get_by_label("Masquer", exact=True).check()
