@@ -316,7 +316,7 @@ class BulkSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         note = attrs.get("note", "")
         if attrs["action"] == Action.HIDE and not note.strip():
-            raise serializers.ValidationError({"note": [_("This field is required.")]})
+            raise serializers.ValidationError({"note": [_("Write the note the author will read.")]})
         return attrs
 
 

@@ -71,7 +71,14 @@ def auto_hide_reporters() -> int:
     return int(getattr(settings, "MODERATION_AUTO_HIDE_REPORTERS", DEFAULT_AUTO_HIDE_REPORTERS))
 
 
-def _clean(value: Any, *, field: str, required: bool, max_length: int = TEXT_MAX_LENGTH) -> str:
+def _clean(
+    value: Any,
+    *,
+    field: str,
+    required: bool,
+    max_length: int = TEXT_MAX_LENGTH,
+    missing: str = "",
+) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -80,7 +87,7 @@ def _clean(value: Any, *, field: str, required: bool, max_length: int = TEXT_MAX
         raise ValidationError({field: [_("Remove the invalid characters.")]})
     value = value.strip()
     if required and not value:
-        raise ValidationError({field: [_("This field is required.")]})
+        raise ValidationError({field: [missing or _("Write a few words here.")]})
     if len(value) > max_length:
         raise ValidationError(
             {field: [_("Write at most %(max)s characters.") % {"max": max_length}]}
@@ -143,12 +150,18 @@ def report(
     allowed = PERSON_REASONS if person else CONTENT_REASONS
     if reason not in allowed:
         raise ValidationError({"reason": [_("Choose a reason from the list.")]})
-    text = _clean(text, field="text", required=reason == Reason.OTHER)
+    text = _clean(
+        text,
+        field="text",
+        required=reason == Reason.OTHER,
+        missing=_("Say in a few words what is wrong."),
+    )
     impersonated_name = _clean(
         impersonated_name,
         field="impersonated_name",
         required=reason == Reason.IMPERSONATION,
         max_length=150,
+        missing=_("Give the name this account pretends to be."),
     )
     if reason != Reason.IMPERSONATION:
         impersonated_name = ""
@@ -282,7 +295,13 @@ def decide(*, by: User, case: Case, action: str, note: str = "") -> Case:
         .get(pk=case.pk)
     )
     _require(by, case, action)
-    note = _clean(note, field="note", required=action != Action.KEEP, max_length=NOTE_MAX_LENGTH)
+    note = _clean(
+        note,
+        field="note",
+        required=action != Action.KEEP,
+        max_length=NOTE_MAX_LENGTH,
+        missing=_("Write the note the author will read."),
+    )
     now = timezone.now()
     on_appeal = case.status == Case.Status.APPEALED
     if action == Action.KEEP:
@@ -428,7 +447,9 @@ def appeal(*, author: User, case: Case, text: str) -> Case:
         raise Http404
     if case.appealed_at is not None or case.status != Case.Status.DECIDED:
         raise ValidationError(_("You already appealed this decision."))
-    case.appeal_text = _clean(text, field="text", required=True)
+    case.appeal_text = _clean(
+        text, field="text", required=True, missing=_("Say why you contest this decision.")
+    )
     case.appealed_at = timezone.now()
     case.status = Case.Status.APPEALED
     case.reminded_at = None
