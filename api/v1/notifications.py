@@ -138,13 +138,17 @@ class PreferenceSerializer(serializers.Serializer):
     email = serializers.BooleanField()
     push = serializers.BooleanField()
     locked = serializers.BooleanField(
-        read_only=True, help_text=_("Alerts: always on, by e-mail too; a change is refused.")
+        read_only=True,
+        help_text=_(
+            "Always on, by e-mail too (alerts; moderation and the team's answers): a change "
+            "is refused."
+        ),
     )
     sms = serializers.BooleanField(
         required=False,
         allow_null=True,
         help_text=_(
-            "Alerts only (the locked rubric): whether alert SMS reach your mobile, your "
+            "Alerts only (the rubric sent by SMS): whether alert SMS reach your mobile, your "
             "consent (accepts_sms of /api/v1/me/). false withdraws it; true needs a mobile "
             "number. null for the other rubrics, which are never sent by SMS."
         ),
@@ -152,7 +156,7 @@ class PreferenceSerializer(serializers.Serializer):
 
     def validate_sms(self, value):
         rubric = RUBRICS.get(self.context.get("rubric", ""))
-        if value is not None and (rubric is None or not rubric.locked):
+        if value is not None and (rubric is None or not rubric.sms):
             raise serializers.ValidationError(_("Only alerts are sent by SMS."))
         return value
 
@@ -165,7 +169,7 @@ def _preference_data(choice, user) -> dict:
         "email": choice.email,
         "push": choice.push,
         "locked": choice.locked,
-        "sms": user.accepts_sms if choice.locked else None,
+        "sms": user.accepts_sms if choice.rubric.sms else None,
     }
 
 

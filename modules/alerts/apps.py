@@ -35,6 +35,7 @@ class AlertsConfig(PlatformModule):
             _("Alerts"),
             _("Alerts of your community and of the town hall. They cannot be turned off."),
             locked=True,
+            sms=True,
             order=0,
         ),
     )

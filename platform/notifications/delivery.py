@@ -37,7 +37,7 @@ from django.utils import timezone
 from core.access import is_open_account
 from notifications import emails
 from notifications.fanout import batch_size
-from notifications.kinds import kinds
+from notifications.kinds import MODERATION_RUBRIC, kinds
 from notifications.links import absolute_url
 from notifications.models import (
     Channel,
@@ -124,6 +124,7 @@ def send_batch(event_id: int, channel: str, *, now=None) -> int:
             "recipient__accepts_sms",
             "recipient__is_active",
             "recipient__closed_at",
+            "recipient__suspended_at",
         )
     )
     # The claim counted this attempt already; keep the in-memory count in step.
@@ -137,8 +138,13 @@ def send_batch(event_id: int, channel: str, *, now=None) -> int:
     return sender[channel](event, deliveries, now)
 
 
-def _open(delivery: Delivery) -> bool:
-    return is_open_account(delivery.recipient)
+def _open(delivery: Delivery, event: Event) -> bool:
+    """Whether the recipient still gets mail: an open account, or a suspended one for
+    moderation's own rubric (the suspension itself, the decision on their appeal)."""
+    user = delivery.recipient
+    if user.suspended_at is not None and kinds.rubric_of(event.kind).key == MODERATION_RUBRIC:
+        return bool(user.is_active and user.closed_at is None)
+    return is_open_account(user)
 
 
 def _skip(delivery_ids, reason: str) -> None:
@@ -154,7 +160,7 @@ def _recipient(delivery: Delivery) -> emails.Recipient:
 
 
 def _send_email(event: Event, deliveries: list[Delivery], now) -> int:
-    live = [d for d in deliveries if _open(d) and d.recipient.email]
+    live = [d for d in deliveries if _open(d, event) and d.recipient.email]
     _skip([d.id for d in deliveries if d not in live], "closed")
     if not live:
         return 0
@@ -233,7 +239,7 @@ def _send_email_merged(event: Event, deliveries: list[Delivery], now) -> int:
 
 
 def _send_push(event: Event, deliveries: list[Delivery], now) -> int:
-    by_user = {d.recipient_id: d for d in deliveries if _open(d)}
+    by_user = {d.recipient_id: d for d in deliveries if _open(d, event)}
     _skip([d.id for d in deliveries if d.recipient_id not in by_user], "closed")
     devices = list(PushDevice.objects.filter(user_id__in=by_user, active=True).order_by("id"))
     if not devices:
@@ -288,14 +294,14 @@ def sms_text(event: Event) -> str:
 
 
 def _send_sms(event: Event, deliveries: list[Delivery], now) -> int:
-    if not kinds.rubric_of(event.kind).locked:
+    if not kinds.rubric_of(event.kind).sms:
         # SMS are for alerts (ALR-3); the channel refuses anything else, whatever the caller.
         _skip([d.id for d in deliveries], "not an alert")
         raise SmsNotAllowed(f"{event.kind} is not an alert: no SMS.")
     live = [
         d
         for d in deliveries
-        if _open(d)
+        if _open(d, event)
         and d.recipient.accepts_sms
         and d.recipient.mobile
         and not is_undeliverable(d.recipient, Channel.SMS)

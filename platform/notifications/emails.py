@@ -71,6 +71,7 @@ def _common_context(event, commune) -> dict:
         "logo_url": logo_url(commune),
         "rubric": rubric,
         "locked": rubric.locked,
+        "alert": rubric.sms,
         "preferences_url": links.absolute_url(commune, reverse("notifications:preferences")),
         "platform_name": settings.WAGTAIL_SITE_NAME,
     }

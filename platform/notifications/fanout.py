@@ -274,7 +274,7 @@ def schedule_sms(event: Event, audience: QuerySet, *, delay=None, unread_only: b
     """
     from datetime import timedelta
 
-    if not kinds.rubric_of(event.kind).locked:
+    if not kinds.rubric_of(event.kind).sms:
         raise SmsNotAllowed(f"{event.kind} is not an alert: no SMS.")
     delay = delay if delay is not None else timedelta(0)
     due = timezone.now() + delay

@@ -23,7 +23,7 @@ class PreferencesForm(forms.Form):
         self.user = user
         for choice in preferences:
             key = choice.rubric.key
-            if choice.locked and user is not None:
+            if choice.rubric.sms and user is not None:
                 self.fields[f"{key}-sms"] = forms.BooleanField(
                     label=_("Receive alerts by SMS"),
                     required=False,

@@ -51,7 +51,10 @@ class Rubric:
     frequency: str = Frequency.INSTANT  # defaults, for people who never chose
     email: bool = True
     push: bool = True
-    locked: bool = False  # always on, by e-mail too (a module's urgent rubric, ALR-6)
+    locked: bool = False  # always on, by e-mail too (alerts ALR-6; moderation's decisions)
+    # The alerts' rubric: the only one that may go by SMS (ALR-3), with the person's
+    # consent switch on the preferences page, and e-mails marked as alerts. Always locked.
+    sms: bool = False
     order: int = 100  # place on the preferences page and in the API, smallest first
     # Who is offered the rubric on the preferences page and in the API: EVERYONE, or STAFF
     # only (a resident must not be asked about "Comments on the news", which only ever
@@ -59,6 +62,10 @@ class Rubric:
     audience: str = EVERYONE
     module: str = ""  # set by the registry: the label of the module that declares it
 
+
+#: Moderation's decisions and the team's answers: also delivered to a suspended account
+#: (told of its suspension and of the decision on its appeal).
+MODERATION_RUBRIC = "moderation"
 
 # The core's rubrics; modules add theirs (``PlatformModule.rubrics``) between them, by
 # ``order``: 0 for an urgent module rubric that must come first, 60-90 for modules'
@@ -77,7 +84,7 @@ CORE_RUBRICS: tuple[Rubric, ...] = (
         order=20,
     ),
     Rubric(
-        "moderation",
+        MODERATION_RUBRIC,
         _("Reports and the team's answers"),
         _("What became of your reports, moderation decisions about you, answers of the team."),
         locked=True,
@@ -147,6 +154,10 @@ class KindRegistry:
                 raise ImproperlyConfigured(
                     f"{module.name}: rubric {rubric.key!r} has an unknown audience "
                     f"{rubric.audience!r} (EVERYONE or STAFF)."
+                )
+            if rubric.sms and not rubric.locked:
+                raise ImproperlyConfigured(
+                    f"{module.name}: rubric {rubric.key!r} goes by SMS, so it is locked too."
                 )
             rubrics[rubric.key] = dataclasses.replace(rubric, module=module.module_label)
         RUBRICS.clear()
