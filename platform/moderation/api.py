@@ -17,9 +17,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -520,20 +519,8 @@ class ReportDetailApi(ModerationApiMixin, APIView):
         return Response(ReportSerializer(report).data)
 
 
-def decisions_about(user) -> QuerySet[Case]:
-    """The decisions about ``user`` they read: what hid or sanctioned them, and what came
-    of their appeal (a decision kept on appeal included)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Case.objects.none()
-    return (
-        Case.objects.filter(author=user, decided_at__isnull=False)
-        .exclude(decision="")
-        .filter(~Q(decision=Action.KEEP) | Q(appealed_at__isnull=False))
-    )
-
-
 def access_decision(user, pk: Any) -> Case:
-    case = decisions_about(user).filter(pk=positive_id(pk)).first()
+    case = selectors.decided_about(user).filter(pk=positive_id(pk)).first()
     if case is None:
         raise Http404
     return case
@@ -547,7 +534,7 @@ class DecisionListApi(ModerationApiMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return decisions_about(self.request.user)
+        return selectors.decided_about(self.request.user)
 
     @extend_schema(
         tags=TAGS,
@@ -630,20 +617,24 @@ class AppealApi(ModerationApiMixin, APIView):
 
 
 def _queue_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    reasons = (
-        Report.objects.filter(case=OuterRef("pk"))
-        .order_by()
-        .values("case")
-        .annotate(all=ArrayAgg("reason", distinct=True, order_by="reason"))
-        .values("all")
-    )
-    return queryset.select_related("commune").annotate(reasons=Subquery(reasons))
+    return queryset.select_related("commune")
 
 
 def _with_cards(user, cases: list[Case]) -> list[Case]:
+    """The authors' cards and each case's reasons (one query for the page, on PostgreSQL
+    and SQLite alike: no array aggregate)."""
     attach_cards(user, cases, "author")
+    reasons: dict[int, set[str]] = {}
+    rows = (
+        Report.objects.filter(case__in=[case.pk for case in cases])
+        .order_by()
+        .values_list("case_id", "reason")
+        .distinct()
+    )
+    for case_id, reason in rows:
+        reasons.setdefault(case_id, set()).add(reason)
     for case in cases:
-        case.reasons = getattr(case, "reasons", None) or []  # type: ignore[attr-defined]
+        case.reasons = sorted(reasons.get(case.pk, ()))  # type: ignore[attr-defined]
     return cases
 
 

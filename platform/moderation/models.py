@@ -193,7 +193,11 @@ class Report(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "reporter"], name="report_once_per_case"),
         ]
-        indexes = [models.Index(fields=["reporter", "created_at"], name="report_reporter_idx")]
+        indexes = [
+            models.Index(fields=["reporter", "created_at"], name="report_reporter_idx"),
+            # The queue's reason filter: the cases having a report with that reason.
+            models.Index(fields=["reason", "case"], name="report_reason_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} ({self.case})"

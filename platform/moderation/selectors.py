@@ -94,12 +94,14 @@ def access_own_report(user: User, pk: int | str) -> Report:
 
 
 def decided_about(user: User) -> QuerySet[Case]:
-    """Cases that hid, warned or suspended ``user``: what they are told and may appeal."""
+    """The decisions about ``user`` they read: what hid or sanctioned them, and what came
+    of their appeal (a decision reversed on appeal, "keep", included)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return Case.objects.none()
     return (
-        Case.objects.filter(author=user)
-        .exclude(decision__in=("", "keep"))
+        Case.objects.filter(author=user, decided_at__isnull=False)
+        .exclude(decision="")
+        .filter(~Q(decision="keep") | Q(appealed_at__isnull=False))
         .order_by("-decided_at", "-pk")
     )
 
