@@ -236,12 +236,12 @@ def test_the_staff_list_queries_do_not_grow(commune, mayor, count, django_assert
         staff_role_grant(commune=commune, user=UserFactory(), role=Role.TECHNICAL, by=mayor)
     client = admin_client(mayor)
     client.get(staff_url(commune))  # warm Wagtail's per-process caches
-    # 31 measured for 3 and for 30 roles: session, two factors, admin menu (one of them:
+    # 32 measured for 3 and for 30 roles: session, two factors, admin menu (one of them:
     # is the commune a partner town hall, for the communities' menu; one each for the
     # menu items scoped by core.admin_scope, alerts, twinnings, classifieds, the two of
-    # groups, and for "Commentaires" and "Messagerie"), one query for roles. Caching the
+    # groups, and for "Commentaires", "Messagerie" and "Modération"), one query for roles. Caching the
     # served communes per request is left for the speed issue (22).
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(32):
         response = client.get(staff_url(commune))
     assert response.status_code == 200
     assert response.text.count("/revoke/") == count + 1
@@ -384,10 +384,10 @@ def test_the_pending_list_queries_do_not_grow(
         pending(UserFactory(address=f"{number} rue du Port"), commune)
     client = admin_client(council)
     client.get(LIST)  # warm Wagtail's per-process caches
-    # 33 measured for 3 and for 30 requests: the page (its admin menu asks each scoped
-    # menu item, alerts, twinnings, classifieds, the two of groups, "Commentaires" and
-    # "Messagerie", whether to show), then one query for the people's cards.
-    with django_assert_max_num_queries(33):
+    # 34 measured for 3 and for 30 requests: the page (its admin menu asks each scoped
+    # menu item, alerts, twinnings, classifieds, the two of groups, "Commentaires",
+    # "Messagerie" and "Modération", whether to show), then one query for the people's cards.
+    with django_assert_max_num_queries(34):
         response = client.get(LIST)
     assert response.status_code == 200
     assert response.text.count("rue du Port") == min(count, 20)

@@ -39,6 +39,8 @@ from conversations import demo as conversations_demo
 from core.modules import registry
 from gazette import demo as gazette_demo
 from messaging import demo as messaging_demo
+from moderation import demo as moderation_demo
+from moderation.support import demo as support_demo
 
 DEMO_PASSWORD = "voisinage-demo"  # noqa: S105  (printed on purpose: demo only)
 DEMO_PORT = 8000
@@ -260,6 +262,10 @@ class Command(BaseCommand):
             # Private messages between neighbours, twinned members, a resident and the
             # town hall (CNT-3): after the modules, so that twinnings exist.
             messaging_demo.load(commune, staff, residents)
+            # Reports waiting for the moderators, one hidden by reports, an appeal
+            # (CNT-5), and requests to the platform's team (CNT-7).
+            moderation_demo.load(commune, staff, residents)
+            support_demo.load(commune, admin, residents)
             people["communes"].append((commune, staff, residents))
         for user in [admin, partner_staff, *(staff for _, staff, _ in people["communes"])]:
             self.demo_second_factor(user)
@@ -351,6 +357,8 @@ class Command(BaseCommand):
             write(f"  conversations (as a resident): {site}/gazette/ (your community's gazette),")
             write(f"    {site}/messages/, {site}/groupes/;")
             write(f"  the town hall's inbox:    {site}/admin/messagerie/")
+            write(f"  moderation (staff):       {site}/admin/moderation/ (reports to decide)")
+            write(f"  reports (as a resident):  {site}/mes-signalements/, {site}/contact/")
         write(
             "\nTwo-factor authentication: staff accounts (admin, hosting partner, town-hall "
             "staff) give a 6-digit code after their password."
