@@ -55,7 +55,11 @@ class AlertsConfig(PlatformModule):
     community_merge = "modules.alerts.receivers.on_community_merged"
     reportable_kinds = (
         ReportableKind(
-            "alerts.alert", "alerts.Alert", commune="commune", space="community", label=_("alert"),
+            "alerts.alert",
+            "alerts.Alert",
+            commune="commune",
+            space="community",
+            label=_("alert"),
             excerpt="text",
             can_see="modules.alerts.reporting.can_see",
             link="modules.alerts.reporting.link",

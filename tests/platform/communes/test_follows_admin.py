@@ -239,8 +239,8 @@ def test_the_staff_list_queries_do_not_grow(commune, mayor, count, django_assert
     # 32 measured for 3 and for 30 roles: session, two factors, admin menu (one of them:
     # is the commune a partner town hall, for the communities' menu; one each for the
     # menu items scoped by core.admin_scope, alerts, twinnings, classifieds, the two of
-    # groups, and for "Commentaires", "Messagerie" and "Modération"), one query for roles. Caching the
-    # served communes per request is left for the speed issue (22).
+    # groups, and for "Commentaires", "Messagerie" and "Modération"), one query for
+    # roles. Caching the served communes per request is left for the speed issue (22).
     with django_assert_max_num_queries(32):
         response = client.get(staff_url(commune))
     assert response.status_code == 200
