@@ -40,3 +40,7 @@ class ModerationConfig(AppConfig):
         from moderation import receivers
 
         content_held.connect(receivers.content_held, dispatch_uid="moderation.content_held")
+
+        from accounts.signals import personal_data_export
+
+        personal_data_export.connect(receivers.personal_data, dispatch_uid="moderation.export")

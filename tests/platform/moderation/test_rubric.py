@@ -75,3 +75,36 @@ def test_a_suspended_account_is_told_by_e_mail_and_gets_nothing_else(
     (message,) = [m for m in mail.outbox if m.to == [world.author.email]]
     assert "ne peuvent pas être désactivés" in message.body
     assert "Les alertes" not in message.body
+
+
+def test_the_export_holds_my_reports_and_the_decisions_about_me_never_my_reporters(
+    world, django_capture_on_commit_callbacks
+):
+    from accounts.export import account_export
+
+    services.report(
+        reporter=world.residents[0],
+        kind="conversations.comment",
+        object_id=world.comment.pk,
+        reason=Reason.OTHER,
+        text="Propos blessants envers la mairie.",
+    )
+    case = __import__("moderation.models").models.Case.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide(by=world.council, case=case, action=Action.HIDE, note="Restez courtois.")
+    mine = account_export(world.residents[0])["sections"]["moderation"]
+    assert mine["decisions_about_me"] == []
+    [report] = mine["reports"]
+    assert (report["reason"], report["text"], report["status"], report["decision"]) == (
+        "other",
+        "Propos blessants envers la mairie.",
+        "decided",
+        "hide",
+    )
+    about = account_export(world.author)["sections"]["moderation"]
+    assert about["reports"] == []
+    [decision] = about["decisions_about_me"]
+    assert (decision["decision"], decision["note"]) == ("hide", "Restez courtois.")
+    assert world.residents[0].first_name not in str(about)
+    assert world.residents[0].email not in str(about)
+    assert "moderation" not in account_export(world.residents[2])["sections"]
