@@ -6,6 +6,8 @@ its news published. Idempotent: a commune that has comments already is left as i
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
+
 from communes.models import NewsPage
 from conversations.models import Comment
 from conversations.selectors import news_of_commune
@@ -22,7 +24,11 @@ THREADS = (
 
 
 def load(commune, staff, residents) -> None:
-    if len(residents) < 2 or Comment.objects.filter(commune=commune).exists():
+    # Gazette comments are comments of the commune too (loaded before): look at the news'.
+    on_news = Comment.objects.filter(
+        commune=commune, target_type=ContentType.objects.get_for_model(NewsPage)
+    )
+    if len(residents) < 2 or on_news.exists():
         return
     news: list[NewsPage] = list(news_of_commune(commune).order_by("-date", "-pk")[: len(THREADS)])
     for index, (page, (question, echo, answer)) in enumerate(zip(news, THREADS, strict=False)):

@@ -41,6 +41,17 @@ def test_load_demo_builds_a_french_and_an_ivorian_commune_and_is_idempotent(db):
         assert Thread.objects.filter(commune=commune).count() == 1
     assert Thread.objects.filter(commune__isnull=True).count() == 4
     assert Message.objects.count() == 12
+    # The news' conversations (one answered by the town hall) besides the gazette's
+    # comments, which are comments of the commune too, and moderation's two examples.
+    from conversations.models import Comment
+    from moderation.models import Case, SupportRequest
+
+    for commune in Commune.objects.all():
+        on_news = Comment.objects.filter(commune=commune, target_type__model="newspage")
+        assert on_news.filter(as_town_hall=True).count() == 1, commune.slug
+        assert on_news.count() == 6, commune.slug  # 3 + 1 of the demo, 2 reported
+        assert Case.objects.filter(commune=commune).count() >= 2, commune.slug
+        assert SupportRequest.objects.filter(commune=commune).exists(), commune.slug
     assert Classified.objects.filter(commune__slug="cocody").count() == 2
     assert Classified.objects.count() == 4
     # Per commune: a town-hall alert, a community alert and its correction (run twice).
