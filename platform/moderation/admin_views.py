@@ -29,7 +29,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -309,7 +309,7 @@ class QueueView(WagtailAdminTemplateMixin, FormView):
 class CaseView(WagtailAdminTemplateMixin, FormView):
     template_name = "moderation/admin/case.html"
     form_class = DecisionForm
-    page_title = gettext_lazy("Report")
+    page_title = pgettext_lazy("moderation case page", "Report to review")
     header_icon = "warning"
 
     def dispatch(self, request, *args, **kwargs):
