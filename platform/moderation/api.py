@@ -29,7 +29,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import Throttled
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -425,9 +424,8 @@ class ModerationApiMixin(_ApiBase):
     permission_classes = [IsAuthenticated]
 
     def handle_exception(self, exc):
-        if isinstance(exc, services.RateLimited):
-            exc = Throttled(wait=exc.retry_after, detail=str(exc.args[0]))
-        elif isinstance(exc, DjangoValidationError):
+        # RateLimited (core.abuse's) is api.exceptions' 429; only the field name differs.
+        if isinstance(exc, DjangoValidationError):
             exc = _field_errors(exc)
         return super().handle_exception(exc)
 

@@ -33,6 +33,7 @@ from accounts.staff import is_platform_staff
 from communes.models import Follow
 from communities.models import Membership
 from communities.services import exclusion_by_moderation
+from core.abuse import RateLimited
 from core.access import is_open_account
 from moderation import items, notify
 from moderation.models import (
@@ -59,12 +60,6 @@ TOWN_HALL_ACTIONS = frozenset({Action.KEEP, Action.HIDE, Action.WARN})
 #: The decisions an author may appeal (hiding something of theirs, or sanctioning them).
 APPEALABLE = frozenset({Action.HIDE, Action.WARN, Action.EXCLUDE, Action.SUSPEND})
 BULK_ACTIONS = frozenset({Action.KEEP, Action.HIDE})
-
-
-class RateLimited(PermissionDenied):
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def auto_hide_reporters() -> int:

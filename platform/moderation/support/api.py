@@ -13,11 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from axes.helpers import get_client_ip_address
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,7 +24,6 @@ from core.access import is_open_account
 from core.api_fields import StrictCharField
 from core.openapi import path_id
 from moderation.models import SupportRequest
-from moderation.services import RateLimited
 from moderation.support import selectors, services
 
 TAGS = ["support"]
@@ -127,26 +124,10 @@ else:
     _ApiBase = object
 
 
-def _field_errors(exc: DjangoValidationError) -> serializers.ValidationError:
-    if not hasattr(exc, "error_dict"):
-        return serializers.ValidationError({"non_field_errors": list(exc.messages)})
-    return serializers.ValidationError(
-        {
-            ("non_field_errors" if field == "__all__" else field): messages
-            for field, messages in exc.message_dict.items()
-        }
-    )
-
-
 class SupportApiMixin(_ApiBase):
+    # A service's ValidationError and RateLimited become 400 and 429 in
+    # api.exceptions, as everywhere in the API.
     permission_classes = [IsAuthenticated]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, RateLimited):
-            exc = Throttled(wait=exc.retry_after, detail=str(exc.args[0]))
-        elif isinstance(exc, DjangoValidationError):
-            exc = _field_errors(exc)
-        return super().handle_exception(exc)
 
 
 class DeskMixin(SupportApiMixin):
