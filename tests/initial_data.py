@@ -23,3 +23,19 @@ def ensure_initial_data() -> None:
         Page.add_root(instance=Page(title="Root", slug="root"))
     if not Collection.objects.filter(depth=1).exists():
         Collection.add_root(name="Root")
+    _platform_staff_permissions()
+
+
+def _platform_staff_permissions() -> None:
+    """The platform staff group and what migrations gave it: the admin's access
+    (``communes`` 0004) and managing communities (``communities`` 0002). A flush empties
+    the group's permissions; a test logging platform staff in to the admin needs them."""
+    from django.contrib.auth.models import Permission
+
+    from accounts.staff import platform_staff_group
+
+    wanted = Permission.objects.filter(
+        content_type__app_label__in=("wagtailadmin", "communities"),
+        codename__in=("access_admin", "manage_communities"),
+    )
+    platform_staff_group().permissions.add(*wanted)

@@ -108,27 +108,9 @@ def test_the_town_hall_hides_a_comment_and_the_reporter_sees_the_outcome(
     assert "ont agi" in outcome.first.inner_text()
 
 
-def admin_access_for_platform_staff() -> None:
-    """What migrations gave the platform staff group, which a transactional test's flush
-    removed: the admin's access (``communes`` 0004) and the communities' permission
-    (``communities`` 0002). The town hall's staff get theirs when a commune is made."""
-    from django.contrib.auth.models import Permission
-
-    from accounts.staff import platform_staff_group
-
-    group = platform_staff_group()
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
-        Permission.objects.get(
-            content_type__app_label="communities", codename="manage_communities"
-        ),
-    )
-
-
 def test_a_platform_moderator_hides_every_ticked_report_at_once(
     admin_page, site_url, live_server, world
 ):
-    admin_access_for_platform_staff()
     for reporter in world.residents[:2]:
         services.report(
             reporter=reporter,
