@@ -138,13 +138,6 @@ def kind_choices() -> list[tuple[str, Any]]:
     return [*kinds, (PERSON_FILTER, PERSON_LABEL)]
 
 
-def kind_label(key: str) -> Any:
-    if key == PERSON_KIND:
-        return PERSON_LABEL
-    kind = registry.reportable(key)
-    return kind.label if kind is not None else key
-
-
 def _require_moderator(request) -> None:
     if request.user.is_authenticated and not is_moderator(request):
         raise PermissionDenied
@@ -191,7 +184,7 @@ def attach_details(rows: list[Any]) -> list[Any]:
         reasons.setdefault(case_id, set()).add(reason)
     labels = dict(Reason.choices)
     for case in rows:
-        case.kind_label = kind_label(case.kind)
+        case.kind_label = items.label_of(case.kind)
         case.reason_labels = [
             labels.get(reason, reason) for reason in sorted(reasons.get(case.pk, ()))
         ]
@@ -354,7 +347,7 @@ class CaseView(WagtailAdminTemplateMixin, FormView):
         may_decide = case.is_waiting and selectors.may_decide_appeal(user, case)
         context.update(
             case=case,
-            kind_label=kind_label(case.kind),
+            kind_label=items.label_of(case.kind),
             reports=list(reports),
             item_state=item_state,
             decisions=decisions,

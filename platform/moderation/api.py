@@ -40,7 +40,7 @@ from core.api_fields import StrictCharField, StrictIntegerField
 from core.ids import MAX_ID, positive_id
 from core.modules import registry
 from core.openapi import path_id
-from moderation import selectors, services
+from moderation import items, selectors, services
 from moderation.models import (
     PERSON_KIND,
     TEXT_MAX_LENGTH,
@@ -75,10 +75,7 @@ OUTCOME_CHOICES = ["kept", "hidden"]
 
 
 def kind_label(key: str) -> str:
-    if key == PERSON_KIND:
-        return _("person")
-    kind = registry.reportable(key)
-    return str(kind.label) if kind is not None else key
+    return str(items.label_of(key))
 
 
 # --- serializers ---------------------------------------------------------------------
@@ -174,11 +171,7 @@ class DecisionSerializer(serializers.Serializer):
         return kind_label(case.kind)
 
     def get_can_appeal(self, case: Case) -> bool:
-        return (
-            case.status == Case.Status.DECIDED
-            and case.appealed_at is None
-            and case.decision in services.APPEALABLE
-        )
+        return case.can_appeal
 
 
 class PendingSerializer(serializers.Serializer):

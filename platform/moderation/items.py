@@ -13,7 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +48,14 @@ class Item:
     @property
     def label(self) -> Any:
         return self.kind.label if self.kind is not None else PERSON_LABEL
+
+
+def label_of(key: str) -> Any:
+    """What a moderator or a reporter reads for the kind ``key`` ("comment", "person")."""
+    if key == PERSON_KIND:
+        return PERSON_LABEL
+    kind = registry.reportable(key)
+    return kind.label if kind is not None else key
 
 
 def kind_of(key: str) -> ReportableKind:
@@ -116,8 +124,12 @@ def wrap(kind: ReportableKind, instance: Model) -> Item:
 
 
 def can_see(user, item: Item) -> bool:
+    """Whether ``user`` sees ``item``, so may report it. What moderation hid is gone for
+    everyone but its author (who cannot report their own content anyway)."""
     if item.kind is None:
         return sees_person(user, item.instance)
+    if getattr(item.instance, "hidden_at", None) is not None and item.author_id != user.pk:
+        return False
     return bool(item.kind.call("can_see", user, item.instance))
 
 
@@ -132,10 +144,6 @@ def sees_person(viewer, person) -> bool:
     if annotated is not None and relations_of(annotated) - {Relation.SELF, Relation.PUBLIC}:
         return True
     return Participant.objects.filter(user=viewer, thread__participants__user=person).exists()
-
-
-def items_of(kind: ReportableKind, object_ids) -> QuerySet:
-    return model_of(kind).objects.filter(pk__in=object_ids)
 
 
 def set_hidden(key: str, object_id: int, when) -> int:

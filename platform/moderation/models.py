@@ -59,6 +59,10 @@ class Action(models.TextChoices):
     SUSPEND = "suspend", _("Suspend the account")
 
 
+#: The decisions an author may appeal (hiding something of theirs, or sanctioning them).
+APPEALABLE = frozenset({Action.HIDE, Action.WARN, Action.EXCLUDE, Action.SUSPEND})
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def waiting(self):
         """The queue: new cases and appeals."""
@@ -166,6 +170,15 @@ class Case(models.Model):
     @property
     def is_person(self) -> bool:
         return self.kind == PERSON_KIND
+
+    @property
+    def can_appeal(self) -> bool:
+        """The author may still appeal this decision (once)."""
+        return (
+            self.status == self.Status.DECIDED
+            and self.appealed_at is None
+            and self.decision in APPEALABLE
+        )
 
 
 class Report(models.Model):

@@ -20,7 +20,7 @@ from communes.roles import PUBLISH_CONTENT
 from communes.selectors import communes_with_permission
 from core.access import is_open_account
 from core.ids import positive_id
-from moderation.models import Case, Report, SupportRequest, Suspension
+from moderation.models import APPEALABLE, Case, Report, Suspension
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -113,27 +113,17 @@ def hidden_pending_about(user: User) -> QuerySet[Case]:
     return Case.objects.filter(author=user, status=Case.Status.NEW, auto_hidden_at__isnull=False)
 
 
-def access_appealable(user: User, pk: int | str) -> Case:
-    """A decision about ``user`` they may still appeal (once): Http404 otherwise."""
-    pk = positive_id(pk)
-    case = decided_about(user).filter(pk=pk).first()
-    if case is None:
-        raise Http404
-    return case
+def cases_about(user: User) -> QuerySet[Case]:
+    """Cases about ``user`` they may read on the site: a decision that acted on them or
+    their content, their content hidden pending review, or an appeal they made."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return Case.objects.filter(author=user).filter(
+        Q(decision__in=sorted(APPEALABLE))
+        | Q(auto_hidden_at__isnull=False)
+        | Q(appealed_at__isnull=False)
+    )
 
 
 def active_suspension(user_id: int) -> Suspension | None:
     return Suspension.objects.filter(user_id=user_id, lifted_at__isnull=True).first()
-
-
-def support_requests_of(user: User) -> QuerySet[SupportRequest]:
-    if not is_open_account(user):
-        return SupportRequest.objects.none()
-    return SupportRequest.objects.filter(requester=user).order_by("-created_at", "-pk")
-
-
-def support_requests_for_staff(user: User) -> QuerySet[SupportRequest]:
-    """The desk is the platform's: its staff only."""
-    if not is_platform_staff(user):
-        return SupportRequest.objects.none()
-    return SupportRequest.objects.all()

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -37,6 +38,7 @@ from core.abuse import RateLimited
 from core.access import is_open_account
 from moderation import items, notify
 from moderation.models import (
+    APPEALABLE,
     CONTENT_REASONS,
     PERSON_REASONS,
     TEXT_MAX_LENGTH,
@@ -57,8 +59,6 @@ DEFAULT_REPORTS_PER_HOUR = 20
 NOTE_MAX_LENGTH = 2000
 #: What town-hall staff may decide on their spaces; the rest is the platform's.
 TOWN_HALL_ACTIONS = frozenset({Action.KEEP, Action.HIDE, Action.WARN})
-#: The decisions an author may appeal (hiding something of theirs, or sanctioning them).
-APPEALABLE = frozenset({Action.HIDE, Action.WARN, Action.EXCLUDE, Action.SUSPEND})
 BULK_ACTIONS = frozenset({Action.KEEP, Action.HIDE})
 
 
@@ -124,8 +124,6 @@ def report(
     Http404 for an item they cannot see (as for a missing one); ValidationError for their
     own content, a second report of the same item, a reason that does not fit.
     """
-    from django.http import Http404
-
     if not is_open_account(reporter):
         raise Http404
     item = items.load(kind, object_id)
@@ -262,8 +260,6 @@ def hold(*, kind: str, instance: Any, reason: str = Case.Source.REPEATED_TEXT) -
 
 
 def _require(by: User, case: Case, action: str) -> None:
-    from django.http import Http404
-
     if not can_moderate(by, case):
         raise Http404
     if not case.is_waiting:
@@ -435,8 +431,6 @@ def decide_many(*, by: User, cases: Iterable[Case], action: str, note: str = "")
 @transaction.atomic
 def appeal(*, author: User, case: Case, text: str) -> Case:
     """The author contests a decision, once: the case waits again, for another moderator."""
-    from django.http import Http404
-
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.author_id is None or case.author_id != author.pk or case.decision not in APPEALABLE:
         raise Http404

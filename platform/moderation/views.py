@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,9 +65,6 @@ def report(request, kind: str, pk: int):
     item = items.load(kind, pk)
     if not items.can_see(request.user, item):
         raise Http404
-    hidden = getattr(item.instance, "hidden_at", None) is not None
-    if hidden and item.author_id != request.user.pk:
-        raise Http404  # what moderation hid is gone for everyone but its author
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -154,13 +150,6 @@ def _reporter_status(case: Case) -> str:
     return _("Decided")
 
 
-def _kind_label(key: str):
-    if key == PERSON_KIND:
-        return items.PERSON_LABEL
-    kind = registry.reportable(key)
-    return kind.label if kind is not None else key
-
-
 @login_required
 @require_http_methods(GET)
 def my_reports(request):
@@ -171,7 +160,7 @@ def my_reports(request):
         {
             "report": row,
             "case": row.case,
-            "label": _kind_label(row.case.kind),
+            "label": items.label_of(row.case.kind),
             "status": _reporter_status(row.case),
             "waiting": row.case.status == Case.Status.NEW,
         }
@@ -180,29 +169,14 @@ def my_reports(request):
     return render(request, "moderation/my_reports.html", {"page_obj": page, "rows": rows})
 
 
-def _about(user):
-    """Cases about ``user`` they may read: a decision that acted on them or their content,
-    content hidden pending review, or an appeal they made."""
-    return Case.objects.filter(author=user).filter(
-        Q(decision__in=sorted(services.APPEALABLE))
-        | Q(auto_hidden_at__isnull=False)
-        | Q(appealed_at__isnull=False)
-    )
-
-
 @login_required
 @require_http_methods(GET_POST)
 def decision(request, pk: int):
     """The author reads what the moderators decided about them and appeals it once."""
-    case = _about(request.user).filter(pk=positive_id(pk)).first()
+    case = selectors.cases_about(request.user).filter(pk=positive_id(pk)).first()
     if case is None:
         raise Http404
-    appealable = (
-        case.status == Case.Status.DECIDED
-        and case.decision in services.APPEALABLE
-        and case.appealed_at is None
-    )
-    form = AppealForm(request.POST or None) if appealable else None
+    form = AppealForm(request.POST or None) if case.can_appeal else None
     if request.method == "POST":
         if form is None:
             messages.error(request, _("You already appealed this decision."))
@@ -225,7 +199,7 @@ def decision(request, pk: int):
         "moderation/decision.html",
         {
             "case": case,
-            "label": _kind_label(case.kind),
+            "label": items.label_of(case.kind),
             "decisions": decisions,
             "first": decisions[0] if decisions else None,
             "on_appeal": next((d for d in decisions if d.on_appeal), None),
@@ -234,10 +208,6 @@ def decision(request, pk: int):
             "item_visible": item_visible,
         },
     )
-
-
-def _pending(request, *args, **kwargs):
-    raise Http404
 
 
 # The support desk's pages (CNT-7) live in moderation.support.
