@@ -18,7 +18,7 @@ def link(group) -> str:
     return reverse("groups:detail", args=[group.pk])
 
 
-def _can_read_posts(user, group) -> bool:
+def _can_read_posts(user, group, _commune) -> bool:
     return can_read(user, group, member=membership_of(user, group))
 
 

@@ -18,13 +18,14 @@ from django.db.models import Model
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from communes.models import Commune
     from conversations.models import Comment
 
 
 @dataclass(frozen=True)
 class ReportingRules:
-    #: Whether ``user`` sees the comments on ``target`` (the item they would report).
-    can_see: Callable[[User, Model], bool]
+    #: Whether ``user`` sees the comments on ``target`` of ``commune`` (the comment's).
+    can_see: Callable[[User, Model, Commune], bool]
     #: Whether the commune's staff moderate comments there (their own spaces).
     town_hall: bool
     #: The path of ``comment`` on its commune's site.
@@ -39,13 +40,11 @@ def register_target(model_label: str, rules: ReportingRules) -> None:
     _RULES[model_label.lower()] = rules
 
 
-def _news_can_see(user: User, target: Model) -> bool:
+def _news_can_see(user: User, target: Model, commune: Commune) -> bool:
     from conversations.selectors import belongs_to, can_see_comments
 
-    commune = getattr(target, "_reporting_commune", None)
     return (
-        commune is not None
-        and bool(getattr(target, "live", False))
+        bool(getattr(target, "live", False))
         and belongs_to(target, commune)
         and can_see_comments(user, commune)
     )
@@ -67,14 +66,12 @@ def _rules_and_target(comment: Comment) -> tuple[ReportingRules, Model | None]:
     target = comment.target
     if target is not None and hasattr(target, "specific"):
         target = target.specific
-    if target is not None:
-        target._reporting_commune = comment.commune
     return rules, target
 
 
 def can_see(user: User, comment: Comment) -> bool:
     rules, target = _rules_and_target(comment)
-    return target is not None and rules.can_see(user, target)
+    return target is not None and rules.can_see(user, target, comment.commune)
 
 
 def town_hall_moderates(comment: Comment) -> bool:

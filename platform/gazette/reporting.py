@@ -29,5 +29,10 @@ def _comment_link(comment, post) -> str:
 def register() -> None:
     """Comments on posts: seen by the members, moderated by the platform only."""
     register_target(
-        "gazette.post", ReportingRules(can_see=can_see, town_hall=False, link=_comment_link)
+        "gazette.post",
+        ReportingRules(
+            can_see=lambda user, post, _commune: can_see(user, post),
+            town_hall=False,
+            link=_comment_link,
+        ),
     )
