@@ -93,6 +93,12 @@ REFUSALS: dict[str, StrOrPromise] = {
         "You published %(count)s classifieds in the last hour, the most allowed.",
         "count",
     ),
+    # Reports to the moderators (moderation counts them with check(), per_hour its own).
+    "report": ngettext_lazy(
+        "You sent %(count)s report in the last hour, the most allowed.",
+        "You sent %(count)s reports in the last hour, the most allowed.",
+        "count",
+    ),
 }
 GENERIC_REFUSAL = ngettext_lazy(
     "You wrote %(count)s time in the last hour, the most allowed.",

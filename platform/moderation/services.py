@@ -34,7 +34,8 @@ from accounts.staff import is_platform_staff
 from communes.models import Follow
 from communities.models import Membership
 from communities.services import exclusion_by_moderation
-from core.abuse import RateLimited
+from core import abuse
+from core.abuse import RateLimited  # noqa: F401  (callers catch moderation.services.RateLimited)
 from core.access import is_open_account
 from moderation import items, notify
 from moderation.models import (
@@ -91,19 +92,15 @@ def _clean(
 
 
 def _check_report_rate(reporter: User, now: datetime) -> None:
-    limit = int(getattr(settings, "MODERATION_REPORTS_PER_HOUR", DEFAULT_REPORTS_PER_HOUR))
-    recent = Report.objects.filter(reporter=reporter, created_at__gte=now - timedelta(hours=1))
-    if recent.count() >= limit:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-        retry = max(1, int(((oldest or now) + timedelta(hours=1) - now).total_seconds()) + 1)
-        raise RateLimited(
-            _(
-                "You sent %(count)s reports in the last hour, the most allowed. "
-                "Try again in %(minutes)s minutes."
-            )
-            % {"count": limit, "minutes": max(1, retry // 60)},
-            retry,
-        )
+    """Reports per hour, counted and worded by abuse control like every other write."""
+    abuse.check(
+        reporter,
+        "report",
+        recent=Report.objects.filter(reporter=reporter),
+        per_hour=int(getattr(settings, "MODERATION_REPORTS_PER_HOUR", DEFAULT_REPORTS_PER_HOUR)),
+        trusted=True,
+        now=now,
+    )
 
 
 # --- reporting -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ Rules:
 * rate limits per hour (settings ``SUPPORT_REQUESTS_PER_HOUR`` for a person, 5;
   ``SUPPORT_ANONYMOUS_PER_HOUR`` for a visitor, 3, counted per client address and per
   e-mail address; ``SUPPORT_REPLIES_PER_HOUR``, 10): the refusal says in French when to
-  try again (:class:`moderation.services.RateLimited`, 429 on the API);
+  try again (:class:`core.abuse.RateLimited`, 429 on the API);
 * a signed-in person's request carries its context (:func:`gather_context`), read once
   when it is sent and kept as ``{"label", "value"}`` rows in French for the team;
 * only the platform's staff answer and change a status; the answer reaches a person in
@@ -40,9 +40,9 @@ from communes.services import commune_url
 from communities import selectors as communities
 from communities.geo import max_area_m2
 from communities.models import Membership
+from core.abuse import RateLimited
 from core.access import is_open_account, open_account_q
 from moderation.models import SupportMessage, SupportRequest
-from moderation.services import RateLimited
 from moderation.support.selectors import is_desk_staff
 from notifications.fanout import publish
 

@@ -19,10 +19,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.abuse import RateLimited
 from core.access import is_open_account
 from core.forms import add_service_errors, service_error_text
 from moderation.models import SupportRequest
-from moderation.services import RateLimited
 from moderation.support import selectors, services
 from moderation.support.forms import TOPIC_HELP, ContactForm, ReplyForm
 
