@@ -150,7 +150,24 @@ class FeedNewsSerializer(serializers.Serializer):
     url = serializers.URLField(allow_null=True)
 
 
+class FeedPinEntrySerializer(serializers.Serializer):
+    module = serializers.CharField(help_text="The module that pins it (`polls`).")
+    kind = serializers.CharField(help_text="`poll.open` for the polls module.")
+    id = serializers.IntegerField(help_text="The item's id in its module's API.")
+    title = serializers.CharField()
+    text = serializers.CharField()
+    url = serializers.URLField(help_text="The item on the commune's site.")
+    until = serializers.DateTimeField(
+        allow_null=True, help_text="When the pin goes by itself (a poll's closing)."
+    )
+
+
 class FeedSerializer(serializers.Serializer):
+    pinned = FeedPinEntrySerializer(
+        many=True,
+        help_text="Above the banners and the news, until the person acts on each: the open "
+        "polls they have not answered (module `polls`). Empty for visitors.",
+    )
     banners = FeedBannerEntrySerializer(
         many=True,
         help_text="Show these first, in red, until read: the town hall's alerts you have not "
@@ -168,7 +185,8 @@ class CommuneFeed(generics.GenericAPIView):
         operation_id="communes_feed",
         summary="The commune's feed: banners on top, then the latest news",
         description=(
-            "What the app shows on a commune's home screen. `banners` come from the modules "
+            "What the app shows on a commune's home screen. `pinned` first: what the person "
+            "has still to answer (an open poll), until they do. `banners` come from the modules "
             "switched on for the commune (today the red banner of unread alerts: call the alerts "
             "API's `POST {id}/read/` when the person has read one); the same list the site shows "
             f"above every page. `news`: the {FEED_NEWS} latest news (full pages through the CMS "
@@ -180,13 +198,18 @@ class CommuneFeed(generics.GenericAPIView):
         from django.shortcuts import get_object_or_404
 
         from communes.models import NewsPage
-        from core.signals import site_banners
+        from core.signals import feed_pins, site_banners
 
         commune = get_object_or_404(Commune.objects.select_related("site"), slug=commune_slug)
         banners = [
             {"module": banner.module, **entry}
             for banner in site_banners(commune, request)
             for entry in banner.entries
+        ]
+        pinned = [
+            {"module": pin.module, **entry}
+            for pin in feed_pins(commune, request)
+            for entry in pin.entries
         ]
         news = []
         root = commune.site.root_page if commune.site is not None else None
@@ -207,7 +230,7 @@ class CommuneFeed(generics.GenericAPIView):
                 }
                 for page in pages
             ]
-        return Response(FeedSerializer({"banners": banners, "news": news}).data)
+        return Response(FeedSerializer({"pinned": pinned, "banners": banners, "news": news}).data)
 
 
 urlpatterns.append(path("<slug:commune_slug>/feed/", CommuneFeed.as_view(), name="commune-feed"))

@@ -19,7 +19,7 @@ from wagtail.search import index
 
 from core.countries import COUNTRY_CHOICES, validate_commune_identity
 from core.modules import module_choices, registry
-from core.signals import commune_home_panels
+from core.signals import commune_home_panels, feed_pins
 from core.themes import theme_choices
 
 
@@ -497,6 +497,7 @@ class CommunePage(Page):
                 if panel:
                     panels.append(panel)
         context["home_panels"] = sorted(panels, key=lambda p: p[0])
+        context["feed_pins"] = feed_pins(commune, request)
         return context
 
 

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.utils.translation import gettext as _
 
 from core.images import probe_image
@@ -35,6 +36,20 @@ ODF_EXTENSIONS = {
     "application/vnd.oasis.opendocument.presentation": "odp",
     "application/vnd.oasis.opendocument.graphics": "odg",
 }
+
+class PrivateFileStorage(FileSystemStorage):
+    """Files outside MEDIA_ROOT with no URL at all: a template or serializer asking for
+    one fails loudly instead of pointing under the public MEDIA_URL."""
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no URL: serve them through a view that checks access.")
+
+
+def private_storage() -> FileSystemStorage:
+    """Uploads only some people may read (a gazette's photos, a suggestion's photo):
+    ``PRIVATE_MEDIA_ROOT``, served by views that check access, never under MEDIA_URL."""
+    return PrivateFileStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
 
 PDF_TYPE = "application/pdf"
 # Every type a sniffed document can be served as (an API documents its downloads with it).

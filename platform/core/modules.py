@@ -42,12 +42,13 @@ TUPLE_ATTRIBUTES = (
     "community_links",
     "home_panels",
     "site_banners",
+    "feed_pins",
     "periodic_tasks",
     "reportable_kinds",
 )
 # Declarations that are dotted paths of functions, imported at start-up.
 CALLABLE_ATTRIBUTES = ("personal_data", "account_closure", "community_merge", "demo_data")
-CALLABLE_TUPLE_ATTRIBUTES = ("home_panels", "site_banners")
+CALLABLE_TUPLE_ATTRIBUTES = ("home_panels", "site_banners", "feed_pins")
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,9 @@ class PlatformModule(AppConfig):
     * ``home_panels`` / ``site_banners``: dotted paths of receivers of
       ``core.signals.commune_home_panels`` / ``commune_site_banners``, connected by
       the core (called only for communes that have the module on);
+    * ``feed_pins``: dotted paths of receivers of ``core.signals.commune_feed_pins``
+      (a ``FeedPin``: what stays on top of the commune's home page and of the API's
+      feed for one person until they act on it, an open poll they have not answered);
     * ``personal_data``: dotted path of ``export(user)`` returning the JSON-serialisable
       section ``module_label`` of the person's GDPR export (every commune, on or off);
     * ``account_closure``: dotted path of ``close(user_id)``, run inside the closure's
@@ -178,6 +182,7 @@ class PlatformModule(AppConfig):
     community_links: tuple[CommunityLink, ...] = ()
     home_panels: tuple[str, ...] = ()
     site_banners: tuple[str, ...] = ()
+    feed_pins: tuple[str, ...] = ()
     personal_data: str | None = None
     account_closure: str | None = None
     community_merge: str | None = None

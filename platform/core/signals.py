@@ -147,6 +147,7 @@ def connect_module_receivers() -> None:
     for attribute, signal in (
         ("home_panels", commune_home_panels),
         ("site_banners", commune_site_banners),
+        ("feed_pins", commune_feed_pins),
     ):
         for module, dotted in registry.contributions(attribute):
             signal.connect(
@@ -194,6 +195,42 @@ def site_banners(commune, request) -> list[SiteBanner]:
         if banner is not None
     ]
     return sorted(banners, key=lambda banner: banner.order)
+
+
+@dataclass(frozen=True)
+class FeedPin:
+    """What a module pins above the commune's feed for one person until they act on it
+    (an open poll they have not answered): on top of the commune's home page and in the
+    ``pinned`` list of the API's feed (``api.v1.communes.CommuneFeed``).
+
+    ``template`` is included by the home page with ``panel=context``; ``entries`` are the
+    same items for the API: dicts with ``kind``, ``id``, ``title``, ``text``, ``url``
+    (absolute, on the commune's site) and ``until`` (when the pin goes by itself, or None).
+    """
+
+    order: int
+    template: str
+    context: dict
+    entries: tuple[dict, ...] = field(default_factory=tuple)
+    module: str = ""  # set by feed_pins(): the label of the module that sent it
+
+
+# Pins above the commune's feed: receivers return a FeedPin or None. Keyword arguments:
+# request (a Django or DRF request; its user may be anonymous). Receivers of a module
+# switched off for the commune are not called.
+commune_feed_pins = CommuneModuleSignal()
+
+
+def feed_pins(commune, request) -> list[FeedPin]:
+    """The pins of ``commune`` for ``request``'s person, in order."""
+    if commune is None:
+        return []
+    pins = [
+        replace(pin, module=module_label_of(receiver) or "")
+        for receiver, pin in commune_feed_pins.send(commune, request=request)
+        if pin is not None
+    ]
+    return sorted(pins, key=lambda pin: pin.order)
 
 
 # Abuse control held an item for review (``core.abuse``: the same text posted many times

@@ -13,29 +13,18 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# The gazette's photos and files (its migrations name them here).
+from core.files import PrivateFileStorage, private_storage  # noqa: F401
+
 TITLE_MAX_LENGTH = 120
 BODY_MAX_LENGTH = 5000
 MAX_PHOTOS = 6
 MAX_FILES = 3
-
-
-class PrivateFileStorage(FileSystemStorage):
-    """Files outside MEDIA_ROOT with no URL at all: a template or serializer asking for
-    one fails loudly instead of pointing under the public MEDIA_URL."""
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("Private files have no URL: serve them through a view that checks access.")
-
-
-def private_storage() -> FileSystemStorage:
-    """The gazette's photos and files: served by permission-checked views only."""
-    return PrivateFileStorage(location=settings.PRIVATE_MEDIA_ROOT)
 
 
 def _photo_path(instance: PostPhoto, filename: str) -> str:

@@ -190,7 +190,9 @@ def module_receivers_called(module, commune, user) -> set:
 
 
 def declared_receivers(module) -> set:
-    return {import_string(d) for d in (*module.home_panels, *module.site_banners)}
+    return {
+        import_string(d) for d in (*module.home_panels, *module.site_banners, *module.feed_pins)
+    }
 
 
 # --- the module's rows in the commune --------------------------------------------------
@@ -280,6 +282,7 @@ def test_module_switched_off_vanishes_from_the_commune_and_comes_back(label, wor
     assert module_receivers_called(module, world.other_commune, user) >= declared_receivers(module)
     feed = api.get(f"/api/v1/communes/{world.commune.slug}/feed/").json()
     assert [b for b in feed["banners"] if b["module"] == label] == []
+    assert [p for p in feed["pinned"] if p["module"] == label] == []
     assert not set(kind_keys) & set(centre.centre(user).values_list("event__kind", flat=True))
     assert centre.unread_count(user) == unread - unread_of_module
     with time_machine.travel(timezone.now() + timedelta(days=400), tick=False):
