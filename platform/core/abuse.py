@@ -196,6 +196,15 @@ def wait_words(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
+def register_action(action: str, *, per_hour: tuple[int, int], refusal: StrOrPromise) -> None:
+    """A module's own kind of writing (a suggestion): its default limits (per hour, per hour
+    for a new account; ``ABUSE_LIMITS`` still overrides them) and the sentence a person
+    reads at the limit (``%(count)s``: the limit). Called from the module's ``ready()``, so
+    the core names no module."""
+    DEFAULT_LIMITS.setdefault(action, per_hour)
+    REFUSALS.setdefault(action, refusal)
+
+
 def _refusal(action: str, limit: int, retry_after: int) -> str:
     sentence = REFUSALS.get(action, GENERIC_REFUSAL) % {"count": limit}
     return f"{sentence} {wait_words(retry_after)}"

@@ -37,6 +37,7 @@ ODF_EXTENSIONS = {
     "application/vnd.oasis.opendocument.graphics": "odg",
 }
 
+
 class PrivateFileStorage(FileSystemStorage):
     """Files outside MEDIA_ROOT with no URL at all: a template or serializer asking for
     one fails loudly instead of pointing under the public MEDIA_URL."""
