@@ -113,7 +113,7 @@ postal_codes_validator = RegexValidator(
 )
 
 
-class Commune(models.Model):
+class Commune(models.Model):  # type: ignore[django-manager-missing]  # a module's ClusterableModel points here
     """A commune: its identity, its web site (a Wagtail Site), plan and modules."""
 
     hosting_partner = models.ForeignKey(

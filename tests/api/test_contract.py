@@ -47,6 +47,12 @@ from modules.classifieds.models import Classified
 from modules.groups.models import Group
 from modules.groups.services import group_create, group_join
 from modules.groups.services import post_create as group_post_create
+from modules.polls.ballots import vote as poll_vote
+from modules.polls.services import poll_create
+from modules.suggestions.categories import default_categories
+from modules.suggestions.services import suggestion_propose
+from modules.suggestions.services import vote_cast as suggestion_vote
+from modules.suggestions.staff import suggestion_accept
 from tests.communities import SAINT_MALO, join, make_community
 from tests.factories import PlanFactory, UserFactory
 from tests.follows import grant, validated
@@ -136,6 +142,27 @@ def world(commune, partner, resident, fake_geocoder):
     )
     moderation_decide(by=moderator, case=about_resident.case, action="hide", note="Hors sujet.")
     suspension = moderation_suspend(by=moderator, user_id=UserFactory().pk, reason="Spam.")
+    # Issue 18: an open poll the neighbour answered; the resident's published suggestion
+    # with the neighbour's vote against and comment.
+    poll = poll_create(
+        commune=commune,
+        by=mayor,
+        question="Quel jour pour le marché ?",
+        choices=["Samedi", "Dimanche"],
+        opens_at=timezone.now() - timedelta(hours=1),
+        closes_at=timezone.now() + timedelta(days=7),
+    )
+    poll_vote(poll=poll, user=neighbour, choice_id=poll.choices.first().pk)
+    category = default_categories(commune)[0]
+    idea = suggestion_propose(
+        commune=commune,
+        author=resident,
+        category_id=category.pk,
+        title="Un banc",
+        description="Place du marché.",
+    )
+    suggestion_accept(suggestion=idea, by=mayor)
+    suggestion_vote(suggestion=idea, user=neighbour, in_favour=False, comment="Pas la place.")
     return {
         "resident": resident,
         "partner": staff,
@@ -158,6 +185,9 @@ def world(commune, partner, resident, fake_geocoder):
             "suspension_id": suspension.pk,
             "photo_id": post.photos.get().pk,
             "file_id": post.files.get().pk,
+            "poll_id": poll.pk,
+            "suggestion_id": idea.pk,
+            "category_id": category.pk,
             # A name several apps use: the value for the app named in the path.
             "post_id": {"/gazette/": post.pk, "/groups/": group_post.pk},
         },

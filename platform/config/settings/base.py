@@ -43,6 +43,8 @@ MODULE_APPS = [
     "modules.twinning",
     "modules.alerts",
     "modules.groups",
+    "modules.polls",
+    "modules.suggestions",
 ]
 
 INSTALLED_APPS = [
@@ -517,3 +519,14 @@ ALERTS_PER_COMMUNITY_PER_HOUR = 10
 ALERTS_SMS_DELAY_SECONDS = 240
 ALERTS_INBOUND_SMS_PER_NUMBER = 5
 ALERTS_INBOUND_SMS_WINDOW_SECONDS = 600
+
+# Polls (POL-2): ballots are sealed with AES-256-GCM keys kept outside the database, in
+# the environment: POLL_BALLOT_KEYS, comma-separated base64 32-byte keys, newest first
+# (the first seals, each opens what it sealed; docs/deploy.md, "Poll ballot keys").
+# Production refuses to start without them; without any, nobody can vote. A tally counts
+# the pending ballots of an open poll once POLL_TALLY_BATCH of them wait (at least 10: the
+# anonymity set of a vote), and all of them at closing.
+POLL_BALLOT_KEYS = [
+    k.strip() for k in os.environ.get("POLL_BALLOT_KEYS", "").split(",") if k.strip()
+]
+POLL_TALLY_BATCH = 10

@@ -16,6 +16,7 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 SECRET_KEY = "demo-only-not-secret"  # noqa: S105
 FIELD_ENCRYPTION_KEYS = ["ZGVtby1vbmx5LW5vdC1zZWNyZXQta2V5LW1hdGVyaWE="]  # demo only
 BLIND_INDEX_KEY = "demo-only-blind-index-key"
+POLL_BALLOT_KEYS = ["ZGVtby1vbmx5LW5vdC1zZWNyZXQtcG9sbC1rZXktMDE="]  # demo only
 ALLOWED_HOSTS = [".localhost", "localhost", "127.0.0.1", "[::1]"]
 WAGTAILADMIN_BASE_URL = "http://localhost:8000"
 

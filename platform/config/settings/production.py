@@ -5,13 +5,18 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BLIND_INDEX_KEY, FIELD_ENCRYPTION_KEYS, SECRET_KEY
+from .base import BLIND_INDEX_KEY, FIELD_ENCRYPTION_KEYS, POLL_BALLOT_KEYS, SECRET_KEY
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 if not FIELD_ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set in production (docs/deploy.md)."
+    )
+if not POLL_BALLOT_KEYS:
+    raise ImproperlyConfigured(
+        "POLL_BALLOT_KEYS must be set in production: poll ballots are sealed with it "
+        '(docs/deploy.md, "Poll ballot keys").'
     )
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL + PostGIS in production.")

@@ -12,6 +12,7 @@ from .base import Q_CLUSTER, VAR_DIR
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LW5vdC1zZWNyZXQta2V5LW1hdGVyaWE="]  # test only
 BLIND_INDEX_KEY = "test-only-blind-index-key"
+POLL_BALLOT_KEYS = ["dGVzdC1vbmx5LW5vdC1zZWNyZXQtcG9sbC1rZXktMDE="]  # test only
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -53,7 +54,8 @@ if os.environ.get("SMS_FILE_PATH"):
 # within a second, often with the same text; the limits are far above that here (the
 # checks still run). tests/platform/core/test_abuse.py sets real ones with ``settings``.
 ABUSE_LIMITS = {
-    action: (500, 500) for action in ("comment", "post", "message", "thread", "classified")
+    action: (500, 500)
+    for action in ("comment", "post", "message", "thread", "classified", "suggestion")
 }
 ABUSE_REPEAT_THRESHOLD = 50
 # Each test process its own cache, whatever REDIS_URL says (tests clear it freely).

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Point
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -45,6 +46,13 @@ from moderation.services import report as moderation_report
 from modules.classifieds.services import classified_create
 from modules.groups.models import Group, GroupMember
 from modules.groups.services import group_create, group_join, membership_decide, post_create
+from modules.polls.ballots import vote as poll_vote
+from modules.polls.models import Poll
+from modules.polls.services import poll_create
+from modules.suggestions.categories import default_categories
+from modules.suggestions.models import Category, Suggestion
+from modules.suggestions.services import suggestion_propose, vote_cast
+from modules.suggestions.staff import suggestion_accept
 from modules.twinning.models import Twinning
 from modules.twinning.services import twinning_decide, twinning_propose
 from privacy.matrix import person_card
@@ -103,6 +111,9 @@ PARAMETER_MODELS = {
     "case_id": (Case,),
     "decision_id": (Case,),
     "suspension_id": (Suspension,),
+    "poll_id": (Poll,),
+    "suggestion_id": (Suggestion,),
+    "category_id": (Category,),
 }
 # The person who reports the subject (issue 17): named to the platform's moderators only.
 REPORTER = ("Vigie", "Discrète")
@@ -220,6 +231,36 @@ def world(commune, other_commune):
         reporter=vigie, kind=PERSON_KIND, object_id=subject.pk, reason="behaviour", text="Insiste."
     )
     moderation_decide(by=moderator, case=on_comment.case, action="hide", note="Blessant.")
+    # Polls and suggestions (issue 18): the subject answers the town hall's poll; the
+    # subject's suggestion is published and a neighbour votes against it with a comment;
+    # a second one of the subject's waits for the town hall.
+    poll = poll_create(
+        commune=commune,
+        by=mayor,
+        question="Quel jour pour le marché ?",
+        choices=["Samedi", "Dimanche"],
+        opens_at=timezone.now() - timedelta(hours=1),
+        closes_at=timezone.now() + timedelta(days=7),
+    )
+    poll_vote(poll=poll, user=subject, choice_id=poll.choices.first().pk)
+    category = default_categories(commune)[0]
+    idea = suggestion_propose(
+        commune=commune,
+        author=subject,
+        category_id=category.pk,
+        title="Suggestion du sujet",
+        description="Un banc place du marché.",
+    )
+    suggestion_accept(suggestion=idea, by=mayor)
+    vote_cast(suggestion=idea, user=fellow, in_favour=False, comment="Pas la place.")
+    vote_cast(suggestion=idea, user=subject, in_favour=True)
+    suggestion_propose(
+        commune=commune,
+        author=subject,
+        category_id=category.pk,
+        title="Idée en attente",
+        description="Un abri vélo.",
+    )
     DeviceToken.issue(user=subject, name="Téléphone du sujet")
     return {
         "anonymous": AnonymousUser(),
@@ -343,6 +384,8 @@ def test_no_page_leaks_forbidden_fields(client, world, relation):
     viewer = world[relation]
     start = ["/", "/annonces/", "/jumelages/", "/compte/profil/", "/compte/communes/"]
     start += ["/groupes/", "/messages/", "/messages/nouveau/?q=Sujet", "/gazette/"]
+    start += ["/sondages/", "/suggestions/", "/suggestions/mes-suggestions/"]
+    start += [f"/suggestions/{idea.pk}/" for idea in Suggestion.objects.all()]
     start += [f"/gazette/{post.pk}/" for post in Post.objects.all()]
     start += [f"/groupes/{group.pk}/" for group in Group.objects.all()]
     start += [f"/messages/{thread.pk}/" for thread in Thread.objects.all()]
@@ -356,6 +399,7 @@ def test_no_page_leaks_forbidden_fields(client, world, relation):
             start += ["/admin/", reverse("residents_to_validate"), "/admin/classifieds/"]
             start += ["/admin/comments/", "/admin/messagerie/", "/admin/groups/"]
             start.append("/admin/group_requests/")
+            start += ["/admin/polls/", "/admin/suggestions/"]
             start += [f"/admin/messagerie/{thread.pk}/" for thread in Thread.objects.all()]
         else:
             client.force_login(viewer)
