@@ -201,7 +201,8 @@ OPEN_PANELS = [
         panels=[FieldPanel("label")],
         min_num=MIN_CHOICES,
         max_num=MAX_CHOICES,
-        label=_("Answers"),
+        # ``label`` names each child ("Réponse 1", "Ajouter : réponse").
+        label=pgettext_lazy("poll", "Answer"),
         heading=_("Answers (2 to 10)"),
     ),
     FieldPanel("opens_at"),

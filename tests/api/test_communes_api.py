@@ -32,7 +32,14 @@ def test_public_list_and_detail(api_client, commune, other_commune):
     assert body["official_code"] == "35288"
     assert body["postal_codes"] == ["35400"]
     assert body["hostname"] == "saint-malo.localhost"
-    assert module_labels(body) == ["classifieds", "twinning", "alerts", "groups"]
+    assert module_labels(body) == [
+        "classifieds",
+        "twinning",
+        "alerts",
+        "groups",
+        "polls",
+        "suggestions",
+    ]
 
 
 def test_enabled_modules_reflect_switches(api_client, commune, other_commune):
@@ -41,11 +48,13 @@ def test_enabled_modules_reflect_switches(api_client, commune, other_commune):
         "twinning",
         "alerts",
         "groups",
+        "polls",
+        "suggestions",
     ]
     listed = {c["slug"]: module_labels(c) for c in api_client.get(LIST).json()["results"]}
     assert listed == {
-        "saint-malo": ["twinning", "alerts", "groups"],
-        "cocody": ["classifieds", "twinning", "alerts", "groups"],
+        "saint-malo": ["twinning", "alerts", "groups", "polls", "suggestions"],
+        "cocody": ["classifieds", "twinning", "alerts", "groups", "polls", "suggestions"],
     }
 
 
