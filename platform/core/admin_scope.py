@@ -40,7 +40,9 @@ from django.utils.functional import cached_property
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView as WagtailHistoryView
 from wagtail.admin.views.generic.usage import UsageView as WagtailUsageView
+from wagtail.permission_policies import ModelPermissionPolicy
 
+from core.access import is_open_account
 from core.modules import registry
 
 
@@ -93,6 +95,50 @@ class CommuneScope:
 
     def communes_for_request(self, request) -> QuerySet:
         return self.communes(user=request.user, commune=getattr(request, "commune", None))
+
+
+# --- the permission policy ------------------------------------------------------------
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Wagtail's permission policy for rows the town hall's staff handle without a Django
+    permission to grant: ``actions`` are allowed to an open account that serves at least
+    one commune (``scope.staff_communes``) or sees every commune, on the rows of ``scope``.
+    Subclasses name the actions and the scope (``ScopedPermissionPolicy`` is abstract)."""
+
+    actions: frozenset[str] = frozenset()
+    scope: CommuneScope
+
+    def _serves_a_commune(self, user) -> bool:
+        # One answer per request and rule: policies sharing ``staff_communes`` share it.
+        rule = self.scope.staff_communes
+        cache = f"_serves_{getattr(rule, '__module__', '')}.{getattr(rule, '__qualname__', '')}"
+        cached = getattr(user, cache, None)
+        if cached is None:
+            cached = bool(user.is_authenticated) and (
+                self.scope.sees_every_commune(user) or self.scope.staff_communes(user).exists()
+            )
+            if user.is_authenticated:
+                setattr(user, cache, cached)
+        return cached
+
+    def user_has_permission(self, user, action):
+        if action not in self.actions or not is_open_account(user):
+            return False
+        return self._serves_a_commune(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        return self._rows(user).filter(pk=instance.pk).exists()
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        return self._rows(user)
+
+    def _rows(self, user) -> QuerySet:
+        return self.scope.filter(self.model._default_manager.all(), user=user)
 
 
 # --- the views ---------------------------------------------------------------------------

@@ -70,7 +70,14 @@ def test_partner_staff_list_only_their_communes(staff_api, commune, rival_staff)
     assert slugs == ["saint-malo"]
     entry = response.json()["results"][0]
     assert entry["hostname"] == "saint-malo.localhost"
-    assert entry["enabled_modules"] == ["alerts", "classifieds", "groups", "twinning"]
+    assert entry["enabled_modules"] == [
+        "alerts",
+        "classifieds",
+        "groups",
+        "polls",
+        "suggestions",
+        "twinning",
+    ]
     assert entry["postal_codes"] == ["35400"]
 
 
