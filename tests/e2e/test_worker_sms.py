@@ -16,27 +16,22 @@ below were sent (and the 3 s of ALR-3 have passed). Select these tests with
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_q.conf import Conf
 from django_q.models import Schedule, Success
 
 from modules.alerts import services
 from notifications.models import Channel, Delivery
 from notifications.services import mark_read
+from tests import qcluster
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = int(os.environ.get("WORKER_REDIS_DB", "13"))
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 WAIT = 60  # seconds: the scheduler's first run comes after 15 s
@@ -72,47 +67,11 @@ def worker(broker, sms_file, tmp_path):
     # Only what the test writes: the periodic tasks (the deliveries' sweep among them)
     # would send the SMS too and hide a schedule that fails.
     Schedule.objects.all().delete()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"REDIS_URL", "Q_REDIS_URL", "SMS_BACKEND"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgis://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        Q_SYNC="0",
-        Q_WORKERS="1",
-        Q_GUARD_CYCLE="15",
-        SMS_FILE_PATH=str(sms_file),
-        **broker,
-    )
-    log = tmp_path / "qcluster.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its pool, monitor and pusher in one process group
-        )
-    process.log = log
+    process = qcluster.start(tmp_path, SMS_FILE_PATH=str(sms_file), **broker)
     try:
         yield process
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):  # children the cluster did not reap
-        os.killpg(process.pid, signal.SIGKILL)
+        qcluster.stop(process)
 
 
 def received(sms_file: Path) -> list[dict]:
@@ -128,13 +87,9 @@ def wait_for(condition, worker, what: str):
         if value:
             return value
         if worker.poll() is not None:
-            pytest.fail(f"the worker stopped ({worker.returncode}):\n{_log(worker)}")
+            pytest.fail(f"the worker stopped ({worker.returncode}):\n{qcluster.log(worker)}")
         time.sleep(0.5)
-    pytest.fail(f"no {what} within {WAIT} s; worker log:\n{_log(worker)}")
-
-
-def _log(worker) -> str:
-    return worker.log.read_text(errors="replace")[-4000:]
+    pytest.fail(f"no {what} within {WAIT} s; worker log:\n{qcluster.log(worker)}")
 
 
 def drained(event_id: int):
@@ -160,7 +115,7 @@ def test_real_worker_sends_a_town_hall_alert_sms_at_once(alert_world, worker, sm
     assert sorted(m["to"] for m in messages) == ["+33612345678", "+33655555555"]
     assert {m["purpose"] for m in messages} == {"alert"}
     assert all("Vigilance orages." in m["body"] for m in messages)
-    assert "Could not create task" not in _log(worker)
+    assert "Could not create task" not in qcluster.log(worker)
     schedule = Schedule.objects.get(func="notifications.delivery.drain")
     assert (schedule.args, schedule.repeats) == (f"({alert.event_id}, 'sms')", 0)
 
@@ -187,4 +142,4 @@ def test_real_worker_sends_a_community_alert_sms_only_to_who_has_not_read_it(
         )
     )
     assert statuses == {w.referent.pk: "skipped", w.sms_member.pk: "sent"}
-    assert "Could not create task" not in _log(worker)
+    assert "Could not create task" not in qcluster.log(worker)

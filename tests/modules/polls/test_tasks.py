@@ -198,7 +198,7 @@ def test_a_real_qcluster_counts_at_closing_and_counts_a_queued_batch(
     from django_q.models import Schedule, Success
 
     from core.schedules import sync_schedules
-    from tests.e2e.test_worker_sms import _log, _stop
+    from tests import qcluster
 
     closed = make_poll(commune)
     people = voters(commune, 10)
@@ -213,7 +213,7 @@ def test_a_real_qcluster_counts_at_closing_and_counts_a_queued_batch(
     Schedule.objects.filter(name="polls: tally").update(next_run=timezone.now())
     assert Schedule.objects.get().func == "modules.polls.tasks.tally_due"
 
-    worker = _start_worker(tmp_path)
+    worker = qcluster.start(tmp_path, guard_cycle=30)
     try:
 
         def wait_for(what, done):
@@ -222,9 +222,11 @@ def test_a_real_qcluster_counts_at_closing_and_counts_a_queued_batch(
                 if done():
                     return
                 if worker.poll() is not None:
-                    pytest.fail(f"the worker stopped ({worker.returncode}):\n{_log(worker)}")
+                    pytest.fail(
+                        f"the worker stopped ({worker.returncode}):\n{qcluster.log(worker)}"
+                    )
                 time.sleep(0.5)
-            pytest.fail(f"no {what} within 60 s; worker log:\n{_log(worker)}")
+            pytest.fail(f"no {what} within 60 s; worker log:\n{qcluster.log(worker)}")
 
         def announced():
             closed.refresh_from_db()
@@ -252,44 +254,6 @@ def test_a_real_qcluster_counts_at_closing_and_counts_a_queued_batch(
         assert ballots.pending_count(open_poll) == 0
         due = Success.objects.filter(func="modules.polls.tasks.tally_due")
         assert 3 in [task.result for task in due]
-        assert "Traceback" not in _log(worker)
+        assert "Traceback" not in qcluster.log(worker)
     finally:
-        _stop(worker)
-
-
-def _start_worker(tmp_path):
-    """``manage.py qcluster`` on the test database. ``Q_GUARD_CYCLE=30``: the guard's
-    first cycle reaches the 30 s after which django-q2 runs its scheduler, so the due
-    schedule runs at start; stopping does not wait for the cycle."""
-    import os
-    import subprocess
-    import sys
-
-    from django.db import connection
-
-    from tests.e2e.test_worker_sms import ROOT
-
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"REDIS_URL", "Q_REDIS_URL", "SMS_BACKEND"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgis://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        Q_SYNC="0",
-        Q_WORKERS="1",
-        Q_GUARD_CYCLE="30",
-    )
-    log = tmp_path / "qcluster.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    process.log = log
-    return process
+        qcluster.stop(worker)

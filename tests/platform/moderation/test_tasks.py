@@ -115,7 +115,7 @@ def test_a_real_qcluster_runs_the_reminder(world, tmp_path, monkeypatch):
     from django_q.conf import Conf
     from django_q.models import Schedule, Success
 
-    from tests.e2e.test_worker_sms import _log, _stop
+    from tests import qcluster
 
     late = open_case(world, hours_ago=49)
     monkeypatch.setattr(Conf, "SYNC", False)
@@ -127,7 +127,7 @@ def test_a_real_qcluster_runs_the_reminder(world, tmp_path, monkeypatch):
         next_run=timezone.now(),
         name="moderation: remind the platform staff of reports waiting 48 hours",
     )
-    worker = _start_worker(tmp_path)
+    worker = qcluster.start(tmp_path)
     try:
         deadline = timezone.now() + timedelta(seconds=60)
         while timezone.now() < deadline:
@@ -135,12 +135,12 @@ def test_a_real_qcluster_runs_the_reminder(world, tmp_path, monkeypatch):
             if late.reminded_at is not None and reminders():
                 break
             if worker.poll() is not None:
-                pytest.fail(f"the worker stopped ({worker.returncode}):\n{_log(worker)}")
+                pytest.fail(f"the worker stopped ({worker.returncode}):\n{qcluster.log(worker)}")
             import time
 
             time.sleep(0.5)
         else:
-            pytest.fail(f"no reminder within 60 s; worker log:\n{_log(worker)}")
+            pytest.fail(f"no reminder within 60 s; worker log:\n{qcluster.log(worker)}")
         result = None
         while result is None and timezone.now() < deadline + timedelta(seconds=10):
             result = (
@@ -152,39 +152,4 @@ def test_a_real_qcluster_runs_the_reminder(world, tmp_path, monkeypatch):
         assert len(reminders()) == 1
         assert world.moderator.pk in recipients(reminders()[0])
     finally:
-        _stop(worker)
-
-
-def _start_worker(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from django.db import connection
-
-    from tests.e2e.test_worker_sms import ROOT
-
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"REDIS_URL", "Q_REDIS_URL", "SMS_BACKEND"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgis://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        Q_SYNC="0",
-        Q_WORKERS="1",
-        Q_GUARD_CYCLE="15",
-    )
-    log = tmp_path / "qcluster.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    process.log = log  # type: ignore[attr-defined]
-    return process
+        qcluster.stop(worker)
