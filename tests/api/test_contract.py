@@ -47,15 +47,10 @@ from modules.classifieds.models import Classified
 from modules.groups.models import Group
 from modules.groups.services import group_create, group_join
 from modules.groups.services import post_create as group_post_create
-from modules.polls.ballots import vote as poll_vote
-from modules.polls.services import poll_create
-from modules.suggestions.categories import default_categories
-from modules.suggestions.services import suggestion_propose
-from modules.suggestions.services import vote_cast as suggestion_vote
-from modules.suggestions.staff import suggestion_accept
 from tests.communities import SAINT_MALO, join, make_community
 from tests.factories import PlanFactory, UserFactory
 from tests.follows import grant, validated
+from tests.participation import answered_poll, published_suggestion
 from tests.platform.gazette.conftest import jpeg, pdf
 
 pytestmark = pytest.mark.contract
@@ -144,25 +139,8 @@ def world(commune, partner, resident, fake_geocoder):
     suspension = moderation_suspend(by=moderator, user_id=UserFactory().pk, reason="Spam.")
     # Issue 18: an open poll the neighbour answered; the resident's published suggestion
     # with the neighbour's vote against and comment.
-    poll = poll_create(
-        commune=commune,
-        by=mayor,
-        question="Quel jour pour le marché ?",
-        choices=["Samedi", "Dimanche"],
-        opens_at=timezone.now() - timedelta(hours=1),
-        closes_at=timezone.now() + timedelta(days=7),
-    )
-    poll_vote(poll=poll, user=neighbour, choice_id=poll.choices.first().pk)
-    category = default_categories(commune)[0]
-    idea = suggestion_propose(
-        commune=commune,
-        author=resident,
-        category_id=category.pk,
-        title="Un banc",
-        description="Place du marché.",
-    )
-    suggestion_accept(suggestion=idea, by=mayor)
-    suggestion_vote(suggestion=idea, user=neighbour, in_favour=False, comment="Pas la place.")
+    poll = answered_poll(commune, by=mayor, voter=neighbour)
+    idea, category = published_suggestion(commune, author=resident, by=mayor, against=neighbour)
     return {
         "resident": resident,
         "partner": staff,

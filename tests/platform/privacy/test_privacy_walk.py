@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Point
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -46,18 +45,15 @@ from moderation.services import report as moderation_report
 from modules.classifieds.services import classified_create
 from modules.groups.models import Group, GroupMember
 from modules.groups.services import group_create, group_join, membership_decide, post_create
-from modules.polls.ballots import vote as poll_vote
 from modules.polls.models import Poll
-from modules.polls.services import poll_create
-from modules.suggestions.categories import default_categories
 from modules.suggestions.models import Category, Suggestion
 from modules.suggestions.services import suggestion_propose, vote_cast
-from modules.suggestions.staff import suggestion_accept
 from modules.twinning.models import Twinning
 from modules.twinning.services import twinning_decide, twinning_propose
 from privacy.matrix import person_card
 from tests.communities import SAINT_MALO, join, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory
+from tests.participation import answered_poll, published_suggestion
 from tests.platform.gazette.conftest import jpeg, pdf
 from tests.two_factor import verified_login
 
@@ -234,25 +230,10 @@ def world(commune, other_commune):
     # Polls and suggestions (issue 18): the subject answers the town hall's poll; the
     # subject's suggestion is published and a neighbour votes against it with a comment;
     # a second one of the subject's waits for the town hall.
-    poll = poll_create(
-        commune=commune,
-        by=mayor,
-        question="Quel jour pour le marché ?",
-        choices=["Samedi", "Dimanche"],
-        opens_at=timezone.now() - timedelta(hours=1),
-        closes_at=timezone.now() + timedelta(days=7),
+    answered_poll(commune, by=mayor, voter=subject)
+    idea, category = published_suggestion(
+        commune, author=subject, by=mayor, against=fellow, title="Suggestion du sujet"
     )
-    poll_vote(poll=poll, user=subject, choice_id=poll.choices.first().pk)
-    category = default_categories(commune)[0]
-    idea = suggestion_propose(
-        commune=commune,
-        author=subject,
-        category_id=category.pk,
-        title="Suggestion du sujet",
-        description="Un banc place du marché.",
-    )
-    suggestion_accept(suggestion=idea, by=mayor)
-    vote_cast(suggestion=idea, user=fellow, in_favour=False, comment="Pas la place.")
     vote_cast(suggestion=idea, user=subject, in_favour=True)
     suggestion_propose(
         commune=commune,
