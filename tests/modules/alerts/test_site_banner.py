@@ -99,7 +99,7 @@ def test_the_feed_carries_the_unread_alerts_on_top(alert_world, alerts):
     client = Client()
     client.force_login(w.sms_member)
     data = feed(client, w.commune)
-    assert list(data) == ["banners", "news"]
+    assert list(data) == ["pinned", "banners", "news"]
     first = data["banners"][0]
     assert first["module"] == "alerts"
     assert first["kind"] == "alert.town_hall"
