@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
@@ -94,8 +95,8 @@ class LocalDateTimeField(forms.DateTimeField):
 
 
 class PollForm(WagtailAdminModelForm):
-    opens_at = LocalDateTimeField(label=_("opens at"))
-    closes_at = LocalDateTimeField(label=_("closes at"))
+    opens_at = LocalDateTimeField(label=capfirst(_("opens at")))
+    closes_at = LocalDateTimeField(label=capfirst(_("closes at")))
 
     class Meta:
         model = Poll
@@ -460,11 +461,11 @@ class PollViewSet(FrenchGenderMixin, admin_scope.CommuneScopedViewSetMixin, Mode
     list_display = [
         "question",
         "commune",
-        Column("state", label=_("state"), accessor=poll_state),
-        Column("participants", label=_("participation"), sort_key="participants"),
+        Column("state", label=capfirst(_("state")), accessor=poll_state),
+        Column("participants", label=capfirst(_("participation")), sort_key="participants"),
         Column(
             "closes_at",
-            label=_("closes at"),
+            label=capfirst(_("closes at")),
             accessor=lambda poll: date_format(
                 local(poll.closes_at, poll.commune), "DATETIME_FORMAT"
             ),

@@ -21,6 +21,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -270,7 +271,7 @@ class SuggestionViewSet(admin_scope.CommuneScopedViewSetMixin, _CountedMenu, Mod
         "title",
         "category",
         "status",
-        Column("totals", label=_("votes"), accessor=_totals),
+        Column("totals", label=capfirst(_("votes")), accessor=_totals),
         "created_at",
         "commune",
     ]
@@ -393,7 +394,7 @@ class CategoryViewSet(admin_scope.CommuneScopedViewSetMixin, ModelViewSet):
         "name",
         "position",
         "active",
-        Column("used", label=_("suggestions"), accessor="used"),
+        Column("used", label=capfirst(_("suggestions")), accessor="used"),
         "commune",
     ]
     list_filter = ["active"]
