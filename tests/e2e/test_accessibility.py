@@ -36,11 +36,14 @@ from messaging import services as messaging_services
 from modules.alerts import services as alerts_services
 from modules.classifieds.services import classified_create
 from modules.groups import services as groups_services
+from modules.polls import ballots
+from modules.polls.services import poll_close
 from notifications.fanout import publish
 from tests.communities import COCODY, SAINT_MALO, join, make_community, offset, person_at
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD
 from tests.follows import root
+from tests.participation import answered_poll, published_suggestion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,6 +73,9 @@ class World:
     gazette_post_id: int
     group_id: int
     thread_id: int  # a private message thread between the member and the référent
+    poll_id: int  # open, not answered by the member (pinned on the home page)
+    closed_poll_id: int  # answered and counted: its results
+    suggestion_id: int  # the référent's, published, the member voted against it
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,13 @@ PAGES = [
         (MEMBER,),
     ),
     KeyPage("my reports", on_commune("/mes-signalements/"), (MEMBER,)),
+    KeyPage("polls", on_commune("/sondages/"), BOTH),
+    KeyPage("poll", lambda w: (w.host, f"/sondages/{w.poll_id}/"), BOTH),
+    KeyPage("poll results", lambda w: (w.host, f"/sondages/{w.closed_poll_id}/"), (MEMBER,)),
+    KeyPage("suggestions", on_commune("/suggestions/"), (MEMBER,)),
+    KeyPage("suggestion", lambda w: (w.host, f"/suggestions/{w.suggestion_id}/"), (MEMBER,)),
+    KeyPage("suggestion form", on_commune("/suggestions/proposer/"), (MEMBER,)),
+    KeyPage("my suggestions", on_commune("/suggestions/mes-suggestions/"), (MEMBER,)),
     KeyPage("contact the team", on_commune("/contact/"), BOTH),
     KeyPage("my requests to the team", on_commune("/contact/demandes/"), (MEMBER,)),
 ]
@@ -224,6 +237,18 @@ def build_world(commune, theme: str, center) -> World:
         author=referent, recipients=[member], body="Bienvenue dans la communauté !", subject=""
     )
 
+    # Polls and suggestions (issue 18): a closed poll the member answered, counted; an
+    # open one they have not (pinned on the home page); the référent's suggestion the
+    # member voted against with a comment.
+    closed = answered_poll(commune, by=root(), voter=member)
+    ballots.vote(poll=closed, user=referent, choice_id=closed.choices.last().pk)
+    poll_close(poll=closed, by=root())
+    ballots.tally(closed.pk, closing=True)
+    open_poll = answered_poll(commune, by=root(), voter=referent)
+    suggestion, _category = published_suggestion(
+        commune, author=referent, by=root(), against=member
+    )
+
     portal = PortalPage(
         title="Voisinage", slug="portail", intro="<p>Les communes de la plateforme.</p>"
     )
@@ -243,6 +268,9 @@ def build_world(commune, theme: str, center) -> World:
         gazette_post_id=gazette_post.pk,
         group_id=group.pk,
         thread_id=thread.pk,
+        poll_id=open_poll.pk,
+        closed_poll_id=closed.pk,
+        suggestion_id=suggestion.pk,
     )
 
 
