@@ -3,8 +3,8 @@
 A vote (:func:`vote`) writes, in one transaction and nothing else:
 
 * the register row (:class:`~modules.polls.models.Participation`: random UUID, poll,
-  person; no time, no choice), whose unique constraint on (poll, person) is the one-vote
-  guarantee;
+  person, ``counted`` false; no time, no choice), whose unique constraint on (poll,
+  person) is the one-vote guarantee;
 * a pending ballot (:class:`~modules.polls.models.PendingBallot`: random UUID, poll, the
   sealed choice; no voter, no time).
 
@@ -20,12 +20,26 @@ the first key, a ballot opens with whichever listed key sealed it.
 **Counting** (:func:`tally`): under a lock on the poll row, once at least
 ``POLL_TALLY_BATCH`` (10) ballots of a poll open, or at closing, they are opened in a
 random order, added to ``Choice.votes`` (one ``UPDATE`` per choice of the poll, each of
-them, so no row tells which answers this batch touched) and deleted; the register of the
-poll is rewritten in the same transaction in a random order with new random keys, so its
-rows keep neither the order nor the transactions of the votes. After a tally nothing in
-the database links a person to a choice. The limits (the batch is the anonymity set, the
-window before a tally, WAL and backups, dead tuples until ``VACUUM``) are written in
-``docs/architecture.md``, "Polls: threat model".
+them, so no row tells which answers this batch touched) and deleted. In the same
+transaction the register rows written since the previous tally (``counted`` false) are
+deleted and written again in a random order, with new random keys and ``counted`` true, so
+they keep neither the order nor the transactions of the votes; the rows of earlier batches
+are not touched (a tally costs a batch, not the participation). A closing tally (of a
+closed poll) rewrites the whole register. After a tally nothing in the database links a
+person to a choice.
+
+What ``counted`` and the batches leave readable: ``counted`` false says only that the
+row's ballot is not counted yet, which the pending ballots already say (their number, and
+until the tally the transaction id, ``xmin``, that the row shares with its ballot). While
+a poll is open, the rows rewritten by one tally share that tally's ``xmin`` and usually
+sit together in the heap: a dump tells which batch a person's ballot was counted in (never
+its choice). The batch is the anonymity set already (two dumps around a tally, or
+``django_q_task`` and an access log, tell the same); what is new is that one dump of an
+open poll tells it. Once the closing tally has rewritten the whole register, its rows are
+one transaction in a random order again (one O(participants) rewrite per poll, when no
+vote waits for it). The limits (the batch is the anonymity set, the window before a tally,
+WAL and backups, dead tuples until ``VACUUM``) are written in ``docs/architecture.md``,
+"Polls: threat model".
 
 **A ballot that does not open** (no listed key sealed it, it was altered, or it was moved
 to another poll) is not counted, does not stop the others being counted, and stays
@@ -353,9 +367,10 @@ def tally(poll_id: int, *, closing: bool = False) -> int:
 
     One transaction under a lock on the poll row (two tallies never count a ballot twice):
     the ballots are opened in a random order, each choice of the poll gets one ``UPDATE``
-    (``votes + n``, n possibly 0), the counted ballots are deleted and the poll's register
-    is rewritten in a random order (see the module docstring). A ballot that does not
-    open stays pending and is reported in the log by number only.
+    (``votes + n``, n possibly 0), the counted ballots are deleted and the register rows
+    not rewritten yet (all of them at closing) are rewritten in a random order (see the
+    module docstring). A ballot that does not open stays pending and is reported in the
+    log by number only; its register row is rewritten with the others.
     """
     with transaction.atomic():
         poll = (
@@ -402,25 +417,31 @@ def tally(poll_id: int, *, closing: bool = False) -> int:
         for choice in choices:
             Choice.objects.filter(pk=choice).update(votes=F("votes") + counts[choice])
         PendingBallot.objects.filter(pk__in=opened).delete()
-        _rewrite_register(poll_id, random)
+        _rewrite_register(poll_id, random, whole=closing)
         return len(opened)
 
 
-def _rewrite_register(poll_id: int, random: secrets.SystemRandom) -> None:
-    """The poll's register again, in a random order, under new random keys: its rows no
+def _rewrite_register(poll_id: int, random: secrets.SystemRandom, *, whole: bool) -> None:
+    """The poll's register rows not rewritten yet (``counted`` false; every row when
+    ``whole``) again, in a random order, under new random keys, ``counted`` true: they no
     longer carry the order nor the transaction ids of the votes (PostgreSQL keeps both in
-    the heap and in ``xmin`` until a row is rewritten)."""
+    the heap and in ``xmin`` until a row is rewritten). The rows of earlier batches already
+    carry only their tally's: left alone, a tally costs its batch (the partial index
+    ``poll_participation_uncounted``), not the poll's participation."""
     table = connection.ops.quote_name(Participation._meta.db_table)
+    where = "poll_id = %s" if whole else "poll_id = %s AND NOT counted"
     with connection.cursor() as cursor:
-        # One statement: a row committed meanwhile cannot be deleted without being read.
+        # One statement: a row committed meanwhile cannot be deleted without being read
+        # (and the votes wait for the tally's lock on the poll anyway).
         cursor.execute(
-            f"DELETE FROM {table} WHERE poll_id = %s RETURNING user_id",  # noqa: S608
+            f"DELETE FROM {table} WHERE {where} RETURNING user_id",  # noqa: S608
             [poll_id],
         )
         people = [row[0] for row in cursor.fetchall()]
     random.shuffle(people)
     Participation.objects.bulk_create(
-        [Participation(poll_id=poll_id, user_id=user_id) for user_id in people]
+        [Participation(poll_id=poll_id, user_id=user_id, counted=True) for user_id in people],
+        batch_size=5_000,
     )
 
 

@@ -119,7 +119,15 @@ class Choice(models.Model):
 
 class Participation(models.Model):
     """The register: this person has voted in this poll. No time, no choice, and a random
-    key: its rows say who took part, never when nor what they chose."""
+    key: its rows say who took part, never when nor what they chose.
+
+    ``counted`` is False on the row a vote writes and True once a tally has rewritten it
+    (``ballots.tally``: each tally rewrites only the rows still False, under new keys, in a
+    random order, in its own transaction; the closing tally rewrites the whole register).
+    It says only that the row's ballot is not counted yet, which the pending ballots
+    already say (their number, and until the tally the vote's transaction id, ``xmin``,
+    shared by the row and its ballot); never which ballot nor which choice.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     poll = models.ForeignKey(
@@ -131,12 +139,19 @@ class Participation(models.Model):
         related_name="poll_participations",
         verbose_name=_("person"),
     )
+    counted = models.BooleanField(_("rewritten by a tally"), default=False)
 
     class Meta:
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
         constraints = [
             models.UniqueConstraint(fields=["poll", "user"], name="poll_participation_unique"),
+        ]
+        indexes = [
+            # What a tally rewrites: its cost follows the batch, not the participation.
+            models.Index(
+                fields=["poll"], condition=Q(counted=False), name="poll_participation_uncounted"
+            ),
         ]
 
     def __str__(self) -> str:

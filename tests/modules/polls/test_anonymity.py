@@ -3,8 +3,9 @@
 * 50 attempts at once by one person give one participation and one ballot.
 * After a tally, the whole database — every table, read row by row as a dump reads it —
   links no person to a choice: no pending ballot left, a register of (random key, poll,
-  person) only, written in one transaction in a random order, no other table gaining a
-  row that names a voter. A second test plants such leaks and shows the check sees them.
+  person, counted) only, each tally's batch of rows written by that tally's transaction
+  alone in a random order (and the whole register by the closing tally), no other table
+  gaining a row that names a voter. Tests plant such leaks and show the check sees them.
 
 Transactional tests: each thread and each request has its own connection and commits,
 as in production.
@@ -226,6 +227,66 @@ def _names_answer(row: tuple, table: Table, answer: Choice) -> bool:
     )
 
 
+def _register(poll: Poll) -> list[tuple[str, bool, int]]:
+    """The poll's register rows as the heap holds them: (xmin, counted, user id)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT xmin::text, counted, user_id FROM polls_participation "
+            "WHERE poll_id = %s ORDER BY ctid",
+            [poll.pk],
+        )
+        return [(xmin, counted, user_id) for xmin, counted, user_id in cursor.fetchall()]
+
+
+def _tables_written_by(xmin: str) -> set[str]:
+    """Every table holding a live row that transaction ``xmin`` wrote."""
+    found = set()
+    with connection.cursor() as cursor:
+        for name in connection.introspection.table_names(cursor):
+            cursor.execute(
+                f"SELECT 1 FROM {connection.ops.quote_name(name)} WHERE xmin::text = %s LIMIT 1",
+                [xmin],
+            )
+            if cursor.fetchone():
+                found.add(name)
+    return found
+
+
+def register_violations(world: World) -> list[str]:
+    """What the register's transaction ids and heap order tell of the votes. The rows a
+    tally has not rewritten yet (``counted`` false) are the pending ballots' voters, one
+    per pending ballot (the window before a tally); every other row was rewritten by a
+    tally: its transaction wrote nothing but register rows and the counts, in batches of
+    at least ``MIN_BATCH`` rows (or the whole register, at closing), not in the votes'
+    order."""
+    found = []
+    poll = world.poll
+    rows = _register(poll)
+    waiting = sum(1 for _, counted, _ in rows if not counted)
+    pending = PendingBallot.objects.filter(poll=poll).count()
+    if waiting != pending:
+        found.append(
+            f"register keeps the votes' transactions: {waiting} row(s) not rewritten by a "
+            f"tally, {pending} ballot(s) pending"
+        )
+    order = {person.pk: index for index, person in enumerate(world.voters)}
+    batches: dict[str, list[int]] = {}
+    for xmin, counted, user_id in rows:
+        if counted:
+            batches.setdefault(xmin, []).append(user_id)
+    for xmin, people in batches.items():
+        others = _tables_written_by(xmin) - {"polls_participation", "polls_choice"}
+        if others:
+            found.append(f"register shares its transaction with {sorted(others)}")
+        if len(people) < ballots.MIN_BATCH and len(people) != len(rows):
+            found.append(f"register keeps a batch of {len(people)}")
+        ranks = [order[pk] for pk in people]
+        # A batch of 10 or more in the votes' order by chance: less than 1 in 3.6 million.
+        if len(people) >= ballots.MIN_BATCH and ranks == sorted(ranks):
+            found.append(f"register in the votes' order: {ranks}")
+    return found
+
+
 def _xmins(table: str, poll: Poll) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -247,9 +308,10 @@ def violations(before: dict[str, Table], after: dict[str, Table], world: World) 
     if after["polls_pendingballot"].rows:
         found.append(f"pending ballots left: {sum(after['polls_pendingballot'].rows.values())}")
 
-    # 2. The register: (random UUID, poll, person), no time, no integer id, no choice...
+    # 2. The register: (random UUID, poll, person, counted), no time, no integer id, no
+    #    choice...
     register = after["polls_participation"]
-    if sorted(register.columns) != ["id", "poll_id", "user_id"]:
+    if sorted(register.columns) != ["counted", "id", "poll_id", "user_id"]:
         found.append(f"register columns: {register.columns}")
     pairs = set()
     for row in register.rows:
@@ -259,12 +321,9 @@ def violations(before: dict[str, Table], after: dict[str, Table], world: World) 
         pairs.add((int(values["poll_id"]), int(values["user_id"])))
     if pairs != {(poll.pk, pk) for pk in people}:
         found.append(f"register rows: {sorted(pairs)}")
-    # ...and no order: every row written by one transaction (the tally's), in a random
-    # order, so neither the heap order nor ``xmin`` tells who voted before whom.
-    if _xmins("polls_participation", poll) != 1:
-        found.append(
-            f"register keeps the votes' transactions: {_xmins('polls_participation', poll)}"
-        )
+    # ...and no order: every row rewritten by a tally, in a random order, so neither the
+    # heap order nor ``xmin`` tells who voted before whom.
+    found += register_violations(world)
     # The counts: every answer written by the last tally (which answers a batch touched
     # is not in the rows' transaction ids either), nothing but ``votes`` changed.
     if _xmins("polls_choice", poll) != 1:
@@ -325,10 +384,25 @@ def test_after_a_tally_a_full_dump_links_no_person_to_a_choice(commune):
     before = dump()
     _cast_votes(world)
     assert ballots.pending_count(world.poll) == 2  # the tenth vote's tally counted ten
+    # Between the tallies: the first ten rows rewritten together by the tally (the
+    # transaction that wrote the counts), the last two still their votes' own.
+    assert register_violations(world) == []
+    rows = _register(world.poll)
+    first = {xmin for xmin, counted, _ in rows if counted}
+    assert sum(1 for _, counted, _ in rows if counted) == 10
+    assert len(first) == 1
+    assert _tables_written_by(next(iter(first))) == {"polls_participation", "polls_choice"}
+    assert len({xmin for xmin, counted, _ in rows if not counted}) == 2
     _closing_tally(world)
     after = dump()
 
     assert violations(before, after, world) == []
+    # The closing tally rewrote the whole register: one transaction, the counts' too.
+    assert _xmins("polls_participation", world.poll) == 1
+    [xmin] = {xmin for xmin, _, _ in _register(world.poll)}
+    assert first != {xmin}
+    assert _tables_written_by(xmin) == {"polls_participation", "polls_choice"}
+    assert all(counted for _, counted, _ in _register(world.poll))
     changed = {name for name, table in after.items() if table.rows != before[name].rows}
     assert changed - {SESSION_TABLE} == {"polls_participation", "polls_choice", "django_q_task"}
     # And what a dump would show of Solène is the register only (and her account).
@@ -363,7 +437,7 @@ def test_the_dump_check_would_see_a_leak(commune, monkeypatch):
         )
 
     monkeypatch.setattr(ballots, "vote", vote_with_an_audit_trail)
-    monkeypatch.setattr(ballots, "_rewrite_register", lambda poll_id, random: None)
+    monkeypatch.setattr(ballots, "_rewrite_register", lambda poll_id, random, whole: None)
     with connection.cursor() as cursor:
         cursor.execute(
             "ALTER TABLE polls_participation "
@@ -385,6 +459,52 @@ def test_the_dump_check_would_see_a_leak(commune, monkeypatch):
     assert "django_admin_log" in kinds
     assert any("names the lone voter with her answer" in problem for problem in found)
     assert any("a new row names a voter" in problem for problem in found)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dump_check_would_see_a_register_rewritten_in_the_votes_order(commune, monkeypatch):
+    """Rewritten by the tallies but not shuffled: each batch's rows keep the votes' order
+    in the heap, and the check says so (after the first tally and after the closing)."""
+    world = _world(commune)
+    monkeypatch.setattr(ballots.secrets.SystemRandom, "shuffle", lambda self, items: None)
+    _cast_votes(world)
+    assert [problem.split(":")[0] for problem in register_violations(world)] == [
+        "register in the votes' order"
+    ]
+    _closing_tally(world)
+    assert [problem.split(":")[0] for problem in register_violations(world)] == [
+        "register in the votes' order"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dump_check_would_see_a_register_row_written_with_its_ballot(commune, monkeypatch):
+    """Marked counted by the vote itself (no rewrite by a tally): the rows keep their
+    votes' transactions, shared with the audit rows written beside them, in batches of
+    one."""
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    world = _world(commune)
+    real_create = Participation.objects.create
+
+    def create_counted(**fields):
+        LogEntry.objects.create(
+            user_id=fields["user_id"],
+            content_type_id=_content_type(),
+            object_id=str(fields["poll_id"]),
+            object_repr="vote",
+            action_flag=ADDITION,
+        )
+        return real_create(**fields, counted=True)
+
+    monkeypatch.setattr(Participation.objects, "create", create_counted)
+    monkeypatch.setattr(ballots, "_rewrite_register", lambda poll_id, random, whole: None)
+    _cast_votes(world)
+    found = register_violations(world)
+    kinds = Counter(problem.split(":")[0] for problem in found)
+    assert kinds["register keeps the votes' transactions"] == 1
+    assert "register shares its transaction with ['django_admin_log']" in found
+    assert kinds["register keeps a batch of 1"] == 12
 
 
 def _content_type() -> int:

@@ -371,10 +371,84 @@ def test_a_tally_rewrites_the_register_with_the_same_people_under_new_keys(commu
     after = dict(Participation.objects.filter(poll=poll).values_list("user_id", "pk"))
     assert set(after) == set(before) == {person.pk for person in people}
     assert not set(after.values()) & set(before.values())
+    assert set(Participation.objects.filter(poll=poll).values_list("counted", flat=True)) == {True}
     # Still one vote each.
     with pytest.raises(VoteRefused) as refused:
         ballots.vote(poll=poll, user=people[0], choice_id=choice(poll).pk)
     assert refused.value.code == "already_voted"
+
+
+def _register_rows(poll: Poll) -> dict[int, tuple[str, str, bool]]:
+    """Each voter's register row: (key, transaction id ``xmin``, counted)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT user_id, id::text, xmin::text, counted FROM polls_participation "
+            "WHERE poll_id = %s",
+            [poll.pk],
+        )
+        return {user_id: (key, xmin, counted) for user_id, key, xmin, counted in cursor}
+
+
+@pytest.mark.django_db
+def test_a_second_tally_rewrites_only_the_rows_written_since_the_first(commune):
+    """A tally costs its batch, not the participation: the first batch's rows keep their
+    keys and their tally's transaction; the second batch's are rewritten by the second
+    tally alone; a vote's row is ``counted`` false until then. The closing tally rewrites
+    the whole register."""
+    poll = make_poll(commune)
+    people = voters(commune, 23)
+    for person in people[:10]:
+        ballots.vote(poll=poll, user=person, choice_id=choice(poll).pk)
+    assert {counted for _, _, counted in _register_rows(poll).values()} == {False}
+    assert ballots.tally(poll.pk) == 10
+    first = _register_rows(poll)
+    assert {counted for _, _, counted in first.values()} == {True}
+    assert len({xmin for _, xmin, _ in first.values()}) == 1
+
+    for person in people[10:20]:
+        ballots.vote(poll=poll, user=person, choice_id=choice(poll, 1).pk)
+    voted = _register_rows(poll)
+    assert {pk: row for pk, row in voted.items() if pk in first} == first
+    assert {voted[person.pk][2] for person in people[10:20]} == {False}
+    assert len({voted[person.pk][1] for person in people[10:20]}) == 10  # one per vote
+
+    assert ballots.tally(poll.pk) == 10
+    second = _register_rows(poll)
+    assert set(second) == {person.pk for person in people[:20]}
+    assert {pk: row for pk, row in second.items() if pk in first} == first  # untouched
+    new = {second[person.pk] for person in people[10:20]}
+    assert {counted for _, _, counted in new} == {True}
+    assert not {key for key, _, _ in new} & {voted[person.pk][0] for person in people[10:20]}
+    [second_xmin] = {xmin for _, xmin, _ in new}
+    assert second_xmin not in {xmin for _, xmin, _ in first.values()}
+    assert votes_of(poll) == [10, 10, 0]
+
+    # Three more, then the closing: the whole register again, in one transaction.
+    for person in people[20:]:
+        ballots.vote(poll=poll, user=person, choice_id=choice(poll, 2).pk)
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now())
+    before_closing = _register_rows(poll)
+    assert ballots.tally(poll.pk) == 3
+    closed = _register_rows(poll)
+    assert set(closed) == {person.pk for person in people}
+    assert not {key for key, _, _ in closed.values()} & {
+        key for key, _, _ in before_closing.values()
+    }
+    assert len({xmin for _, xmin, _ in closed.values()}) == 1
+    assert {counted for _, _, counted in closed.values()} == {True}
+    assert votes_of(poll) == [10, 10, 3]
+
+
+@pytest.mark.django_db
+def test_a_tally_too_small_to_count_rewrites_nothing(commune):
+    poll = make_poll(commune)
+    for person in voters(commune, 9):
+        ballots.vote(poll=poll, user=person, choice_id=choice(poll).pk)
+    before = _register_rows(poll)
+    assert ballots.tally(poll.pk) == 0
+    assert _register_rows(poll) == before
 
 
 @pytest.mark.django_db
@@ -396,6 +470,9 @@ def test_a_ballot_that_does_not_open_is_left_aside_and_the_others_are_counted(co
         assert ballots.tally(poll.pk) == 10
     assert votes_of(poll) == [0, 10, 0]
     assert ballots.pending_count(poll) == 2
+    # The register row of the vote left aside is rewritten with the others: it does not
+    # keep the transaction it shares with its pending ballot.
+    assert set(Participation.objects.filter(poll=poll).values_list("counted", flat=True)) == {True}
     [record] = records
     assert record.levelno == logging.ERROR
     assert record.getMessage() == (
