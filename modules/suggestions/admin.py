@@ -253,6 +253,12 @@ def suggestion_photo(request, pk: int):
     return response
 
 
+class SuggestionHistoryView(admin_scope.HistoryView):
+    # Staff only "view" a suggestion in the admin (its decisions go through staff.py's
+    # rules on the decision page): reading its history needs no more.
+    any_permission_required = ["view"]
+
+
 class SuggestionViewSet(admin_scope.CommuneScopedViewSetMixin, _CountedMenu, ModelViewSet):
     model = Suggestion
     name = "suggestions"
@@ -264,6 +270,7 @@ class SuggestionViewSet(admin_scope.CommuneScopedViewSetMixin, _CountedMenu, Mod
 
     commune_scope = STAFF_SCOPE
     index_view_class = SuggestionIndexView
+    history_view_class = SuggestionHistoryView
     inspect_view_enabled = False
     form_fields: list[str] = []
     filterset_class = SuggestionFilterSet

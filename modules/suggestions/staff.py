@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from accounts.selectors import is_open_account
 from conversations.services import clean_text
@@ -96,6 +97,7 @@ def suggestion_accept(*, suggestion: Suggestion, by: User) -> Suggestion:
     StatusChange.objects.create(
         suggestion=suggestion, status=Status.PUBLISHED, by=by, created_at=now
     )
+    log(instance=suggestion, action="suggestions.accept", user=by)
     notify.decided(suggestion)
     notify.published(suggestion)
     return suggestion
@@ -114,6 +116,7 @@ def suggestion_refuse(*, suggestion: Suggestion, by: User, reason: str = "") -> 
     suggestion.decided_by = by
     suggestion.decided_at = timezone.now()
     suggestion.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
+    log(instance=suggestion, action="suggestions.refuse", user=by, data={"reason": reason})
     notify.decided(suggestion)
     return suggestion
 
@@ -147,6 +150,12 @@ def status_set(*, suggestion: Suggestion, by: User, status: str, note: str) -> S
     change = StatusChange.objects.create(
         suggestion=suggestion, status=status, note=note, by=by, created_at=now
     )
+    log(
+        instance=suggestion,
+        action="suggestions.status",
+        user=by,
+        data={"status": status, "note": note},
+    )
     notify.status_changed(suggestion, change)
     return change
 
@@ -162,6 +171,7 @@ def voting_close(*, suggestion: Suggestion, by: User) -> Suggestion:
         raise ValidationError({"status": [_("Voting is already closed.")]})
     suggestion.voting_closed_at = timezone.now()
     suggestion.save(update_fields=["voting_closed_at"])
+    log(instance=suggestion, action="suggestions.close_voting", user=by)
     return suggestion
 
 

@@ -260,3 +260,39 @@ def test_a_commune_without_categories_starts_with_the_defaults(commune, staff):
         "Autre",
     ]
     assert "Vie associative" in page.content.decode()
+
+
+# --- the history -------------------------------------------------------------------------
+
+
+def test_the_town_hall_s_decisions_are_in_the_suggestion_s_history(
+    commune, resident, staff, other_staff
+):
+    """Every decision is in Wagtail's history of the suggestion (who, when, what), in
+    French; another commune's staff get 404 there as everywhere."""
+    published = town_hall.suggestion_accept(
+        suggestion=waiting_suggestion(commune, resident, title="Une piste cyclable"), by=staff
+    )
+    town_hall.status_set(
+        suggestion=published, by=staff, status=Status.DONE, note="Travaux finis en mai."
+    )
+    refused = town_hall.suggestion_refuse(
+        suggestion=waiting_suggestion(commune, resident, title="Un casino"),
+        by=staff,
+        reason="Hors des compétences de la commune.",
+    )
+    site = admin_client(staff)
+    history = site.get(f"/admin/suggestions/history/{published.pk}/")
+    assert history.status_code == 200
+    html = history.content.decode()
+    assert "Suggestion acceptée et publiée" in html
+    assert "Statut « Réalisée » : Travaux finis en mai." in html
+    assert "Claire" in html
+    refusal = site.get(f"/admin/suggestions/history/{refused.pk}/").content.decode()
+    assert "Suggestion refusée : Hors des compétences de la commune." in refusal
+    assert (
+        f'href="/admin/suggestions/history/{published.pk}/"'
+        in site.get(decide_url(published)).content.decode()
+    )
+    stranger = admin_client(other_staff)
+    assert stranger.get(f"/admin/suggestions/history/{published.pk}/").status_code == 404
