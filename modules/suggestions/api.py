@@ -267,13 +267,25 @@ def _list_filters(request) -> tuple[str, int | None]:
     return raw_status, category
 
 
-class SuggestionListCreateApi(SuggestionApiMixin, generics.ListAPIView):
-    """The public suggestions (GET, newest published first); propose one (POST)."""
+class _SuggestionListApi(SuggestionApiMixin, generics.ListAPIView):
+    """A page of suggestions, each with its author's card (the privacy matrix)."""
 
     serializer_class = SuggestionOutputSerializer
     pagination_class = Pagination
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     filter_backends: list = []
+
+    def get_serializer_context(self):
+        return self.context()
+
+    def paginate_queryset(self, queryset):
+        suggestions = super().paginate_queryset(queryset) or []
+        return attach_cards(self.request.user, suggestions, "author", public_author=True)
+
+
+class SuggestionListCreateApi(_SuggestionListApi):
+    """The public suggestions (GET, newest published first); propose one (POST)."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -282,13 +294,6 @@ class SuggestionListCreateApi(SuggestionApiMixin, generics.ListAPIView):
         return suggestions_for_list(
             self.request.user, self.request.commune, status=status_, category=category
         )
-
-    def get_serializer_context(self):
-        return self.context()
-
-    def paginate_queryset(self, queryset):
-        suggestions = super().paginate_queryset(queryset) or []
-        return attach_cards(self.request.user, suggestions, "author", public_author=True)
 
     @extend_schema(
         tags=TAGS,
@@ -342,24 +347,13 @@ class SuggestionListCreateApi(SuggestionApiMixin, generics.ListAPIView):
         return self.detail_output(suggestion, status_code=status.HTTP_201_CREATED)
 
 
-class MySuggestionsApi(SuggestionApiMixin, generics.ListAPIView):
+class MySuggestionsApi(_SuggestionListApi):
     """Your own suggestions, every status, newest first."""
-
-    serializer_class = SuggestionOutputSerializer
-    pagination_class = Pagination
-    filter_backends: list = []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Suggestion.objects.none()
         return suggestions_of_author(self.request.user, self.request.commune)
-
-    def get_serializer_context(self):
-        return self.context()
-
-    def paginate_queryset(self, queryset):
-        suggestions = super().paginate_queryset(queryset) or []
-        return attach_cards(self.request.user, suggestions, "author", public_author=True)
 
     @extend_schema(
         tags=TAGS,
