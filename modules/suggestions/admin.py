@@ -258,6 +258,11 @@ class SuggestionHistoryView(admin_scope.HistoryView):
     # rules on the decision page): reading its history needs no more.
     any_permission_required = ["view"]
 
+    def get_edit_url(self, instance):
+        # Nobody edits a suggestion: the header's button and breadcrumb lead to the
+        # decision page, where the town hall acts on it.
+        return reverse("suggestions_admin:decide", args=[instance.pk])
+
 
 class SuggestionViewSet(admin_scope.CommuneScopedViewSetMixin, _CountedMenu, ModelViewSet):
     model = Suggestion

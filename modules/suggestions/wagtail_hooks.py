@@ -17,6 +17,7 @@ def register_suggestion_actions(actions):
     @actions.register_action("suggestions.accept")
     class Accept(LogFormatter):
         label = gettext_lazy("Suggestion accepted and published")
+        message = label  # the history's row; ``label`` names the action in its filter
 
     @actions.register_action("suggestions.refuse")
     class Refuse(LogFormatter):
@@ -43,3 +44,4 @@ def register_suggestion_actions(actions):
     @actions.register_action("suggestions.close_voting")
     class CloseVoting(LogFormatter):
         label = gettext_lazy("Voting closed")
+        message = label

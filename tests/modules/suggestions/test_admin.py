@@ -296,3 +296,20 @@ def test_the_town_hall_s_decisions_are_in_the_suggestion_s_history(
     )
     stranger = admin_client(other_staff)
     assert stranger.get(f"/admin/suggestions/history/{published.pk}/").status_code == 404
+
+
+def test_the_history_rows_say_each_decision_and_lead_back_to_the_decision_page(
+    commune, resident, staff
+):
+    """Each row of the history reads its decision (not only the filter's list of actions),
+    and the header leads to the decision page: a suggestion has no edit form."""
+    published = town_hall.suggestion_accept(
+        suggestion=waiting_suggestion(commune, resident, title="Une piste cyclable"), by=staff
+    )
+    town_hall.voting_close(suggestion=published, by=staff)
+    html = admin_client(staff).get(f"/admin/suggestions/history/{published.pk}/").content
+    page = html.decode()
+    rows = page[page.index("<tbody", page.index("listing")) :]
+    assert "Suggestion acceptée et publiée" in rows
+    assert "Votes clos" in rows
+    assert f'href="{decide_url(published)}"' in page
