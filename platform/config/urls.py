@@ -54,6 +54,15 @@ urlpatterns += [
     if module.webhook_urls
 ]
 
+# Standard protocols of modules (Open311 GeoReport v2 at /open311/v2/): a fixed path on
+# every host, not guarded; the module names the commune and answers in the protocol's
+# own format for one that has it off.
+urlpatterns += [
+    path(protocol.prefix, include(protocol.urls))
+    for module in registry
+    for protocol in module.protocol_urls
+]
+
 # Uploaded media in the demo (DEBUG off, no web server in front): a demo-only route,
 # since static() serves nothing once DEBUG is off. Production's web server serves them.
 if settings.SERVE_MEDIA or settings.DEBUG:

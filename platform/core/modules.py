@@ -14,6 +14,7 @@ views: no module checks its switch by itself.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -25,6 +26,13 @@ from django.urls import URLPattern, URLResolver, include
 from django.utils.module_loading import import_string
 
 from core.types import StrOrPromise
+
+# First segments of the core's own paths (config/urls.py): no protocol may take them.
+RESERVED_PATHS = frozenset(
+    {"api", "admin", "compte", "communautes", "commentaires", "gazette", "messages",
+     "notifications", "webhooks", "documents", "media", "static", "i18n", "jsi18n",
+     "cookies", "anymail", "healthz", "sitemap.xml"}
+)
 
 REQUIRED_ATTRIBUTES = ("module_label", "verbose_name", "description", "url_prefix")
 
@@ -45,6 +53,7 @@ TUPLE_ATTRIBUTES = (
     "feed_pins",
     "periodic_tasks",
     "reportable_kinds",
+    "protocol_urls",
 )
 # Declarations that are dotted paths of functions, imported at start-up.
 CALLABLE_ATTRIBUTES = ("personal_data", "account_closure", "community_merge", "demo_data")
@@ -58,6 +67,23 @@ class PeriodicTask:
     func: str
     minutes: int
     name: str
+
+
+@dataclass(frozen=True)
+class ProtocolUrls:
+    """A standard protocol a module serves at a fixed path on every host (Open311).
+
+    ``prefix`` is the path (``"open311/v2/"``), the same for every commune because the
+    protocol's clients know it by heart; ``urls`` the dotted path of its URL module. These
+    routes are *not* behind the module's guard: on a commune's host the commune is the
+    request's, on the platform's host the protocol names it (Open311's
+    ``jurisdiction_id``), and the module answers in the protocol's own error format for a
+    commune that has it off (``registry.is_enabled``).
+    """
+
+    prefix: str
+    urls: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +167,8 @@ class PlatformModule(AppConfig):
       ``/webhooks/<module_label>/`` *without* the guard, for providers that call one
       address for every commune (an inbound SMS): the module finds the commune
       from the request and answers for a switched-off commune itself;
+    * ``protocol_urls``: :class:`ProtocolUrls` entries, a standard protocol served at a
+      fixed path on every host, not guarded (Open311 GeoReport v2 at ``/open311/v2/``);
     * ``admin_viewsets``: dotted paths of Wagtail admin ViewSet classes;
     * ``rubrics``: ``notifications.kinds.Rubric`` entries, new rubrics of preferences;
     * ``notification_kinds``: ``notifications.kinds.NotificationKind`` entries it emits;
@@ -174,6 +202,7 @@ class PlatformModule(AppConfig):
     site_urls: str | None = None
     api_urls: str | None = None
     webhook_urls: str | None = None
+    protocol_urls: tuple[ProtocolUrls, ...] = ()
     admin_viewsets: tuple[str, ...] = ()
     rubrics: tuple = ()  # of notifications.kinds.Rubric
     notification_kinds: tuple = ()  # of notifications.kinds.NotificationKind
@@ -220,6 +249,22 @@ class PlatformModule(AppConfig):
                 raise ImproperlyConfigured(
                     f"{self.name}: history kind {history.key!r} is too long."
                 )
+        for protocol in self.protocol_urls:
+            if (
+                not isinstance(protocol, ProtocolUrls)
+                or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*(/[a-z0-9_.-]+)*/", protocol.prefix)
+                or protocol.prefix.split("/")[0] in RESERVED_PATHS
+            ):
+                raise ImproperlyConfigured(
+                    f"{self.name}: protocol_urls takes ProtocolUrls with a free path "
+                    "ending in '/'."
+                )
+            try:
+                import_string(f"{protocol.urls}.urlpatterns")
+            except ImportError as error:
+                raise ImproperlyConfigured(
+                    f"{self.name}: protocol_urls {protocol.urls!r}: {error}"
+                ) from error
         for link in self.community_links:
             if not isinstance(link, CommunityLink) or not link.purpose:
                 raise ImproperlyConfigured(f"{self.name}: community_links takes CommunityLink.")
@@ -311,6 +356,7 @@ class ModuleRegistry:
     def populate(self) -> None:
         modules: dict[str, PlatformModule] = {}
         prefixes: set[str] = set()
+        protocol_paths: set[str] = set()
         # A core app's AppConfig may declare ``reportable_kinds`` too (conversations):
         # its content is reported and moderated like a module's.
         core_reportables: list[ReportableKind] = []
@@ -329,6 +375,13 @@ class ModuleRegistry:
             if config.module_label in modules:
                 raise ImproperlyConfigured(f"Two modules use label {config.module_label!r}.")
             if config.url_prefix in prefixes:
+                raise ImproperlyConfigured(f"Two modules use URL prefix {config.url_prefix!r}.")
+            for protocol in config.protocol_urls:
+                first = protocol.prefix.split("/")[0]
+                if first in prefixes or first in protocol_paths:
+                    raise ImproperlyConfigured(f"Two modules use URL prefix {first!r}.")
+                protocol_paths.add(first)
+            if config.url_prefix in protocol_paths:
                 raise ImproperlyConfigured(f"Two modules use URL prefix {config.url_prefix!r}.")
             modules[config.module_label] = config
             prefixes.add(config.url_prefix)

@@ -39,6 +39,7 @@ def test_public_list_and_detail(api_client, commune, other_commune):
         "groups",
         "polls",
         "suggestions",
+        "reports",
     ]
 
 
@@ -50,11 +51,12 @@ def test_enabled_modules_reflect_switches(api_client, commune, other_commune):
         "groups",
         "polls",
         "suggestions",
+        "reports",
     ]
     listed = {c["slug"]: module_labels(c) for c in api_client.get(LIST).json()["results"]}
     assert listed == {
-        "saint-malo": ["twinning", "alerts", "groups", "polls", "suggestions"],
-        "cocody": ["classifieds", "twinning", "alerts", "groups", "polls", "suggestions"],
+        "saint-malo": ["twinning", "alerts", "groups", "polls", "suggestions", "reports"],
+        "cocody": ["classifieds", "twinning", "alerts", "groups", "polls", "suggestions", "reports"],
     }
 
 

@@ -75,6 +75,7 @@ def test_partner_staff_list_only_their_communes(staff_api, commune, rival_staff)
         "classifieds",
         "groups",
         "polls",
+        "reports",
         "suggestions",
         "twinning",
     ]

@@ -45,6 +45,7 @@ MODULE_APPS = [
     "modules.groups",
     "modules.polls",
     "modules.suggestions",
+    "modules.reports",
 ]
 
 INSTALLED_APPS = [

@@ -1,0 +1,2 @@
+# PLACEHOLDER
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+# PLACEHOLDER
+def load(commune, people):
+    return None
