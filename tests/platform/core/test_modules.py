@@ -14,6 +14,7 @@ from core.modules import (
     HistoryKind,
     PeriodicTask,
     PlatformModule,
+    ProtocolUrls,
     ReportableKind,
     guard_view,
     registry,
@@ -391,3 +392,35 @@ def test_reportable_kinds_are_listed_by_the_registry():
     kinds = {kind.key: kind for kind in registry.reportable_kinds()}
     assert kinds["classifieds.classified"].model == "classifieds.Classified"
     assert kinds["alerts.alert"].space == "community"
+
+
+@pytest.mark.parametrize(
+    "protocols, message",
+    [
+        (("modules.reports.open311.urls",), "protocol_urls takes ProtocolUrls"),
+        ((ProtocolUrls("open311/v2", "modules.reports.open311.urls"),), "ending in '/'"),
+        ((ProtocolUrls("api/open311/", "modules.reports.open311.urls"),), "free path"),
+        ((ProtocolUrls("admin/", "modules.reports.open311.urls"),), "free path"),
+        ((ProtocolUrls("open311/v2/", "modules.nowhere.urls"),), "No module named"),
+    ],
+)
+def test_malformed_protocols_stop_start_up(protocols, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        _contract_module(protocol_urls=protocols).validate()
+
+
+def test_a_protocol_is_served_at_its_fixed_path_on_every_host_without_the_guard():
+    """Open311 clients know /open311/v2/ by heart: the core mounts a module's protocol
+    there, outside the module's guard (the module names the commune itself)."""
+    from django.urls import get_resolver
+
+    mounted = {
+        str(pattern.pattern): pattern
+        for pattern in get_resolver().url_patterns
+        if str(pattern.pattern) == "open311/v2/"
+    }
+    assert list(mounted) == ["open311/v2/"]
+    assert mounted["open311/v2/"].urlconf_name.__name__ == "modules.reports.open311.urls"
+    _contract_module(
+        protocol_urls=(ProtocolUrls("open311/v2/", "modules.reports.open311.urls"),)
+    ).validate()
