@@ -26,7 +26,12 @@ class ReportsConfig(PlatformModule):
     protocol_urls = (
         ProtocolUrls("open311/v2/", "modules.reports.open311.urls", "Open311 GeoReport v2"),
     )
-    admin_viewsets: tuple[str, ...] = ()  # PLACEHOLDER: admin.py
+    admin_viewsets = (
+        "modules.reports.admin.ReportViewSet",
+        "modules.reports.admin.CategoryViewSet",
+        "modules.reports.admin.ServiceViewSet",
+        "modules.reports.admin.IntegratorViewSet",
+    )
     demo_data = "modules.reports.demo.load"
     rubrics = (
         Rubric(
@@ -49,9 +54,7 @@ class ReportsConfig(PlatformModule):
         NotificationKind("reports.new", "reports_staff", _("A problem is reported")),
         NotificationKind("reports.status", "reports", _("News of a problem you follow")),
         NotificationKind("reports.fixed_check", "reports", _("Is the problem really fixed?")),
-        NotificationKind(
-            "reports.reopened", "reports_staff", _("A resolved problem is not fixed")
-        ),
+        NotificationKind("reports.reopened", "reports_staff", _("A resolved problem is not fixed")),
     )
     home_panels = ("modules.reports.receivers.home_panel",)
     personal_data = "modules.reports.receivers.personal_data"
@@ -70,9 +73,7 @@ class ReportsConfig(PlatformModule):
         ),
     )
     periodic_tasks = (
-        PeriodicTask(
-            func="modules.reports.tasks.ask_if_fixed", minutes=60, name="reports: fixed?"
-        ),
+        PeriodicTask(func="modules.reports.tasks.ask_if_fixed", minutes=60, name="reports: fixed?"),
         PeriodicTask(
             func="modules.reports.tasks.locate_pending", minutes=15, name="reports: locate"
         ),

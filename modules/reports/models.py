@@ -40,7 +40,11 @@ def _photo_path(instance: Photo, filename: str) -> str:
     return f"reports/photos/{uuid.uuid4().hex}.jpg"
 
 
-class Service(models.Model):
+def _thumbnail_path(instance: Photo, filename: str) -> str:
+    return f"reports/thumbnails/{uuid.uuid4().hex}.jpg"
+
+
+class Service(models.Model):  # type: ignore[django-manager-missing]  # Category is clusterable
     """A technical service of the commune: the staff who handle some categories' reports.
 
     Its members hold the object permission ``reports.handle_service`` on it
@@ -346,6 +350,10 @@ class Photo(models.Model):
     )
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     image = models.FileField(_("photo"), storage=private_storage, upload_to=_photo_path)
+    # What lists and cards show on a phone (a few dozen KB instead of the whole photo).
+    thumbnail = models.FileField(
+        _("thumbnail"), storage=private_storage, upload_to=_thumbnail_path, blank=True
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     position = models.PositiveSmallIntegerField(default=0)

@@ -55,7 +55,15 @@ if os.environ.get("SMS_FILE_PATH"):
 # checks still run). tests/platform/core/test_abuse.py sets real ones with ``settings``.
 ABUSE_LIMITS = {
     action: (500, 500)
-    for action in ("comment", "post", "message", "thread", "classified", "suggestion")
+    for action in (
+        "comment",
+        "post",
+        "message",
+        "thread",
+        "classified",
+        "suggestion",
+        "problem_report",
+    )
 }
 ABUSE_REPEAT_THRESHOLD = 50
 # Each test process its own cache, whatever REDIS_URL says (tests clear it freely).
