@@ -20,8 +20,9 @@ export DATABASE_URL_BENCH_MESSAGES ?= postgis://postgres@127.0.0.1:5432/voisinag
 export DATABASE_URL_BENCH_GROUPS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_groups
 export DATABASE_URL_BENCH_MODERATION ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_moderation
 export DATABASE_URL_BENCH_POLLS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_polls
+export DATABASE_URL_BENCH_REPORTS ?= postgis://postgres@127.0.0.1:5432/voisinage_bench_reports
 
-.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout bench-alerts bench-messages bench-groups bench-moderation bench-polls lint format messages compilemessages clean
+.PHONY: help setup setup-test system-packages demo demo-data run test bench-fanout bench-alerts bench-messages bench-groups bench-moderation bench-polls bench-reports lint format messages compilemessages clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, run site + worker (SQLite/SpatiaLite)"
@@ -32,6 +33,7 @@ help:
 	@echo "make bench-groups   the groups benchmark: a discussion group of 10,000 posts (PostgreSQL)"
 	@echo "make bench-moderation the moderators' queue with 10,000 open cases (PostgreSQL)"
 	@echo "make bench-polls    a poll answered by 5,000 residents, 500 suggestions (PostgreSQL)"
+	@echo "make bench-reports  100,000 reports: nearby lookup, the map of 10,000 (PostgreSQL)"
 	@echo "make lint | format | messages | clean"
 
 # Installs Debian packages only when one is missing (apt-get, with sudo when not root).
@@ -112,6 +114,9 @@ bench-moderation: setup-test
 
 bench-polls: setup-test
 	DATABASE_URL=$(DATABASE_URL_BENCH_POLLS) $(VENV)/bin/python bench/polls.py
+
+bench-reports: setup-test
+	DATABASE_URL=$(DATABASE_URL_BENCH_REPORTS) $(VENV)/bin/python bench/reports.py
 
 messages:
 	$(MANAGE) makemessages -l fr -l en --ignore "$(VENV)/*" --ignore "var/*" --ignore "node_modules/*" --no-location

@@ -1,5 +1,6 @@
-"""Polls and suggestions as the walks over every endpoint need them (the schemathesis
-contract, the privacy walk): real objects written through the modules' services."""
+"""Polls, suggestions and reports of problems as the walks over every endpoint need them
+(the schemathesis contract, the privacy walk): real objects written through the modules'
+services."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from django.utils import timezone
 
 from modules.polls.ballots import vote
 from modules.polls.services import poll_create
+from modules.reports.models import Category as ProblemCategory
+from modules.reports.models import Service
+from modules.reports.services import follow, report_create, status_set
 from modules.suggestions.categories import default_categories
 from modules.suggestions.services import suggestion_propose, vote_cast
 from modules.suggestions.staff import suggestion_accept
@@ -42,3 +46,27 @@ def published_suggestion(commune, *, author, by, against, title="Un banc"):
     suggestion_accept(suggestion=idea, by=by)
     vote_cast(suggestion=idea, user=against, in_favour=False, comment="Pas la place.")
     return idea, category
+
+
+def followed_problem(commune, *, author, by, follower, photo=None, title="Un nid de poule"):
+    """``author``'s report of a pothole in ``commune``, routed to its roads service,
+    acknowledged by ``by`` (the town hall) with a public note, and followed by
+    ``follower`` ("me too"); with a photo when one is given."""
+    service, _ = Service.objects.get_or_create(commune=commune, name="Voirie")
+    category, _ = ProblemCategory.objects.get_or_create(
+        commune=commune, code="chaussee", defaults={"name": "Chaussée", "service": service}
+    )
+    report = report_create(
+        commune=commune,
+        author=author,
+        category=category,
+        title=title,
+        description="Un trou profond au milieu de la chaussée.",
+        address="Place Chateaubriand, Saint-Malo",
+        latitude=48.6495,
+        longitude=-2.0260,
+        photos=[photo] if photo is not None else [],
+    )
+    status_set(report=report, by=by, status="acknowledged", note="Pris en compte.")
+    follow(user=follower, report=report)
+    return report

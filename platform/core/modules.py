@@ -29,9 +29,26 @@ from core.types import StrOrPromise
 
 # First segments of the core's own paths (config/urls.py): no protocol may take them.
 RESERVED_PATHS = frozenset(
-    {"api", "admin", "compte", "communautes", "commentaires", "gazette", "messages",
-     "notifications", "webhooks", "documents", "media", "static", "i18n", "jsi18n",
-     "cookies", "anymail", "healthz", "sitemap.xml"}
+    {
+        "api",
+        "admin",
+        "compte",
+        "communautes",
+        "commentaires",
+        "gazette",
+        "messages",
+        "notifications",
+        "webhooks",
+        "documents",
+        "media",
+        "static",
+        "i18n",
+        "jsi18n",
+        "cookies",
+        "anymail",
+        "healthz",
+        "sitemap.xml",
+    }
 )
 
 REQUIRED_ATTRIBUTES = ("module_label", "verbose_name", "description", "url_prefix")
@@ -192,7 +209,8 @@ class PlatformModule(AppConfig):
       cascade): required when a model of the module points to a community;
     * ``periodic_tasks``: :class:`PeriodicTask` entries;
     * ``reportable_kinds``: :class:`ReportableKind` entries (for moderation);
-    * ``demo_data``: dotted path of ``load(commune, people)`` for ``load_demo``.
+    * ``demo_data``: dotted path of ``load(commune, people)`` for ``load_demo``; it may
+      return lines that the summary prints under the commune (an Open311 demo key).
     """
 
     module_label: str = ""
@@ -256,8 +274,7 @@ class PlatformModule(AppConfig):
                 or protocol.prefix.split("/")[0] in RESERVED_PATHS
             ):
                 raise ImproperlyConfigured(
-                    f"{self.name}: protocol_urls takes ProtocolUrls with a free path "
-                    "ending in '/'."
+                    f"{self.name}: protocol_urls takes ProtocolUrls with a free path ending in '/'."
                 )
             try:
                 import_string(f"{protocol.urls}.urlpatterns")

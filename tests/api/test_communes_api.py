@@ -56,7 +56,15 @@ def test_enabled_modules_reflect_switches(api_client, commune, other_commune):
     listed = {c["slug"]: module_labels(c) for c in api_client.get(LIST).json()["results"]}
     assert listed == {
         "saint-malo": ["twinning", "alerts", "groups", "polls", "suggestions", "reports"],
-        "cocody": ["classifieds", "twinning", "alerts", "groups", "polls", "suggestions", "reports"],
+        "cocody": [
+            "classifieds",
+            "twinning",
+            "alerts",
+            "groups",
+            "polls",
+            "suggestions",
+            "reports",
+        ],
     }
 
 

@@ -50,7 +50,7 @@ from modules.groups.services import post_create as group_post_create
 from tests.communities import SAINT_MALO, join, make_community
 from tests.factories import PlanFactory, UserFactory
 from tests.follows import grant, validated
-from tests.participation import answered_poll, published_suggestion
+from tests.participation import answered_poll, followed_problem, published_suggestion
 from tests.platform.gazette.conftest import jpeg, pdf
 
 pytestmark = pytest.mark.contract
@@ -141,6 +141,9 @@ def world(commune, partner, resident, fake_geocoder):
     # with the neighbour's vote against and comment.
     poll = answered_poll(commune, by=mayor, voter=neighbour)
     idea, category = published_suggestion(commune, author=resident, by=mayor, against=neighbour)
+    # Issue 19: the resident's report of a problem (with a photo), which the neighbour
+    # follows; the hosting partner's staff handle it (the town hall's rights).
+    problem = followed_problem(commune, author=resident, by=mayor, follower=neighbour, photo=jpeg())
     return {
         "resident": resident,
         "partner": staff,
@@ -166,6 +169,7 @@ def world(commune, partner, resident, fake_geocoder):
             "poll_id": poll.pk,
             "suggestion_id": idea.pk,
             "category_id": category.pk,
+            "problem_id": problem.pk,
             # A name several apps use: the value for the app named in the path.
             "post_id": {"/gazette/": post.pk, "/groups/": group_post.pk},
         },

@@ -43,7 +43,8 @@ from tests.communities import COCODY, SAINT_MALO, join, make_community, offset, 
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD
 from tests.follows import root
-from tests.participation import answered_poll, published_suggestion
+from tests.modules.reports.helpers import jpeg as problem_photo
+from tests.participation import answered_poll, followed_problem, published_suggestion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,6 +77,7 @@ class World:
     poll_id: int  # open, not answered by the member (pinned on the home page)
     closed_poll_id: int  # answered and counted: its results
     suggestion_id: int  # the référent's, published, the member voted against it
+    problem_id: int  # the référent's report of a pothole (photo, note), the member follows it
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,9 @@ PAGES = [
     KeyPage("suggestion", lambda w: (w.host, f"/suggestions/{w.suggestion_id}/"), (MEMBER,)),
     KeyPage("suggestion form", on_commune("/suggestions/proposer/"), (MEMBER,)),
     KeyPage("my suggestions", on_commune("/suggestions/mes-suggestions/"), (MEMBER,)),
+    KeyPage("problem reports", on_commune("/problemes/"), (MEMBER,)),
+    KeyPage("problem report", lambda w: (w.host, f"/problemes/{w.problem_id}/"), (MEMBER,)),
+    KeyPage("problem report form", on_commune("/problemes/signaler/"), (MEMBER,)),
     KeyPage("contact the team", on_commune("/contact/"), BOTH),
     KeyPage("my requests to the team", on_commune("/contact/demandes/"), (MEMBER,)),
 ]
@@ -248,6 +253,11 @@ def build_world(commune, theme: str, center) -> World:
     suggestion, _category = published_suggestion(
         commune, author=referent, by=root(), against=member
     )
+    # Reports of problems (issue 19): the référent's pothole, with a photo and the town
+    # hall's note, which the member follows.
+    problem = followed_problem(
+        commune, author=referent, by=root(), follower=member, photo=problem_photo()
+    )
 
     portal = PortalPage(
         title="Voisinage", slug="portail", intro="<p>Les communes de la plateforme.</p>"
@@ -271,6 +281,7 @@ def build_world(commune, theme: str, center) -> World:
         poll_id=open_poll.pk,
         closed_poll_id=closed.pk,
         suggestion_id=suggestion.pk,
+        problem_id=problem.pk,
     )
 
 

@@ -158,6 +158,20 @@ def admin_paths(module, values) -> list[str]:
     return paths
 
 
+def protocol_paths(module, values) -> list[str]:
+    """A module's standard protocols (Open311) on the commune's host: the protocol's own
+    catch-all routes (``re_path``) left out, every ``path()`` filled."""
+    paths = []
+    for protocol in module.protocol_urls:
+        patterns = import_string(f"{protocol.urls}.urlpatterns")
+        paths += [
+            f"/{protocol.prefix}{fill(route, values)}"
+            for route in routes(patterns)
+            if "^" not in route
+        ]
+    return paths
+
+
 def statuses(client, paths, **extra) -> dict[str, int]:
     return {path: client.get(path, **extra).status_code for path in paths}
 
@@ -243,8 +257,9 @@ def test_module_switched_off_vanishes_from_the_commune_and_comes_back(label, wor
         "site": site_paths(module, values),
         "api": api_paths(module, world, values),
         "admin": admin_paths(module, values),
+        "protocol": protocol_paths(module, values),
     }
-    clients = {"site": site, "api": api, "admin": admin}
+    clients = {"site": site, "api": api, "admin": admin, "protocol": site}
 
     # On: the module answers (a hook gives real objects when defaults are not enough).
     before = {part: statuses(clients[part], paths[part]) for part in paths}
@@ -273,7 +288,12 @@ def test_module_switched_off_vanishes_from_the_commune_and_comes_back(label, wor
 
     # Off in Saint-Malo.
     switch(world, module, False)
-    for part, methods in (("site", SITE_METHODS), ("api", API_METHODS), ("admin", ("get", "post"))):
+    for part, methods in (
+        ("site", SITE_METHODS),
+        ("api", API_METHODS),
+        ("admin", ("get", "post")),
+        ("protocol", ("get", "post")),
+    ):
         for path in paths[part]:
             for method in methods:
                 response = getattr(clients[part], method)(path)

@@ -46,6 +46,7 @@ from modules.classifieds.services import classified_create
 from modules.groups.models import Group, GroupMember
 from modules.groups.services import group_create, group_join, membership_decide, post_create
 from modules.polls.models import Poll
+from modules.reports.models import Report as Problem
 from modules.suggestions.models import Category, Suggestion
 from modules.suggestions.services import suggestion_propose, vote_cast
 from modules.twinning.models import Twinning
@@ -53,7 +54,7 @@ from modules.twinning.services import twinning_decide, twinning_propose
 from privacy.matrix import person_card
 from tests.communities import SAINT_MALO, join, make_community, offset, person_at, referent_of
 from tests.factories import UserFactory
-from tests.participation import answered_poll, published_suggestion
+from tests.participation import answered_poll, followed_problem, published_suggestion
 from tests.platform.gazette.conftest import jpeg, pdf
 from tests.two_factor import verified_login
 
@@ -110,6 +111,7 @@ PARAMETER_MODELS = {
     "poll_id": (Poll,),
     "suggestion_id": (Suggestion,),
     "category_id": (Category,),
+    "problem_id": (Problem,),
 }
 # The person who reports the subject (issue 17): named to the platform's moderators only.
 REPORTER = ("Vigie", "Discrète")
@@ -242,6 +244,9 @@ def world(commune, other_commune):
         title="Idée en attente",
         description="Un abri vélo.",
     )
+    # Reports of problems (issue 19): the subject reports a pothole (named to the staff
+    # who handle it only: "un habitant" to everyone else), which a neighbour follows.
+    followed_problem(commune, author=subject, by=mayor, follower=fellow, photo=jpeg())
     DeviceToken.issue(user=subject, name="Téléphone du sujet")
     return {
         "anonymous": AnonymousUser(),
@@ -365,7 +370,8 @@ def test_no_page_leaks_forbidden_fields(client, world, relation):
     viewer = world[relation]
     start = ["/", "/annonces/", "/jumelages/", "/compte/profil/", "/compte/communes/"]
     start += ["/groupes/", "/messages/", "/messages/nouveau/?q=Sujet", "/gazette/"]
-    start += ["/sondages/", "/suggestions/", "/suggestions/mes-suggestions/"]
+    start += ["/sondages/", "/suggestions/", "/suggestions/mes-suggestions/", "/problemes/"]
+    start += [f"/problemes/{problem.pk}/" for problem in Problem.objects.all()]
     start += [f"/suggestions/{idea.pk}/" for idea in Suggestion.objects.all()]
     start += [f"/gazette/{post.pk}/" for post in Post.objects.all()]
     start += [f"/groupes/{group.pk}/" for group in Group.objects.all()]
@@ -380,7 +386,9 @@ def test_no_page_leaks_forbidden_fields(client, world, relation):
             start += ["/admin/", reverse("residents_to_validate"), "/admin/classifieds/"]
             start += ["/admin/comments/", "/admin/messagerie/", "/admin/groups/"]
             start.append("/admin/group_requests/")
-            start += ["/admin/polls/", "/admin/suggestions/"]
+            start += ["/admin/polls/", "/admin/suggestions/", "/admin/reports/"]
+            start += [f"/admin/reports/{problem.pk}/" for problem in Problem.objects.all()]
+            start += ["/admin/reports/dashboard/"]
             start += [f"/admin/messagerie/{thread.pk}/" for thread in Thread.objects.all()]
         else:
             client.force_login(viewer)

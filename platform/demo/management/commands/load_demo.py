@@ -73,6 +73,8 @@ COMMUNES = [
         "hostname": "saint-malo.localhost",
         "plan": "Ville",
         "staff": ("mairie@saint-malo.localhost", "Anne", "Le Goff"),
+        # The town hall's technical services (roads, lighting…): the technical role.
+        "technical": ("services.techniques@saint-malo.localhost", "Loïc", "Le Bihan"),
         "residents": [
             # A mobile that accepts SMS: alert SMS show on the worker's console (ALR-3, ALR-5).
             ("marie.durand@exemple.localhost", "Marie", "Durand", "+33611223344"),
@@ -128,6 +130,7 @@ COMMUNES = [
         "hostname": "cocody.localhost",
         "plan": "Grande commune (Côte d'Ivoire)",
         "staff": ("mairie@cocody.localhost", "Aya", "Koffi"),
+        "technical": ("services.techniques@cocody.localhost", "Koffi", "N'Guessan"),
         "residents": [
             ("kouadio.yao@exemple.localhost", "Kouadio", "Yao", "+2250709000001"),
             ("awa.traore@exemple.localhost", "Awa", "Traoré"),
@@ -241,6 +244,11 @@ class Command(BaseCommand):
             staff.groups.add(commune.editors_group)
             if not StaffRole.objects.filter(commune=commune, user=staff).exists():
                 staff_role_grant(commune=commune, user=staff, role=StaffRole.Role.MAYOR, by=admin)
+            technical = self.person(*spec["technical"])
+            if not StaffRole.objects.filter(commune=commune, user=technical).exists():
+                staff_role_grant(
+                    commune=commune, user=technical, role=StaffRole.Role.TECHNICAL, by=admin
+                )
             residents = [
                 self.person(*resident[:3], **self.mobile(*resident[3:]))
                 for resident in spec["residents"]
@@ -256,9 +264,11 @@ class Command(BaseCommand):
             gazette_demo.load(commune)
             # Comments on the news, one answered by the town hall (CNT-1).
             conversations_demo.load(commune, staff, residents)
+            notes: list[str] = []
             for module in registry:
                 if module.demo_data:
-                    import_string(module.demo_data)(commune, residents)
+                    # A module may return lines for the summary (an Open311 demo key).
+                    notes.extend(import_string(module.demo_data)(commune, residents) or ())
             # Private messages between neighbours, twinned members, a resident and the
             # town hall (CNT-3): after the modules, so that twinnings exist.
             messaging_demo.load(commune, staff, residents)
@@ -267,7 +277,14 @@ class Command(BaseCommand):
             moderation_demo.load(commune, staff, residents)
             support_demo.load(commune, admin, residents)
             people["communes"].append((commune, staff, residents))
-        for user in [admin, partner_staff, *(staff for _, staff, _ in people["communes"])]:
+            people.setdefault("technical", []).append(technical)
+            people.setdefault("notes", {})[commune.pk] = notes
+        for user in [
+            admin,
+            partner_staff,
+            *(staff for _, staff, _ in people["communes"]),
+            *people.get("technical", []),
+        ]:
             self.demo_second_factor(user)
         return people
 
@@ -344,6 +361,11 @@ class Command(BaseCommand):
                 f"  (admin: http://{commune.hostname}:{port}/admin/)"
             )
             write(f"  town-hall staff:          {staff.email}")
+            technical = StaffRole.objects.filter(
+                commune=commune, role=StaffRole.Role.TECHNICAL
+            ).first()
+            if technical is not None:
+                write(f"  technical services:       {technical.user.email}")
             for resident in residents:
                 sms = f" (alert SMS to {resident.mobile})" if resident.mobile else ""
                 write(f"  resident:                 {resident.email}{sms}")
@@ -359,6 +381,8 @@ class Command(BaseCommand):
             write(f"  the town hall's inbox:    {site}/admin/messagerie/")
             write(f"  moderation (staff):       {site}/admin/moderation/ (reports to decide)")
             write(f"  reports (as a resident):  {site}/mes-signalements/, {site}/contact/")
+            for note in people.get("notes", {}).get(commune.pk, ()):
+                write(f"  {note}")
         write(
             "\nTwo-factor authentication: staff accounts (admin, hosting partner, town-hall "
             "staff) give a 6-digit code after their password."
