@@ -20,7 +20,6 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
@@ -36,9 +35,9 @@ from core.api_fields import StrictCharField, StrictIntegerField
 from core.ids import positive_id
 from core.openapi import COMMUNE_SLUG
 from modules.reports.api import (
+    LIST_FILTERS,
     MAX_ID,
     PROBLEM_ID,
-    STATUS_FILTER_VALUES,
     ProblemCategoryRefSerializer,
     ProblemStatusField,
     filter_reports,
