@@ -3,6 +3,8 @@
 :class:`ReportForm` holds every active category's questions at once (``q-<category
 pk>-<code>``): the page shows them all without JavaScript (under the category's name),
 the script only the chosen category's; :meth:`ReportForm.answers` keeps the chosen one's.
+Its address, latitude and longitude are rendered by the account pages' address field
+(``includes/address_field.html``, address.js): ``address_map`` is what that field needs.
 """
 
 from __future__ import annotations
@@ -86,23 +88,27 @@ class ReportForm(forms.Form):
         max_length=ADDRESS_MAX_LENGTH,
         required=False,
         help_text=_("Number and street, or a landmark. Or place the point on the map."),
-        widget=forms.TextInput(attrs={"autocomplete": "street-address", "data-report-address": ""}),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address", "data-address-input": ""}),
     )
     # Written by the script; a hidden field never shows an error: anything odd is dropped.
     latitude = forms.CharField(
-        required=False, widget=forms.HiddenInput(attrs={"data-report-latitude": ""})
+        required=False, widget=forms.HiddenInput(attrs={"data-address-latitude": ""})
     )
     longitude = forms.CharField(
-        required=False, widget=forms.HiddenInput(attrs={"data-report-longitude": ""})
+        required=False, widget=forms.HiddenInput(attrs={"data-address-longitude": ""})
     )
     location_source = forms.CharField(
         required=False, widget=forms.HiddenInput(attrs={"data-report-source": ""})
     )
     confirmed_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, categories=(), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, categories=(), address_map: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.categories = list(categories)
+        # The address field's search URL and map (includes/address_field.html).
+        self.address_map = address_map or {}
         field = self.fields["category"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", _("Choose a category")), *((c.pk, c.name) for c in self.categories)]

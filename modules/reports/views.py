@@ -222,6 +222,24 @@ def _add_report_errors(form: ReportForm, error: ValidationError | PermissionDeni
     add_service_errors(form, ValidationError(remapped))
 
 
+def _address_map(commune) -> dict[str, Any]:
+    """The account pages' address field (ACC-7, includes/address_field.html): its
+    suggestions from the commune's geocoder, its map opening on the commune."""
+    context = _map_context(commune)
+    return {
+        "search_url": reverse("accounts:address_search")
+        + "?"
+        + urlencode({"commune": commune.slug}),
+        "autocomplete": geocoder_for_commune(commune).supports_autocomplete,
+        "tiles_url": context["tiles_url"],
+        "tiles_attribution": context["tiles_attribution"],
+        "center": context["map_center"],
+        "zoom": context["map_zoom"],
+        "bounds": context["map_bounds"],
+        "outline": context["map_outline"],
+    }
+
+
 @explained(gettext_lazy("Report a problem"), PITCH)
 @residents_only
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -236,7 +254,11 @@ def report_new(request):
     if not posted and request.GET.get("category", "").isdigit():
         initial["category"] = int(request.GET["category"])
     form = ReportForm(
-        data, request.FILES if posted else None, categories=categories, initial=initial
+        data,
+        request.FILES if posted else None,
+        categories=categories,
+        initial=initial,
+        address_map=_address_map(commune),
     )
     duplicates: list[dict[str, Any]] = []
     if posted and form.is_valid():
@@ -295,12 +317,6 @@ def report_new(request):
             "photos_lost": posted,
             "nearby_url": reverse("reports:nearby"),
             "nearby_radius": NEARBY_RADIUS_M,
-            # The account pages' address search (ACC-7): suggestions for the address.
-            "address_search_url": reverse("accounts:address_search")
-            + "?"
-            + urlencode({"commune": commune.slug}),
-            "address_autocomplete": geocoder_for_commune(commune).supports_autocomplete,
-            **_map_context(commune),
         },
         status=400 if posted and not duplicates else 200,
     )

@@ -107,7 +107,7 @@ def test_a_pothole_is_reported_followed_resolved_and_reopened(browser, page, sit
     assert abs(latitude - SAINT_MALO[0]) < 1e-4 and abs(longitude - SAINT_MALO[1]) < 1e-4
     assert page.locator("input[name=location_source]").input_value() == "photo"
     # Then the person taps the map, where the problem is (the map is centred on it).
-    page.locator("[data-report-location] [data-map]").click()
+    page.locator("[data-report-location] [data-address-map]").click()
     assert page.locator("input[name=location_source]").input_value() == "map"
     assert page.locator(".leaflet-marker-icon").count() == 1
     assert fits_the_screen(page)
@@ -126,7 +126,7 @@ def test_a_pothole_is_reported_followed_resolved_and_reopened(browser, page, sit
     log_in(other, site_url, HOST, neighbour.email, PASSWORD)
     other.goto(site_url(HOST, "/problemes/signaler/"))
     fill_the_form(other, title="Trou dangereux")
-    other.locator("[data-report-location] [data-map]").click()
+    other.locator("[data-report-location] [data-address-map]").click()
     nearby = other.locator("[data-nearby]")
     # FR: "Est-ce le même problème ?"
     nearby.get_by_role(
@@ -259,7 +259,7 @@ def test_the_reports_pages_have_no_wcag_violations(browser, site_url, commune):
     check("/problemes/", "[data-report-map] path.leaflet-interactive")
     page.goto(site_url(HOST, "/problemes/signaler/"))
     page.locator("select[name=category]").select_option(label="Nid de poule")
-    page.locator("[data-report-location] [data-map]").click()
+    page.locator("[data-report-location] [data-address-map]").click()
     page.locator("[data-nearby-list] li").first.wait_for()
     violations = axe_violations(page)
     if violations:

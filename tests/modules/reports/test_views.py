@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from communes.services import module_set_enabled
@@ -283,6 +284,16 @@ def test_the_form_shows_every_categorys_questions(
     assert 'name="confirmed_new"' in html
     assert 'data-nearby-url="/problemes/proches/"' in html
     assert "<script>" not in html and 'style="' not in html
+    # The place is the account pages' address field (one widget, address.js), its map
+    # hidden without JavaScript; the hidden inputs keep the names the view reads.
+    assert html.count("data-address-field") == 1
+    assert html.count("/static/themes/default/js/address.js") == 1
+    assert html.count("/static/leaflet/leaflet.js") == 1
+    assert "data-address-map-block hidden" in html
+    search_url = reverse("accounts:address_search") + f"?commune={commune.slug}"
+    assert f'data-search-url="{search_url}"' in html
+    for name in ("address", "latitude", "longitude", "location_source"):
+        assert f'name="{name}"' in html
 
 
 def test_an_agent_who_is_not_a_resident_may_not_report(commune, roads_agent, pothole):

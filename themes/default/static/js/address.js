@@ -10,6 +10,13 @@
  * django-leaflet's static files. The map opens on the commune: its outline
  * (data-outline, GeoJSON) and extent (data-bounds: south,west,north,east) when it has
  * a boundary, else its centre (data-center, data-zoom).
+ *
+ * Each new point (a suggestion chosen, the marker dragged or placed by a tap on the
+ * map, "use my position", a point given by the page) is told to the page by an
+ * "address:point" event on the field (it bubbles), detail {latitude, longitude,
+ * source}: source is "suggestion", "map", "device" or the one given. The page places a
+ * point itself with an "address:place" event on the field, same detail (plus an
+ * optional message for the status line), e.g. the report form's photo position.
  */
 (function () {
   "use strict";
@@ -91,7 +98,7 @@
     var active = -1;
     var timer = null;
     var controller = null;
-    // A point from a suggestion follows the text; one placed by hand or GPS stays.
+    // A point from a suggestion follows the text; one placed by hand, GPS or the page stays.
     var pointSource = "suggestion";
 
     function message(name, count) {
@@ -107,10 +114,16 @@
       latInput.value = lat.toFixed(6);
       lonInput.value = lon.toFixed(6);
       pointSource = source;
+      root.dispatchEvent(
+        new CustomEvent("address:point", {
+          bubbles: true,
+          detail: { latitude: lat, longitude: lon, source: source },
+        })
+      );
     }
 
     var map = setupMap(root, message("Marker"), function (lat, lon) {
-      setPoint(lat, lon, "manual");
+      setPoint(lat, lon, "map");
       say(message("Moved"));
     });
 
@@ -238,7 +251,7 @@
         function (position) {
           var lat = position.coords.latitude;
           var lon = position.coords.longitude;
-          setPoint(lat, lon, "manual");
+          setPoint(lat, lon, "device");
           if (map) {
             map.place(lat, lon);
           }
@@ -308,6 +321,21 @@
         locateButton.hidden = true;
       }
     }
+
+    // A point given by the page (e.g. the report form's "use the photo's position").
+    root.addEventListener("address:place", function (event) {
+      var detail = event.detail || {};
+      var lat = Number(detail.latitude);
+      var lon = Number(detail.longitude);
+      if (!isFinite(lat) || !isFinite(lon)) {
+        return;
+      }
+      setPoint(lat, lon, detail.source || "page");
+      if (map) {
+        map.place(lat, lon);
+      }
+      say(detail.message || "");
+    });
 
     var lat = parseFloat(latInput.value);
     var lon = parseFloat(lonInput.value);
