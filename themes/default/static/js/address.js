@@ -32,6 +32,16 @@
       return null;
     }
     block.hidden = false;
+    // The marker's images by their real addresses: Leaflet guesses them from the name
+    // of leaflet.css, which the static files' hashed names (marker-icon.1a2b….png) defeat.
+    if (root.dataset.markerIcon) {
+      window.L.Icon.Default.imagePath = "";
+      window.L.Icon.Default.mergeOptions({
+        iconUrl: root.dataset.markerIcon,
+        iconRetinaUrl: root.dataset.markerIcon2x,
+        shadowUrl: root.dataset.markerShadow,
+      });
+    }
     var map = window.L.map(element, { scrollWheelZoom: false });
     var bounds = (root.dataset.bounds || "").split(",").map(Number);
     if (bounds.length === 4 && bounds.every(isFinite)) {
