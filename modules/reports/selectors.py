@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import statistics
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point, Polygon
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
@@ -467,11 +469,19 @@ class Median(Aggregate):
 
 
 def _median_hours(reports: QuerySet[Report], start: str, end: str) -> float | None:
-    seconds = reports.filter(**{f"{end}__isnull": False}).aggregate(
-        median=Median(
-            Extract(ExpressionWrapper(F(end) - F(start), output_field=DurationField()), "epoch")
-        )
-    )["median"]
+    """The median of ``end - start`` in hours: computed by PostgreSQL
+    (``percentile_cont``); SQLite (the demo) has no such aggregate, so its rows are
+    read and the median taken in Python."""
+    done = reports.filter(**{f"{end}__isnull": False})
+    if connection.vendor == "postgresql":
+        seconds = done.aggregate(
+            median=Median(
+                Extract(ExpressionWrapper(F(end) - F(start), output_field=DurationField()), "epoch")
+            )
+        )["median"]
+    else:
+        spans = [(b - a).total_seconds() for a, b in done.order_by().values_list(start, end)]
+        seconds = statistics.median(spans) if spans else None
     return None if seconds is None else round(seconds / 3600, 1)
 
 

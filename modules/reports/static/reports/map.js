@@ -15,6 +15,15 @@
   "use strict";
 
   function baseMap(root, element) {
+    // The marker's images by their real (hashed) addresses: Leaflet cannot guess them.
+    if (root.dataset.markerIcon) {
+      window.L.Icon.Default.imagePath = "";
+      window.L.Icon.Default.mergeOptions({
+        iconUrl: root.dataset.markerIcon,
+        iconRetinaUrl: root.dataset.markerIcon2x,
+        shadowUrl: root.dataset.markerShadow,
+      });
+    }
     var map = window.L.map(element, { scrollWheelZoom: false });
     window.L.tileLayer(root.dataset.tilesUrl, {
       attribution: root.dataset.tilesAttribution,
