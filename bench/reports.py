@@ -13,7 +13,9 @@ six categories (a third of them closed), and 12 validated residents:
   are all open: a second commune), SQL time, queries and the size of the GeoJSON. Target:
   a number of queries that does not depend on the 10,000 reports, under 500 ms of SQL;
 * **list**: the first page of ``GET /api/v1/communes/<slug>/reports/`` and of the site's
-  ``/problemes/`` list (through ``django.test.Client``), SQL time and queries;
+  ``/problemes/`` list (through ``django.test.Client``) among the 100,000, SQL time and
+  queries. Target: under 50 ms (the index ``report_recent_idx`` gives the newest page
+  without sorting them all: 236 ms before it);
 * **create**: ``services.report_create`` with a point (no photo): SQL time and queries.
 
 Each SQL figure is the time spent in the database driver (``bench._common.SqlTimer``),
@@ -73,6 +75,7 @@ SPAN = (0.09, 0.136)
 CATEGORIES = ["Voirie", "Éclairage", "Propreté", "Espaces verts", "Signalisation", "Autre"]
 NEARBY_TARGET = 0.005
 MAP_TARGET = 0.5
+LIST_TARGET = 0.05  # a page of 20 among 100,000: the newest read off an index
 
 
 def _commune(slug: str, name: str, code: str):
@@ -302,7 +305,9 @@ def main() -> None:
         "",
         "## API and site (SQL time, best of the runs)",
         "",
-        *sql_table(rows, limit=MAP_TARGET),
+        *sql_table(rows[:1], limit=MAP_TARGET),
+        "",
+        *sql_table(rows[1:], limit=LIST_TARGET),
         "",
         f"The map's GeoJSON: {map_bytes / 1024:,.0f} KiB for {MAP_REPORTS:,} reports; "
         f"the whole request took {map_wall * 1000:.0f} ms (best wall time, test client).",

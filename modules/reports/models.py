@@ -320,6 +320,8 @@ class Report(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["commune", "status", "-created_at"], name="report_list_idx"),
+            # The lists' order: the newest page read off the index, not a sort of them all.
+            models.Index(fields=["commune", "-created_at", "-id"], name="report_recent_idx"),
             models.Index(fields=["commune", "category", "status"], name="report_category_idx"),
             models.Index(fields=["author", "-created_at"], name="report_author_idx"),
             models.Index(
