@@ -475,7 +475,7 @@ class ServiceForm(TownHallFormMixin, WagtailAdminModelForm):
         pass
 
 
-class _ServiceSave:
+class _ServiceSave(admin_scope.ServiceSaveMixin):
     """Save the service and its members in one transaction (the members through
     ``services.service_members_set``, which checks each holds ``handle_reports``)."""
 
@@ -489,16 +489,6 @@ class _ServiceSave:
                 by=self.request.user,
             )
         return instance
-
-    def form_valid(self, form):
-        self.form = form
-        with service_errors(form) as call:
-            self.object = self.save_instance()
-        if not call.ok:
-            self.produced_error_code = "validation_error"
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-        return self.save_action()
 
 
 class ServiceCreateView(TownHallOnly, _ServiceSave, _CommuneKwargMixin, generic.CreateView):

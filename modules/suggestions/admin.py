@@ -324,21 +324,11 @@ class CategoryForm(WagtailAdminModelForm):
         pass  # the service says it in French, on the name
 
 
-class _ServiceSaveMixin:
+class _ServiceSaveMixin(admin_scope.ServiceSaveMixin):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["commune"] = getattr(self.request, "commune", None)
         return kwargs
-
-    def form_valid(self, form):
-        self.form = form
-        with service_errors(form) as call:
-            self.object = self.save_instance()
-        if not call.ok:
-            self.produced_error_code = "validation_error"
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-        return self.save_action()
 
 
 class CategoryCreateView(_ServiceSaveMixin, generic.CreateView):

@@ -237,3 +237,21 @@ class CommuneScopedViewSetMixin:
             return base.is_shown(item, request) and scope.communes_for_request(request).exists()
 
         return type(base.__name__, (base,), {"is_shown": is_shown})
+
+
+class ServiceSaveMixin:
+    """For a Wagtail create or edit view whose ``save_instance`` calls an app's service:
+    the service's ValidationError lands on the form's fields (``core.forms.service_errors``)
+    and the page is shown again with Wagtail's error message, instead of a 500."""
+
+    def form_valid(self, form):
+        from core.forms import service_errors
+
+        self.form = form
+        with service_errors(form) as call:
+            self.object = self.save_instance()
+        if not call.ok:
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+        return self.save_action()
