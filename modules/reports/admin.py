@@ -95,7 +95,7 @@ def _categories(request):
     if request is None:
         return Category.objects.none()
     categories = _scoped(Category, request)
-    if not selectors.TOWN_HALL_SCOPE.communes_for_request(request).exists():
+    if not selectors.TOWN_HALL_SCOPE.serves(request):
         categories = categories.filter(service__in=selectors.services_of(request.user))
     return categories.order_by("position", "name")
 
@@ -104,7 +104,7 @@ def _services(request):
     if request is None:
         return Service.objects.none()
     services_ = _scoped(Service, request)
-    if not selectors.TOWN_HALL_SCOPE.communes_for_request(request).exists():
+    if not selectors.TOWN_HALL_SCOPE.serves(request):
         services_ = services_.filter(pk__in=selectors.services_of(request.user).values("pk"))
     return services_.order_by("name")
 
@@ -302,7 +302,7 @@ class TownHallOnly:
     scope (a technical agent), like a page that does not exist."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not selectors.TOWN_HALL_SCOPE.communes_for_request(request).exists():
+        if not selectors.TOWN_HALL_SCOPE.serves(request):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

@@ -8,7 +8,7 @@ every commune (GDPR access); ``close`` runs when an account is closed: the repor
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.functions import Greatest
 
 from modules.reports.models import Follower, Report
@@ -37,13 +37,17 @@ def personal_data(user):
     reports = (
         Report.objects.filter(author=user)
         .select_related("commune", "category")
+        .annotate(photo_count=Count("photos"))
         .order_by("created_at", "pk")
     )
-    follows = (
+    follows = list(
         Follower.objects.filter(user=user)
         .select_related("report", "report__commune")
         .order_by("created_at", "pk")
     )
+    reports = list(reports)
+    if not reports and not follows:
+        return None  # nothing of the person here: no section
     return {
         "reports": [
             {
@@ -63,7 +67,7 @@ def personal_data(user):
                 "created_at": report.created_at,
                 "resolved_at": report.resolved_at,
                 "fixed_answer": report.fixed_answer,
-                "photos": report.photos.count(),
+                "photos": report.photo_count,
             }
             for report in reports
         ],

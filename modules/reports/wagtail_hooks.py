@@ -47,7 +47,7 @@ class ReportsSubmenuItem(SubmenuMenuItem):
 
 class DashboardMenuItem(MenuItem):
     def is_shown(self, request):
-        return _module_on(request) and selectors.STAFF_SCOPE.communes_for_request(request).exists()
+        return _module_on(request) and selectors.STAFF_SCOPE.serves(request)
 
 
 reports_menu = Menu(register_hook_name=SUBMENU_HOOK)

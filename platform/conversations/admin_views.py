@@ -164,7 +164,7 @@ class CommentReplyView(WagtailAdminTemplateMixin, FormView):
 
 class CommentsMenuItem(MenuItem):
     def is_shown(self, request):
-        return STAFF_SCOPE.communes_for_request(request).exists()
+        return STAFF_SCOPE.serves(request)
 
 
 def menu_item():

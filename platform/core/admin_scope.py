@@ -96,6 +96,14 @@ class CommuneScope:
     def communes_for_request(self, request) -> QuerySet:
         return self.communes(user=request.user, commune=getattr(request, "commune", None))
 
+    def serves(self, request) -> bool:
+        """Whether the person serves a commune of this scope here: one query per request
+        and scope (the admin's menu asks it of every item on every page)."""
+        cache = request.__dict__.setdefault("_commune_scope_serves", {})
+        if id(self) not in cache:
+            cache[id(self)] = self.communes_for_request(request).exists()
+        return cache[id(self)]
+
 
 # --- the permission policy ------------------------------------------------------------
 
@@ -234,7 +242,7 @@ class CommuneScopedViewSetMixin:
         scope = self.commune_scope
 
         def is_shown(item, request):
-            return base.is_shown(item, request) and scope.communes_for_request(request).exists()
+            return base.is_shown(item, request) and scope.serves(request)
 
         return type(base.__name__, (base,), {"is_shown": is_shown})
 

@@ -206,7 +206,7 @@ class NewThreadView(WagtailAdminTemplateMixin, FormView):
 
 class MessagingMenuItem(MenuItem):
     def is_shown(self, request):
-        return selectors.STAFF_SCOPE.communes_for_request(request).exists()
+        return selectors.STAFF_SCOPE.serves(request)
 
 
 def menu_item():
