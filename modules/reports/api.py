@@ -532,11 +532,7 @@ class ProblemApiMixin(_ApiBase):
         report.my_follow = is_following(user, report)
         report.reporter_name = public_reporter(report, user)
         report.steps = list(history_of(report))
-        report.can_answer_fixed = (
-            report.author_id == user.pk
-            and report.fixed_asked_at is not None
-            and not report.fixed_answer
-        )
+        report.can_answer_fixed = report.is_reporter(user) and report.fixed_question_open
         return Response(
             ProblemDetailSerializer(report, context=self.context()).data, status=status_code
         )

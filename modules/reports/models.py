@@ -343,6 +343,14 @@ class Report(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def fixed_question_open(self) -> bool:
+        """ "Has it been fixed?" was asked and not answered yet."""
+        return self.fixed_asked_at is not None and not self.fixed_answer
+
+    def is_reporter(self, user) -> bool:
+        return self.author_id is not None and self.author_id == getattr(user, "pk", None)
+
 
 class Photo(models.Model):
     """A photo of a report: a clean JPEG (no EXIF), served at an unguessable address."""

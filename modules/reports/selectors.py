@@ -200,7 +200,7 @@ def can_see(user: User, report: Report, *, include_hidden: bool = False) -> bool
         return False
     if report.hidden_at is None or include_hidden:
         return True
-    return report.author_id == getattr(user, "pk", None) or can_handle(user, report)
+    return report.is_reporter(user) or can_handle(user, report)
 
 
 # --- reports ---------------------------------------------------------------------------

@@ -649,10 +649,10 @@ def answer_fixed(
     """The reporter answers "Has it been fixed?" (once): yes, a public step; no, the
     report is open again ("acknowledged") and the staff who handle it are told."""
     now = now or timezone.now()
-    if report.author_id is None or report.author_id != getattr(user, "pk", None):
+    if not report.is_reporter(user):
         raise PermissionDenied(_("Only the person who reported the problem can answer."))
     _locked(report)
-    if report.fixed_asked_at is None or report.fixed_answer:
+    if not report.fixed_question_open:
         raise ValidationError({"fixed": [_("This question is not open (any more).")]})
     note = _clean_note(note)
     report.fixed_answer = "yes" if fixed else "no"

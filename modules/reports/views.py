@@ -39,6 +39,7 @@ from modules.reports.selectors import (
     active_categories,
     can_handle,
     can_report,
+    can_see,
     history_of,
     is_following,
     nearby_open,
@@ -392,8 +393,8 @@ def report_detail(request, pk: int):
     user = request.user
     report = access_report(user, pk, commune=commune)
     handles = can_handle(user, report)
-    is_author = report.author_id is not None and report.author_id == user.pk
-    asked = is_author and report.fixed_asked_at is not None and not report.fixed_answer
+    is_author = report.is_reporter(user)
+    asked = is_author and report.fixed_question_open
     return render(
         request,
         "reports/detail.html",
@@ -439,9 +440,9 @@ def follow_view(request, pk: int):
 def fixed_view(request, pk: int):
     """The reporter's answer, four weeks after the resolution; anyone else: 404."""
     report = access_report(request.user, pk, commune=request.commune)
-    if report.author_id is None or report.author_id != request.user.pk:
+    if not report.is_reporter(request.user):
         raise Http404
-    if report.fixed_asked_at is None or report.fixed_answer:
+    if not report.fixed_question_open:
         messages.info(request, _("There is no question to answer about this report now."))
         return redirect("reports:detail", pk=report.pk)
     form = FixedForm(request.POST if request.method == "POST" else None)
@@ -485,12 +486,8 @@ def photo_view(request, key, size="full"):
     if photo is None:
         raise Http404
     report = photo.report
-    if report.hidden_at is not None:
-        user = request.user
-        if not user.is_authenticated or not (
-            report.author_id == user.pk or can_handle(user, report)
-        ):
-            raise Http404
+    if report.hidden_at is not None and not can_see(request.user, report):
+        raise Http404  # hidden: its reporter and the staff who handle it still see it
     # A photo from before thumbnails (or whose thumbnail failed) shows whole.
     stored = photo.thumbnail if size == "thumbnail" and photo.thumbnail else photo.image
     try:
