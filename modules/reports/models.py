@@ -345,7 +345,7 @@ class Report(models.Model):
 
     @property
     def fixed_question_open(self) -> bool:
-        """ "Has it been fixed?" was asked and not answered yet."""
+        """The reporter was asked "has it been fixed?" and has not answered yet."""
         return self.fixed_asked_at is not None and not self.fixed_answer
 
     def is_reporter(self, user) -> bool:
