@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from api.v1 import (
     account,
     auth,
+    commune_communities,
     communes,
     communities,
     follows,
@@ -13,6 +14,10 @@ from api.v1 import (
     me,
     notifications,
     partner,
+    platform_merges,
+    platform_staff,
+    referent_kit,
+    town_hall,
 )
 from conversations import api_urls as comment_urls
 from core.modules import module_urls, registry
@@ -28,6 +33,10 @@ v1_patterns: list[URLPattern | URLResolver] = [
     path("auth/", include(auth.urlpatterns)),
     path("accounts/", include(account.accounts_patterns)),
     path("me/", include(account.me_patterns)),
+    # The town hall's settings and staff roles (COM-2), its communities and their référents
+    # for the town hall and the police (COM-2): communes/<slug>/settings/, staff/, communities/.
+    path("communes/", include(town_hall.urlpatterns)),
+    path("communes/", include(commune_communities.urlpatterns)),
     path("communes/", include(communes.urlpatterns)),
     path("", include(follows.urlpatterns)),  # me/follows/, communes/<slug>/follows/
     path("", include(communities.urlpatterns)),  # communities/…, me/community/, merge-proposals/…
@@ -35,6 +44,12 @@ v1_patterns: list[URLPattern | URLResolver] = [
     path("me/", include(me.urlpatterns)),
     path("me/", include(notifications.urlpatterns)),
     path("partner/", include(partner.urlpatterns)),
+    # The platform's staff: communities (area cap, boundary, validation mode), membership
+    # requests sent to them, exclusions (CTY-2, CTY-4, CTY-8) and merges (CTY-12).
+    path("platform/", include(platform_staff.urlpatterns)),
+    path("platform/", include(platform_merges.urlpatterns)),
+    # The référents' kit (CTY-12), documents managed in the CMS.
+    path("referent-kit/", include(referent_kit.urlpatterns)),
     # Comments on a commune's news (core app conversations, CNT-1).
     path(
         "communes/<slug:commune_slug>/news/<int:page_id>/comments/",

@@ -260,6 +260,8 @@ class Commune(models.Model):  # type: ignore[django-manager-missing]  # a module
             ("publish_content", _("Publish news and pages of the commune")),
             ("send_alerts", _("Send town-hall alerts")),
             ("handle_reports", _("Handle reports of problems")),
+            ("view_community_alerts", _("Read the alerts of the commune's communities")),
+            ("contact_referents", _("See the communities' référents and write to them")),
         ]
 
     def __str__(self) -> str:
@@ -348,6 +350,8 @@ class StaffRole(models.Model):
         COUNCIL = "council", _("Council member")
         COMMUNICATION = "communication", _("Communication")
         TECHNICAL = "technical", _("Technical service")
+        # COM-2: the police attached to a partner town hall, with accounts of its own.
+        POLICE = "police", _("Police")
 
     commune = models.ForeignKey(
         Commune, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("commune")

@@ -9,10 +9,11 @@ person's roles in that commune:
 role           permissions on the commune
 =============  ======================================================================
 mayor          manage_staff, validate_residents, publish_content, send_alerts,
-               handle_reports
+               handle_reports, view_community_alerts, contact_referents
 council        validate_residents, publish_content
 communication  publish_content, send_alerts
 technical      handle_reports
+police         view_community_alerts, contact_referents
 =============  ======================================================================
 
 Rules (enforced by ``communes.services.staff_role_grant``/``staff_role_revoke``):
@@ -50,9 +51,19 @@ VALIDATE_RESIDENTS = "validate_residents"
 PUBLISH_CONTENT = "publish_content"
 SEND_ALERTS = "send_alerts"
 HANDLE_REPORTS = "handle_reports"
+VIEW_COMMUNITY_ALERTS = "view_community_alerts"
+CONTACT_REFERENTS = "contact_referents"
 
 COMMUNE_PERMISSIONS: frozenset[str] = frozenset(
-    {MANAGE_STAFF, VALIDATE_RESIDENTS, PUBLISH_CONTENT, SEND_ALERTS, HANDLE_REPORTS}
+    {
+        MANAGE_STAFF,
+        VALIDATE_RESIDENTS,
+        PUBLISH_CONTENT,
+        SEND_ALERTS,
+        HANDLE_REPORTS,
+        VIEW_COMMUNITY_ALERTS,
+        CONTACT_REFERENTS,
+    }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -60,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNCIL: frozenset({VALIDATE_RESIDENTS, PUBLISH_CONTENT}),
     Role.COMMUNICATION: frozenset({PUBLISH_CONTENT, SEND_ALERTS}),
     Role.TECHNICAL: frozenset({HANDLE_REPORTS}),
+    Role.POLICE: frozenset({VIEW_COMMUNITY_ALERTS, CONTACT_REFERENTS}),
 }
 
 
