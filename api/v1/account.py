@@ -1,9 +1,9 @@
 """Accounts in the API (ACC-1…ACC-11): registration, verification, the person's own profile.
 
 Mounted twice: ``/api/v1/accounts/`` (anonymous: register, verify, resend, confirm a
-new address) and ``/api/v1/me/`` (the authenticated person). One view per
-operation; the rules are in ``accounts.services`` and their ValidationErrors
-become 400s with field messages.
+new address, reset a forgotten password) and ``/api/v1/me/`` (the authenticated
+person). One view per operation; the rules are in ``accounts.services`` (and
+``accounts.password_reset``) and their ValidationErrors become 400s with field messages.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import password_reset, services
 from accounts.geocoding import locate_address
 from accounts.links import email_verification_token, read_email_change_token, user_from_uid
 from accounts.models import PRESENTATION_MAX_LENGTH, DeviceToken
+from api.schema import VALIDATION
 from communes.models import Commune
 from privacy.matrix import person_card
 from privacy.serializers import PersonSerializer
@@ -199,6 +200,18 @@ class ResendInput(serializers.Serializer):
     email = serializers.EmailField()
 
 
+class PasswordResetInput(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    uid = serializers.CharField(
+        help_text=_("The second-to-last path segment of the emailed link (uidb64).")
+    )
+    token = serializers.CharField(help_text=_("The last path segment of the emailed link."))
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
 class PasswordChangeInput(serializers.Serializer):
     old_password = serializers.CharField(write_only=True, trim_whitespace=False)
     new_password = serializers.CharField(write_only=True, trim_whitespace=False)
@@ -334,6 +347,88 @@ class EmailChangeConfirmApi(APIView):
             )
         user, new_email = found
         services.email_change_confirm(user=user, new_email=new_email, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="accounts_password_reset_request",
+        summary="Forgotten password: a link to choose a new one (same answer for any address)",
+        description=(
+            "Always 202 with the same body, whether an open account uses the address or "
+            "not (no account discovery). When one does, it receives the email of the site's "
+            '"Forgotten password" page: its link ends in `/<uid>/<token>/`; the app reads '
+            "these last two path segments and posts them with the new password to "
+            "`POST /api/v1/accounts/password-reset/confirm/` (the link also works in a "
+            "browser). Closed and suspended accounts receive nothing. By default at most 3 "
+            "requests an hour per address and 20 per client are sent "
+            '(`ABUSE_LIMITS["password_reset"]`); beyond, the answer is the same and nothing '
+            "is sent. 429 past the client throttle shared with registration."
+        ),
+        request=PasswordResetInput,
+        responses={
+            202: OpenApiResponse(DETAIL, description="Always the same body."),
+            400: OpenApiResponse(
+                VALIDATION, description="`email` is missing or not an email address."
+            ),
+        },
+    )
+    def post(self, request):
+        data = PasswordResetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset.password_reset_request(email=data.validated_data["email"], request=request)
+        return Response(
+            {
+                "detail": _(
+                    "If an account uses this address, an email with a link to choose a new "
+                    "password is on its way."
+                )
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordResetConfirmApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="accounts_password_reset_confirm",
+        summary="Choose a new password with the uid and token of the emailed link",
+        description=(
+            "The link works once and for 3 days. On success the password changes, every "
+            "session and every device token of the account ends (log in again with "
+            "`POST /api/v1/auth/tokens/`), a lockout after wrong passwords is lifted and the "
+            "address counts as confirmed."
+        ),
+        request=PasswordResetConfirmInput,
+        responses={
+            204: OpenApiResponse(description="The new password is set."),
+            400: OpenApiResponse(
+                VALIDATION,
+                description=(
+                    "`token`: the link is wrong, used or expired; `new_password`: the "
+                    "password validators' messages."
+                ),
+            ),
+        },
+    )
+    def post(self, request):
+        data = PasswordResetConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset.password_reset_confirm(
+            uid=data.validated_data["uid"],
+            token=data.validated_data["token"],
+            new_password=data.validated_data["new_password"],
+            request=request,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -526,6 +621,12 @@ accounts_patterns = [
     path("verify/", VerifyApi.as_view(), name="accounts-verify"),
     path("verification/", ResendApi.as_view(), name="accounts-resend"),
     path("email-change/", EmailChangeConfirmApi.as_view(), name="accounts-email-confirm"),
+    path("password-reset/", PasswordResetApi.as_view(), name="accounts-password-reset"),
+    path(
+        "password-reset/confirm/",
+        PasswordResetConfirmApi.as_view(),
+        name="accounts-password-reset-confirm",
+    ),
 ]
 
 me_patterns = [

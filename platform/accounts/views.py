@@ -4,7 +4,6 @@ Choosing a new password through the emailed link also unlocks the account
 (ACC-3) and, since the link reached the person, confirms their address.
 """
 
-from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts import audit, forms, services
+from accounts import audit, forms, password_reset, services
 from accounts.forms_address import address_initial
 from accounts.links import email_verification_token, read_email_change_token, user_from_uid
 from core.forms import add_service_errors
@@ -36,6 +35,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+    # Suspended and closed accounts get no link, as through the API.
+    form_class = password_reset.OpenAccountPasswordResetForm
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -50,11 +51,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # Saving the password changes the session auth hash: every other
         # session of this person ends at its next request.
         response = super().form_valid(form)
-        email = form.user.get_username()
-        services.account_verify_email(user=form.user)
-        services.revoke_other_devices(user=form.user)
-        axes_reset(username=email.lower())
-        audit.on_password_reset_unlock(email, request=self.request)
+        password_reset.after_password_reset(user=form.user, request=self.request)
         return response
 
 
