@@ -5,7 +5,9 @@ Platform staff manage the kit as a Wagtail snippet (``ReferentKitDocument``,
 "Kit référent" collection, whose view restriction admits the platform staff
 group only, so Wagtail's own ``/documents/<id>/<file>`` URLs refuse everyone
 else. Référents of any community (and platform staff) list and download the kit
-here; the file is streamed by this view, never through a public URL.
+here; the file is streamed by this view, never through a public URL. The API
+(``api.v1.referent_kit``) lists and streams the same documents through
+``kit_items`` and ``kit_file_response``.
 
 ``urlpatterns`` are app-relative: ``communities.urls`` includes them under
 ``kit/`` in the ``communities`` namespace (``communities:kit``,
@@ -99,6 +101,30 @@ def refuse_kit_document(document, request):
     raise PermissionDenied
 
 
+# --- the documents, for the site's views and the API (api.v1.referent_kit) ------------------
+
+
+def kit_items():
+    """The kit's documents in their order, each with its Wagtail document (one query)."""
+    return ReferentKitDocument.objects.select_related("document").order_by(
+        "sort_order", "title", "pk"
+    )
+
+
+def kit_file_response(item: ReferentKitDocument) -> FileResponse:
+    """The document of ``item`` as an attachment, never cached; Http404 when its file is
+    missing from the storage."""
+    document = item.document
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=document.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- views -------------------------------------------------------------------------------------
 
 
@@ -112,10 +138,7 @@ def _check(request) -> None:
 @never_cache
 def kit(request):
     _check(request)
-    items = ReferentKitDocument.objects.select_related("document").order_by(
-        "sort_order", "title", "pk"
-    )
-    return render(request, "communities/kit.html", {"items": items})
+    return render(request, "communities/kit.html", {"items": kit_items()})
 
 
 @require_safe
@@ -123,16 +146,7 @@ def kit(request):
 @never_cache
 def kit_download(request, pk: int):
     _check(request)
-    item = get_object_or_404(ReferentKitDocument.objects.select_related("document"), pk=pk)
-    document = item.document
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=document.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return kit_file_response(get_object_or_404(kit_items(), pk=pk))
 
 
 urlpatterns = [
