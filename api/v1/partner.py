@@ -37,6 +37,7 @@ from communes.services import (
     module_set_enabled,
     plan_save,
 )
+from core.api_fields import StrictBooleanField
 from core.countries import COUNTRY_CHOICES
 from core.modules import registry
 from core.openapi import COMMUNE_SLUG
@@ -213,6 +214,7 @@ class PartnerCommuneSerializer(serializers.ModelSerializer):
             "contact_phone",
             "contact_address",
             "opening_hours",
+            "is_partner",
             "enabled_modules",
             "created_at",
         ]
@@ -245,6 +247,13 @@ class CommuneUpdateInput(serializers.Serializer):
     contact_phone = PhoneNumberField(allow_blank=True, required=False)
     contact_address = serializers.CharField(allow_blank=True, required=False, max_length=2000)
     opening_hours = serializers.CharField(allow_blank=True, required=False, max_length=2000)
+    is_partner = StrictBooleanField(
+        required=False,
+        help_text=_(
+            "A partner town hall (COM-2): it sees the commune's communities, chooses how their "
+            "membership requests are validated and receives their alerts."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,6 +270,7 @@ class CommuneUpdateInput(serializers.Serializer):
 
 
 class CommuneCreateInput(CommuneUpdateInput):
+    is_partner = None  # type: ignore[assignment]  # a new commune is not a partner yet: PATCH it
     hosting_partner = PartnerSlugField(help_text=_("Slug of one of your hosting partners."))
     slug = serializers.SlugField(
         max_length=80,
@@ -346,7 +356,12 @@ class CommuneDetail(generics.GenericAPIView):
         commune = access_managed_commune(request.user, commune_slug)
         data = CommuneUpdateInput(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
-        commune_update(by=request.user, commune=commune, **data.to_service_fields())
+        fields = data.to_service_fields()
+        if "is_partner" in fields:
+            # COM-2: the partner flag is the hosting partner's; the service saves (and logs)
+            # it with the rest, as the admin's commune form does.
+            commune.is_partner = fields.pop("is_partner")
+        commune_update(by=request.user, commune=commune, **fields)
         commune = access_managed_commune(request.user, commune_slug)
         return Response(PartnerCommuneSerializer(commune).data)
 

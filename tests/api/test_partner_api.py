@@ -5,12 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Site
+from wagtail.models import ModelLogEntry, Site
 
 from communes.models import Commune, CommunePage, Plan
 from core.modules import registry
 from modules.classifieds.models import Classified
+from tests.api.conftest import token_client
 from tests.factories import PlanFactory, make_commune
+from tests.twinning import make_mayor
 
 COMMUNES = reverse("api:v1:partner-commune-list")
 PLANS = reverse("api:v1:partner-plan-list")
@@ -299,3 +301,50 @@ def test_lists_cost_the_same_queries_for_2_and_20_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = staff_api.get(url)
     assert response.json()["count"] >= 20
+
+
+# --- the partner town hall switch (COM-2) --------------------------------------------------
+
+
+def test_partner_staff_switch_is_partner_on_and_off(staff_api, partner_staff, commune):
+    assert staff_api.get(detail("saint-malo")).json()["is_partner"] is False
+    response = staff_api.patch(detail("saint-malo"), {"is_partner": True}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["is_partner"] is True
+    assert Commune.objects.get(slug="saint-malo").is_partner is True
+    assert ModelLogEntry.objects.filter(
+        object_id=str(commune.pk), action="wagtail.edit", user=partner_staff
+    ).exists()
+    response = staff_api.patch(
+        detail("saint-malo"), {"is_partner": False, "population": 47000}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    commune.refresh_from_db()
+    assert (commune.is_partner, commune.population) == (False, 47000)
+
+
+def test_is_partner_needs_a_boolean(staff_api, commune):
+    response = staff_api.patch(detail("saint-malo"), {"is_partner": "yes"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"is_partner"}
+    assert Commune.objects.get(slug="saint-malo").is_partner is False
+
+
+def test_another_partners_staff_cannot_switch_is_partner(rival_api, commune):
+    response = rival_api.patch(detail("saint-malo"), {"is_partner": True}, format="json")
+    assert response.status_code == 404
+    assert Commune.objects.get(slug="saint-malo").is_partner is False
+
+
+def test_the_mayor_cannot_switch_is_partner(commune):
+    mayor = make_mayor(commune)
+    response = token_client(mayor).patch(detail("saint-malo"), {"is_partner": True}, format="json")
+    assert response.status_code == 403
+    assert Commune.objects.get(slug="saint-malo").is_partner is False
+
+
+def test_a_new_commune_is_not_a_partner(staff_api, partner):
+    response = staff_api.post(COMMUNES, new_commune(partner, is_partner=True), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["is_partner"] is False
+    assert Commune.objects.get(slug=response.json()["slug"]).is_partner is False
