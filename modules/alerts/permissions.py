@@ -2,8 +2,9 @@
 
 Nobody changes or deletes an alert, superusers included: a correction is a new
 alert. Town-hall staff view their commune's alerts (and, in a partner commune, its
-communities' alerts: COM-2); those who may send alerts (``communes.send_alerts``)
-add one, which sends it.
+communities' alerts: COM-2); the police of a partner commune
+(``communes.view_community_alerts``) view its communities' alerts, read only; those
+who may send alerts (``communes.send_alerts``) add one, which sends it.
 
 Wagtail asks the policy for the menu on every admin page and for each row of the
 list, so answers are kept on the user object for the request (as Django keeps
@@ -12,12 +13,18 @@ list, so answers are kept on the user object for the request (as Django keeps
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Q
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from accounts.selectors import is_open_account
 from accounts.staff import is_platform_staff
+from communes.models import Commune
 from communes.selectors import communes_of_staff
-from modules.alerts.selectors import alerts_for_staff, communes_alerted_by
+from modules.alerts.selectors import (
+    alerts_for_staff,
+    communes_alerted_by,
+    community_alert_communes,
+)
 
 CACHE_ATTRIBUTE = "_alerts_admin_permissions"
 
@@ -32,13 +39,27 @@ def _remember(user, key: str, compute):
     return cache[key]
 
 
-def staff_communes(user) -> dict[int, bool]:
-    """``{commune id: is partner}`` of the communes whose staff ``user`` is (not platform staff)."""
-    return _remember(
-        user,
-        "staff_communes",
-        lambda: dict(communes_of_staff(user).values_list("pk", "is_partner")),
-    )
+def staff_communes(user) -> dict[int, tuple[bool, bool]]:
+    """``{commune id: (town-hall alerts, communities' alerts)}``: which alerts of each
+    commune ``user`` views in the admin (not platform staff). One query per request.
+
+    The town hall's staff view its own alerts, and in a partner commune its
+    communities' alerts; the other holders of ``view_community_alerts`` (police) are
+    listed only for a partner commune: so the second flag is "is a partner"."""
+
+    def compute() -> dict[int, tuple[bool, bool]]:
+        town_hall = communes_of_staff(user)
+        rows = (
+            Commune.objects.filter(
+                Q(pk__in=town_hall.values("pk"))
+                | Q(pk__in=community_alert_communes(user).values("pk"))
+            )
+            .annotate(town_hall=Exists(town_hall.filter(pk=OuterRef("pk"))))
+            .values_list("pk", "town_hall", "is_partner")
+        )
+        return {pk: (is_town_hall, partner) for pk, is_town_hall, partner in rows}
+
+    return _remember(user, "staff_communes", compute)
 
 
 def can_view(user) -> bool:
@@ -59,10 +80,8 @@ def can_view_alert(user, alert) -> bool:
         return False
     if is_platform_staff(user):
         return True
-    partner = staff_communes(user).get(alert.commune_id)
-    if partner is None:
-        return False
-    return alert.community_id is None or partner
+    town_hall, communities = staff_communes(user).get(alert.commune_id, (False, False))
+    return communities if alert.community_id is not None else town_hall
 
 
 class AlertPermissionPolicy(ModelPermissionPolicy):

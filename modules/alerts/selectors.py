@@ -7,7 +7,8 @@ of the twinned communities know the content of its alerts"):
 * a community alert: the community's members; the members of the communities
   twinned with it (``communities.links``, purpose "twinned": while a module that
   links them, twinning, is on for the commune); the staff of
-  a partner town hall (COM-2); platform staff;
+  a partner town hall and, there, the holders of ``view_community_alerts`` (the
+  police role: COM-2, read only); platform staff;
 * a town-hall alert: the commune's validated residents and its staff; platform staff.
 
 A correction is visible to whoever sees the alert it corrects (same community).
@@ -23,7 +24,13 @@ from django.http import Http404
 from accounts.selectors import is_open_account
 from accounts.staff import is_platform_staff
 from communes.models import Commune
-from communes.selectors import communes_of_staff, is_validated_resident
+from communes.roles import VIEW_COMMUNITY_ALERTS
+from communes.selectors import (
+    commune_permission,
+    communes_of_staff,
+    communes_with_permission,
+    is_validated_resident,
+)
 from communities.links import linked_communities
 from communities.models import Membership
 from core.admin_scope import CommuneScope
@@ -38,6 +45,39 @@ if TYPE_CHECKING:
 def is_town_hall_staff(user: User, commune: Commune) -> bool:
     """The commune's team, its hosting partner's staff and superusers."""
     return is_open_account(user) and communes_of_staff(user).filter(pk=commune.pk).exists()
+
+
+def watches_community_alerts(user: User, commune: Commune) -> bool:
+    """Reads the communities' alerts of ``commune``: a partner commune's staff, and there
+    the holders of ``view_community_alerts`` (police, read only: COM-2)."""
+    if not commune.is_partner or not is_open_account(user):
+        return False
+    return is_town_hall_staff(user, commune) or commune_permission(
+        user, commune, VIEW_COMMUNITY_ALERTS
+    )
+
+
+def community_alert_communes(user: User) -> QuerySet[Commune]:
+    """The partner communes whose communities' alerts ``user`` reads as the town hall's
+    staff or with ``view_community_alerts`` (police)."""
+    if not is_open_account(user):
+        return Commune.objects.none()
+    return Commune.objects.filter(is_partner=True).filter(
+        Q(pk__in=communes_of_staff(user).values("pk"))
+        | Q(pk__in=communes_with_permission(user, VIEW_COMMUNITY_ALERTS).values("pk"))
+    )
+
+
+def admin_communes(user: User) -> QuerySet[Commune]:
+    """The communes whose alerts the admin lists to ``user``: the town hall's (its own
+    alerts, and its communities' in a partner commune) and the police's (communities'
+    alerts of a partner commune)."""
+    if not is_open_account(user):
+        return Commune.objects.none()
+    return Commune.objects.filter(
+        Q(pk__in=communes_of_staff(user).values("pk"))
+        | Q(pk__in=community_alert_communes(user).values("pk"))
+    )
 
 
 def _my_community_ids(user: User) -> QuerySet[Membership, Any]:
@@ -60,7 +100,7 @@ def visibility_filter(user: User, commune: Commune) -> Q | None:
     twinned = _twinned_community_ids(user, commune)
     if twinned is not None:
         condition |= Q(community__in=twinned)
-    if staff and commune.is_partner:
+    if commune.is_partner and (staff or commune_permission(user, commune, VIEW_COMMUNITY_ALERTS)):
         condition |= Q(community__isnull=False)
     if staff or is_validated_resident(user, commune):
         condition |= Q(community__isnull=True)
@@ -189,14 +229,31 @@ def alerts_sent_by(user: User) -> QuerySet[Alert]:
     return Alert.objects.filter(author=user).select_related("commune", "community")
 
 
+class _AlertScope(CommuneScope):
+    """The communes of :func:`admin_communes`; then, row by row, a town-hall alert for
+    the town hall's staff, a community alert for :func:`community_alert_communes`."""
+
+    def filter(self, queryset: QuerySet, *, user: User, commune: Commune | None = None) -> QuerySet:
+        queryset = super().filter(queryset, user=user, commune=commune)
+        if self.sees_every_commune(user):
+            return queryset
+        return queryset.filter(
+            Q(community__isnull=True, commune__in=communes_of_staff(user).values("pk"))
+            | Q(
+                community__isnull=False,
+                commune__in=community_alert_communes(user).values("pk"),
+            )
+        )
+
+
 # The admin's scope (core.admin_scope): the host's commune, or those with the module on;
 # platform staff see every commune, town halls their own alerts and, when they are
-# partners (COM-2), their communities' alerts.
-STAFF_SCOPE = CommuneScope(
-    staff_communes=communes_of_staff,
+# partners (COM-2), their communities' alerts; the police of a partner commune its
+# communities' alerts (read only).
+STAFF_SCOPE = _AlertScope(
+    staff_communes=admin_communes,
     module_label="alerts",
     sees_every_commune=is_platform_staff,
-    staff_condition=Q(community__isnull=True) | Q(commune__is_partner=True),
 )
 
 
@@ -204,7 +261,8 @@ def alerts_for_staff(*, user: User, commune: Commune | None = None) -> QuerySet[
     """What the Wagtail admin lists: the host's commune, or every commune with the module on.
 
     Town halls see their own alerts and, when they are partners (COM-2), their
-    communities' alerts; platform staff and superusers see every alert.
+    communities' alerts; the police of a partner commune its communities' alerts;
+    platform staff and superusers see every alert.
     """
     alerts = Alert.objects.select_related("commune", "community", "author", "corrects")
     return STAFF_SCOPE.filter(alerts, user=user, commune=commune)

@@ -6,13 +6,14 @@ Site views, API views, the Wagtail admin and the inbound SMS webhook call
 A community alert (ALR-2) reaches, in a constant number of queries whatever the
 community's size:
 
-* its members and, when the town hall is a partner (COM-2), the town hall's staff:
-  one notification event, in-app, e-mail and push (``notifications.fanout.publish``);
+* its members and, when the town hall is a partner (COM-2), the town hall's staff
+  and its police accounts (the police role): one notification event, in-app, e-mail
+  and push (``notifications.fanout.publish``);
   alerts belong to the locked ``alerts`` rubric, so nobody can turn them off (ALR-6);
 * the members who gave a mobile number and accept SMS, 4 minutes later, unless they
   have read the alert by then (ALR-3: ``schedule_sms(..., unread_only=True)``);
-* the police contact of a partner town hall, by a plain e-mail (police is an
-  address, not an account);
+* the police contact address of a partner town hall, by a plain e-mail (for a
+  police without accounts on the platform);
 * the members of every community twinned with it, by e-mail only (TWN-3), when a
   module linking communities for the purpose "twinned" is on for the commune
   (``communities.links``: this module does not import twinning).
@@ -83,7 +84,8 @@ def members_audience(community_id: int) -> QuerySet[Any]:
 
 
 def town_hall_staff_audience(commune: Commune) -> QuerySet[Any]:
-    """Ids of the town hall's team (any role), as a subquery: partner town halls only."""
+    """Ids of the town hall's team (any role, the police role included: ALR-2's attached
+    police), as a subquery: partner town halls only."""
     StaffRole = apps.get_model("communes", "StaffRole")
     return StaffRole.objects.filter(commune=commune).values("user_id")
 

@@ -1,4 +1,5 @@
-"""The alerts module's panel on the Wagtail dashboard: the alerts of the last seven days.
+"""The alerts module's panels on the Wagtail dashboard: the alerts of the last seven days,
+and for the police of a partner commune (COM-2) the welcome to their read-only space.
 
 Added through Wagtail's hook, so the core names no module. It follows the module's
 switch: nothing on the host of a commune that has it off; elsewhere the count only
@@ -14,9 +15,10 @@ from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
+from communes.selectors import communes_of_staff
 from core.modules import registry
 from modules.alerts.permissions import can_view
-from modules.alerts.selectors import alerts_for_staff
+from modules.alerts.selectors import alerts_for_staff, community_alert_communes
 
 WEEK = timedelta(days=7)
 
@@ -31,6 +33,38 @@ class AlertsOfTheWeekPanel(Component):
 
     def get_context_data(self, parent_context=None):
         return {"total": self.total, "town_hall": self.town_hall, "url": self.url}
+
+
+class PoliceWelcomePanel(Component):
+    name = "alerts_police_welcome"
+    order = 10  # first: it is the whole of their space
+    template_name = "alerts/admin/police_panel.html"
+
+    def __init__(self, *, communes: list[str], url: str):
+        self.communes, self.url = communes, url
+
+    def get_context_data(self, parent_context=None):
+        return {"communes": ", ".join(self.communes), "url": self.url}
+
+
+@hooks.register("construct_homepage_panels")
+def add_police_welcome(request, panels):
+    """Police (read the communities' alerts without being the town hall): their space."""
+    commune = getattr(request, "commune", None)
+    if commune is not None and not registry.is_enabled(commune, "alerts"):
+        return
+    communes = community_alert_communes(request.user).filter(
+        pk__in=registry.enabled_communes("alerts").values("pk")
+    )
+    if commune is not None:
+        communes = communes.filter(pk=commune.pk)
+    names = list(
+        communes.exclude(pk__in=communes_of_staff(request.user).values("pk"))
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if names:
+        panels.append(PoliceWelcomePanel(communes=names, url=reverse("alerts_admin:index")))
 
 
 @hooks.register("construct_homepage_panels")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 
-from communes.selectors import communes_of_staff, is_partner_staff
+from communes.selectors import is_partner_staff, serves_any_commune
 from core.access import is_open_account
 
 PLATFORM_STAFF_GROUP = "Platform staff"
@@ -39,4 +39,6 @@ def is_any_staff(user) -> bool:
         return False
     if user.is_superuser or user.is_staff or is_platform_staff(user):
         return True
-    return is_partner_staff(user) or communes_of_staff(user).exists()
+    # A hosting partner's staff (with or without communes yet), or anyone serving a
+    # commune: police-only accounts are not the town hall (communes_of_staff) but are staff.
+    return is_partner_staff(user) or serves_any_commune(user)

@@ -78,3 +78,32 @@ def load(commune, by) -> None:
         center=Point(*spec[0], srid=4326),
         radius_km=commune.radius_km,
     )
+
+
+# The police of a demo commune (COM-2): an account with the police role, in a commune
+# that is a partner town hall (only a partner's police reads its communities' alerts).
+POLICE = {
+    "saint-malo": ("police@saint-malo.localhost", "Police", "municipale"),
+}
+
+
+def load_police(commune, person, by):
+    """The commune's police account (``person(email, first_name, last_name)`` makes or
+    finds the account), the commune made a partner town hall; None for a commune without
+    one. Idempotent."""
+    from communes.models import Commune, StaffRole
+    from communes.services import staff_role_grant
+
+    spec = POLICE.get(commune.slug)
+    if spec is None:
+        return None
+    if not commune.is_partner:
+        # Demo data: the hosting partner's switch, without its screen.
+        Commune.objects.filter(pk=commune.pk).update(is_partner=True)
+        commune.is_partner = True
+    police = person(*spec)
+    if not StaffRole.objects.filter(
+        commune=commune, user=police, role=StaffRole.Role.POLICE
+    ).exists():
+        staff_role_grant(commune=commune, user=police, role=StaffRole.Role.POLICE, by=by)
+    return police

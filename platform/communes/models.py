@@ -14,9 +14,11 @@ from phonenumber_field.modelfields import PhoneNumberField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Page
 from wagtail.search import index
 
+from communes import cms_api
 from core.countries import COUNTRY_CHOICES, validate_commune_identity
 from core.modules import module_choices, registry
 from core.signals import commune_home_panels, feed_pins
@@ -385,6 +387,50 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.commune}"
 
 
+class StaffInvitationQuerySet(models.QuerySet):
+    def pending(self) -> StaffInvitationQuerySet:
+        """Neither accepted nor expired."""
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class StaffInvitation(models.Model):
+    commune = models.ForeignKey(
+        "communes.Commune",
+        on_delete=models.CASCADE,
+        related_name="staff_invitations",
+        verbose_name=_("commune"),
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.Role.choices)
+    invited_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    objects = StaffInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        indexes = [models.Index(fields=["commune", "email"], name="communes_invite_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.commune_id})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
 class FollowQuerySet(models.QuerySet["Follow"]):
     def pending(self) -> Self:
         return self.filter(status=Follow.Status.PENDING)
@@ -476,7 +522,18 @@ class CommunePage(Page):
     ]
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["communes.NewsPage", "communes.StandardPage"]
-    api_fields = [APIField("intro")]
+    # API-2: the commune's public details (``communes.cms_api``); ``None`` for a
+    # home page that no commune's site uses.
+    api_fields = [
+        APIField("intro"),
+        APIField("commune", serializer=cms_api.CommuneIdentitySerializer()),
+        APIField("logo", serializer=ImageRenditionField(cms_api.LOGO_SPEC, source="commune.logo")),
+        APIField(
+            "coat_of_arms",
+            serializer=ImageRenditionField(cms_api.LOGO_SPEC, source="commune.coat_of_arms"),
+        ),
+        APIField("contact", serializer=cms_api.TownHallContactSerializer(source="commune")),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     class Meta:
@@ -540,7 +597,20 @@ class NewsPage(Page):
     ]
     parent_page_types = ["communes.CommunePage"]
     subpage_types: list[str] = []
-    api_fields = [APIField("date"), APIField("intro"), APIField("body"), APIField("image")]
+    api_fields = [
+        APIField("date"),
+        APIField("intro"),
+        APIField("body"),
+        APIField("image"),
+        # API-2: the image as the apps show it, a card's thumbnail and the page's picture.
+        APIField(
+            "image_thumbnail",
+            serializer=ImageRenditionField(cms_api.NEWS_THUMBNAIL_SPEC, source="image"),
+        ),
+        APIField(
+            "image_large", serializer=ImageRenditionField(cms_api.NEWS_LARGE_SPEC, source="image")
+        ),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     class Meta:

@@ -32,12 +32,18 @@ Rules (enforced by ``communes.services.staff_role_grant``/``staff_role_revoke``)
   superusers can, for a mayor who left without a successor on the platform.
 * The technical role brings no Wagtail admin access by itself: the reports
   module gives technical services their screens.
+* The police role is not the town hall (``communes.selectors.communes_of_staff``
+  leaves it out): its holders read the communities' alerts of a partner commune
+  and reach the référents. They enter the Wagtail admin (with two factors) through
+  the "Police" group, which they join with their first police role and leave with
+  their last one (:func:`sync_police_group`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
@@ -45,6 +51,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 from communes.models import StaffRole
 
 Role = StaffRole.Role
+
+POLICE_GROUP = "Police"
 
 MANAGE_STAFF = "manage_staff"
 VALIDATE_RESIDENTS = "validate_residents"
@@ -121,4 +129,25 @@ def sync_staff_permissions(*, commune, user) -> tuple[frozenset[str], frozenset[
             user.groups.add(group)
         elif PUBLISH_CONTENT in held and PUBLISH_CONTENT not in wanted:
             user.groups.remove(group)
+    sync_police_group(user)
     return held, wanted
+
+
+def police_group() -> Group:
+    """The admin group of police accounts (Wagtail admin access, nothing else)."""
+    group, created = Group.objects.get_or_create(name=POLICE_GROUP)
+    if created:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+    return group
+
+
+def sync_police_group(user) -> None:
+    """``user`` is in the police group while they hold the police role in a commune."""
+    is_police = StaffRole.objects.filter(user=user, role=Role.POLICE).exists()
+    in_group = user.groups.filter(name=POLICE_GROUP).exists()
+    if is_police and not in_group:
+        user.groups.add(police_group())
+    elif in_group and not is_police:
+        user.groups.remove(police_group())

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
-from communes.models import Commune, CommuneModule, Follow, HostingPartner, Plan
+from communes.models import Commune, CommuneModule, Follow, HostingPartner, Plan, StaffRole
 from communes.roles import COMMUNE_PERMISSIONS, VALIDATE_RESIDENTS
 from core.access import is_open_account, open_account_q
 
@@ -66,16 +66,52 @@ def plans_for_user(user: User) -> QuerySet[Plan]:
 
 
 def communes_of_staff(user: User) -> QuerySet[Commune]:
-    """Communes whose staff ``user`` is: a town-hall role, the editors group, or hosting partner."""
+    """Communes whose staff ``user`` is: a town-hall role, the editors group, or hosting partner.
+
+    The police role is not the town hall (COM-2): a person who holds only that role in
+    a commune is not its staff here (no residents, pages, moderation…); their space is
+    what their permissions open (``view_community_alerts``, ``contact_referents``).
+    Someone who is also mayor, council… of the commune keeps that role's powers.
+    """
     if not is_open_account(user):
         return Commune.objects.none()
     if user.is_superuser:
         return Commune.objects.all()
+    town_hall_roles = (
+        StaffRole.objects.filter(user=user).exclude(role=StaffRole.Role.POLICE).values("commune_id")
+    )
     return Commune.objects.filter(
         Q(editors_group__in=user.groups.all())
         | Q(hosting_partner__staff=user)
-        | Q(staff_roles__user=user)
+        | Q(pk__in=town_hall_roles)
     ).distinct()
+
+
+def communes_of_police(user: User) -> QuerySet[Commune]:
+    """Communes where ``user`` holds the police role (whatever other role they hold)."""
+    if not is_open_account(user):
+        return Commune.objects.none()
+    return Commune.objects.filter(
+        pk__in=StaffRole.objects.filter(user=user, role=StaffRole.Role.POLICE).values("commune_id")
+    )
+
+
+def holds_a_staff_role(user: User) -> bool:
+    """Whether ``user`` holds any town-hall role, police included (two factors: staff)."""
+    return is_open_account(user) and StaffRole.objects.filter(user=user).exists()
+
+
+def serves_any_commune(user: User) -> bool:
+    """Staff of some commune in any capacity, police included: a role, the editors group
+    or the hosting partner (who needs two factors, ``accounts.staff.is_any_staff``). One
+    query, asked on every request of a signed-in person."""
+    if not is_open_account(user):
+        return False
+    return Commune.objects.filter(
+        Q(editors_group__in=user.groups.all())
+        | Q(hosting_partner__staff=user)
+        | Q(pk__in=StaffRole.objects.filter(user=user).values("commune_id"))
+    ).exists()
 
 
 # --- town-hall permissions (communes.roles) ----------------------------------------

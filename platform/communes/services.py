@@ -28,6 +28,7 @@ from communes.models import (
     Follow,
     HostingPartner,
     Plan,
+    StaffInvitation,
     StaffRole,
 )
 from communes.roles import (
@@ -321,6 +322,183 @@ def staff_role_revoke(
         user=by,
         data={"user_id": person.pk, "name": person.get_full_name(), "role": role_obj.role},
     )
+
+
+# --- invitations to a role (issue 20: police and staff without an account) ----------
+
+
+INVITATION_PATH = "/equipe/invitation/{token}/"  # communes.invitation_views
+
+
+def _invitation_path(token: str) -> str:
+    return INVITATION_PATH.format(token=token)
+
+
+def _send_invitation_email(invitation: StaffInvitation, token: str) -> None:
+    from email.utils import formataddr, parseaddr
+
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+
+    commune = invitation.commune
+    # The commune's name before the platform's, as notifications' e-mails (which the
+    # core's layers keep out of communes' reach) say it.
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    sender = formataddr((f"{commune.name} – {name or settings.WAGTAIL_SITE_NAME}", address))
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "commune": commune,
+            "commune_name": commune.name,
+            "logo_url": "",
+            "platform_name": settings.WAGTAIL_SITE_NAME,
+            "role": invitation.get_role_display().lower(),
+            "sender_name": invitation.invited_by.get_full_name() if invitation.invited_by else "",
+            "url": commune_url(commune, _invitation_path(token)),
+            "register_url": commune_url(commune, reverse("accounts:register")),
+            "expires_at": invitation.expires_at,
+        }
+        subject = render_to_string("communes/emails/staff_invitation_subject.txt", context)
+        text = render_to_string("communes/emails/staff_invitation.txt", context)
+        html = render_to_string("communes/emails/staff_invitation.html", context)
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()),
+        text,
+        sender,
+        [invitation.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    transaction.on_commit(message.send, robust=True)
+
+
+@transaction.atomic
+def staff_invite(*, commune: Commune, email: str, role: str, by: User) -> StaffInvitation:
+    """Invite a person without an account to hold ``role`` in ``commune`` (14 days).
+
+    For an address an account already uses, grant the role instead
+    (:func:`staff_role_grant`). Only those who manage the commune's staff.
+    """
+    from django.contrib.auth import get_user_model
+
+    from communes.invitations import INVITATION_VALIDITY, new_token
+
+    _check_manages_staff(by, commune)
+    if role not in ROLE_PERMISSIONS:
+        raise ValidationError({"role": [_("Unknown role.")]})
+    email = (email or "").strip().lower()
+    if not email:
+        raise ValidationError({"email": [_("Enter an email address.")]})
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": [_("An account already uses this address: grant the role directly.")]}
+        )
+    _lock(commune)
+    if (
+        StaffInvitation.objects.pending()
+        .filter(commune=commune, email__iexact=email, role=role)
+        .exists()
+    ):
+        raise ValidationError({"email": [_("This address has already been invited to this role.")]})
+    token, digest = new_token()
+    invitation = StaffInvitation.objects.create(
+        commune=commune,
+        email=email,
+        role=role,
+        invited_by=by,
+        token_hash=digest,
+        expires_at=timezone.now() + INVITATION_VALIDITY,
+    )
+    _send_invitation_email(invitation, token)
+    # The address is personal data: the log keeps the role only.
+    log(
+        instance=commune,
+        action="communes.staff_invite",
+        user=by,
+        data={"invitation_id": invitation.pk, "role": role},
+    )
+    return invitation
+
+
+@transaction.atomic
+def staff_invitation_cancel(*, invitation: StaffInvitation, by: User) -> None:
+    """Withdraw a pending invitation (its link stops working)."""
+
+    _check_manages_staff(by, invitation.commune)
+    deleted, _rows = StaffInvitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True
+    ).delete()
+    if not deleted:
+        raise ValidationError({"invitation": [_("This invitation is no longer pending.")]})
+    log(
+        instance=invitation.commune,
+        action="communes.staff_invitation_cancel",
+        user=by,
+        data={"invitation_id": invitation.pk, "role": invitation.role},
+    )
+
+
+def staff_invitation_for_token(token: str) -> StaffInvitation | None:
+    """The pending invitation of ``token``, or None (expired, accepted, unknown alike)."""
+    from communes.invitations import token_digest
+
+    if not token or len(token) > 100:
+        return None
+    return (
+        StaffInvitation.objects.pending()
+        .select_related("commune", "invited_by")
+        .filter(token_hash=token_digest(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def staff_invitation_accept(*, token: str, user: User) -> StaffRole:
+    """The invited person, signed in with the verified invited address, takes the role.
+
+    The role is granted by whoever invited them (``staff_role_grant``'s checks: they
+    must still manage the commune's staff).
+    """
+
+    invitation = staff_invitation_for_token(token)
+    if invitation is None:
+        raise ValidationError(
+            {"invitation": [_("This invitation has expired, was withdrawn or was already used.")]}
+        )
+    invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError(
+            {"invitation": [_("This invitation has expired, was withdrawn or was already used.")]}
+        )
+    if not is_open_account(user) or user.email.strip().lower() != invitation.email.lower():
+        raise PermissionDenied(
+            _("This invitation was sent to another address: sign in with that account.")
+        )
+    if user.email_verified_at is None:
+        raise PermissionDenied(_("Verify your email address first, then open the link again."))
+    inviter = invitation.invited_by
+    if inviter is None or not commune_permission(inviter, invitation.commune, MANAGE_STAFF):
+        raise ValidationError(
+            {
+                "invitation": [
+                    _(
+                        "The person who invited you no longer manages the staff of this "
+                        "commune: ask the town hall for a new invitation."
+                    )
+                ]
+            }
+        )
+    role = StaffRole.objects.filter(
+        commune=invitation.commune, user=user, role=invitation.role
+    ).first()
+    if role is None:
+        role = staff_role_grant(
+            commune=invitation.commune, user=user, role=invitation.role, by=inviter
+        )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return role
 
 
 # --- follows (ACC-9, ACC-10) -------------------------------------------------------

@@ -7,8 +7,13 @@ the list of the platform's accounts) and revoke one. On a commune's host only
 that commune is in scope; on the platform's host, every commune the person
 manages. A commune out of scope answers 404, like one that does not exist.
 
+An address that no account uses can be invited instead (issue 20: the police,
+or any role): the form then offers "Send an invitation"; pending invitations are
+listed with "Cancel" (``communes.invitations``).
+
 Staff are shown by their real name: a town-hall role is a public function.
-Writes go through ``communes.services.staff_role_grant``/``staff_role_revoke``.
+Writes go through ``communes.services.staff_role_grant``/``staff_role_revoke`` and
+``staff_invite``/``staff_invitation_cancel``.
 """
 
 from __future__ import annotations
@@ -21,16 +26,21 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import LogFormatter
 
-from communes.models import StaffRole
+from communes.models import StaffInvitation, StaffRole
 from communes.roles import MANAGE_STAFF, ROLE_PERMISSIONS
 from communes.selectors import staff_communes_in_scope
-from communes.services import staff_role_grant, staff_role_revoke
+from communes.services import (
+    staff_invitation_cancel,
+    staff_invite,
+    staff_role_grant,
+    staff_role_revoke,
+)
 from core.forms import service_errors
 
 ROLE_ORDER = {role: index for index, role in enumerate(ROLE_PERMISSIONS)}
@@ -50,10 +60,14 @@ class StaffRoleGrantForm(forms.Form):
     )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=StaffRole.Role.choices)
 
+    # Set by the view when the person chose "Send an invitation".
+    invite = False
+
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
         self.person = get_user_model().objects.filter(email__iexact=email).first()
-        if self.person is None:
+        if self.person is None and not self.invite:
+            self.offers_invitation = True
             raise ValidationError(_("No account uses this email address."))
         return email
 
@@ -91,16 +105,28 @@ class StaffRolesView(CommuneScopedMixin, WagtailAdminTemplateMixin, FormView):
             key=lambda r: (ROLE_ORDER.get(r.role, 99), r.user.last_name, r.user.first_name, r.pk),
         )
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.invite = self.request.method == "POST" and "invite" in self.request.POST
+        return form
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             commune=self.commune,
             roles=self.get_roles(),
+            invitations=StaffInvitation.objects.pending()
+            .filter(commune=self.commune)
+            .select_related("invited_by")
+            .order_by("created_at", "pk"),
+            offers_invitation=getattr(context.get("form"), "offers_invitation", False),
             action_url=reverse("town_hall_staff", args=[self.commune.pk]),
         )
         return context
 
     def form_valid(self, form):
+        if form.person is None:
+            return self.invite(form)
         with service_errors(form) as call:
             granted = staff_role_grant(
                 commune=self.commune,
@@ -119,6 +145,53 @@ class StaffRolesView(CommuneScopedMixin, WagtailAdminTemplateMixin, FormView):
                 "commune": self.commune,
             },
         )
+        return redirect("town_hall_staff", pk=self.commune.pk)
+
+    def invite(self, form):
+        with service_errors(form) as call:
+            invitation = staff_invite(
+                commune=self.commune,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=self.request.user,
+            )
+        if not call.ok:
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("An invitation to be %(role)s of %(commune)s was sent to %(email)s.")
+            % {
+                "role": invitation.get_role_display().lower(),
+                "commune": self.commune,
+                "email": invitation.email,
+            },
+        )
+        return redirect("town_hall_staff", pk=self.commune.pk)
+
+
+class StaffInvitationCancelView(CommuneScopedMixin, View):
+    """POST only: withdraw a pending invitation of the commune (404 for anything else)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        invitation = (
+            StaffInvitation.objects.pending()
+            .filter(commune=self.commune, pk=kwargs["invitation_pk"])
+            .select_related("commune")
+            .first()
+        )
+        if invitation is None:
+            raise Http404
+        with service_errors() as call:
+            staff_invitation_cancel(invitation=invitation, by=request.user)
+        if not call.ok:
+            messages.error(request, call.error)
+        else:
+            messages.success(
+                request,
+                _("The invitation sent to %(email)s is cancelled.") % {"email": invitation.email},
+            )
         return redirect("town_hall_staff", pk=self.commune.pk)
 
 
@@ -196,6 +269,11 @@ urlpatterns = [
         StaffRoleRevokeView.as_view(),
         name="town_hall_staff_revoke",
     ),
+    path(
+        "town-hall-staff/<int:pk>/invitations/<int:invitation_pk>/cancel/",
+        StaffInvitationCancelView.as_view(),
+        name="town_hall_staff_invitation_cancel",
+    ),
 ]
 
 
@@ -226,6 +304,20 @@ def register_log_actions(actions):
 
         def format_message(self, log_entry):
             return _("Role “%(role)s” granted to %(person)s") % describe(log_entry)
+
+    @actions.register_action("communes.staff_invite")
+    class StaffInvite(LogFormatter):
+        label = gettext_lazy("Invitation to a town-hall role sent")
+
+        def format_message(self, log_entry):
+            return _("Invitation to the role “%(role)s” sent") % describe(log_entry)
+
+    @actions.register_action("communes.staff_invitation_cancel")
+    class StaffInvitationCancel(LogFormatter):
+        label = gettext_lazy("Invitation to a town-hall role cancelled")
+
+        def format_message(self, log_entry):
+            return _("Invitation to the role “%(role)s” cancelled") % describe(log_entry)
 
     @actions.register_action("communes.staff_role_revoke")
     class StaffRoleRevoke(LogFormatter):

@@ -2,7 +2,8 @@
 
 * "Communities" (platform staff only): all communities, membership requests,
   exclusions, merges and the référents' kit (``communities.admin_views``).
-* "Communities of the commune" (staff of a partner town hall, COM-2).
+* "Communities of the commune" (staff of a partner town hall, and its police who see
+  the référents and write to them, COM-2).
 * ``ReferentKitDocument`` is a snippet only the platform staff see and edit;
   its documents go to the private "Kit référent" collection (``communities.kit``).
 """

@@ -27,6 +27,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("compte/communes/", include("communes.urls")),
+    # An invitation to a town-hall role (police…), for a person who registers first.
+    path("", include("communes.invitation_views")),
     path("compte/", include("accounts.urls")),
     path("communautes/", include("communities.urls")),
     path("commentaires/", include("conversations.urls")),

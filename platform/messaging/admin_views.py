@@ -4,11 +4,17 @@ Staff who publish for a commune (``selectors.STAFF_SCOPE``, ``core.admin_scope``
 its shared inbox, answer signed "Mairie de …" with their role, and write to a validated
 resident. A thread of another commune answers 404, exactly as one that does not exist.
 Reading a thread marks it read for the whole town hall (one shared read state).
+
+"Write to a référent" (COM-2): a partner town hall's staff member holding
+``contact_referents`` (police, mayor) writes to a référent of one of its communities, in
+their own name with their role; the thread is theirs (their inbox on the site,
+``/messages/``), not the town hall's shared inbox. The partner communities page links here.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
@@ -204,6 +210,110 @@ class NewThreadView(WagtailAdminTemplateMixin, FormView):
         return redirect("messaging_admin:thread", pk=thread.pk)
 
 
+class ReferentThreadForm(forms.Form):
+    referent = forms.TypedChoiceField(
+        label=gettext_lazy("Référent"),
+        coerce=int,
+        choices=(),
+        required=True,
+        error_messages={"invalid_choice": gettext_lazy("Choose a référent in the list.")},
+    )
+    subject = forms.CharField(
+        label=gettext_lazy("Subject (optional)"), max_length=SUBJECT_MAX_LENGTH, required=False
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Your message"),
+        max_length=BODY_MAX_LENGTH,
+        error_messages={"required": gettext_lazy("Write your message.")},
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy(
+            "Sent in your name with your role; the référent answers on the platform, in your "
+            "messages (never by e-mail: e-mail addresses stay private)."
+        ),
+    )
+
+
+class ReferentThreadView(WagtailAdminTemplateMixin, FormView):
+    """ "Write to a référent" (COM-2), prefilled from the partner communities page."""
+
+    template_name = "messaging/admin/referent_new.html"
+    form_class = ReferentThreadForm
+    page_title = gettext_lazy("Write to a référent")
+    header_icon = "mail"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        communes = selectors.communes_contacting_referents(request.user)
+        host = _host_commune(request)
+        if host is not None:
+            communes = communes.filter(pk=host.pk)
+        slug = request.GET.get("commune") or request.POST.get("commune") or ""
+        self.commune = (
+            communes.filter(slug=slug).first() if slug else communes.order_by("name").first()
+        )
+        if self.commune is None:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return str(self.commune)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("communities_partner", args=[self.commune.pk]), "label": TITLE},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["referent"].choices = [
+            (person.pk, label) for person, label in selectors.referent_choices(self.commune)
+        ]
+        picked = self.request.GET.get("referent") or ""
+        if self.request.method == "GET" and picked.isdigit() and int(picked) < MAX_ID:
+            form.initial["referent"] = int(picked)
+        return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            commune=self.commune,
+            signature=selectors.referent_contact_label(self.request.user, self.commune),
+            action_url=reverse("messaging_admin:referent_new"),
+            back_url=reverse("communities_partner", args=[self.commune.pk]),
+        )
+        return context
+
+    def form_valid(self, form):
+        referent = (
+            selectors.referents_of_commune(self.commune)
+            .filter(pk=form.cleaned_data["referent"])
+            .first()
+        )
+        with service_errors(form) as call:
+            thread = services.referent_thread_open(
+                by=self.request.user,
+                commune=self.commune,
+                referent=referent,
+                body=form.cleaned_data["body"],
+                subject=form.cleaned_data["subject"],
+            )
+        if not call.ok:
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Your message is sent. The answers come in your messages."),
+            buttons=[
+                messages.button(
+                    reverse("messaging:thread", args=[thread.pk]), _("See the conversation")
+                )
+            ],
+        )
+        return redirect("communities_partner", pk=self.commune.pk)
+
+
 class MessagingMenuItem(MenuItem):
     def is_shown(self, request):
         return selectors.STAFF_SCOPE.serves(request)
@@ -219,4 +329,5 @@ urlpatterns = [
     path("messagerie/", InboxView.as_view(), name="inbox"),
     path("messagerie/ecrire/", NewThreadView.as_view(), name="new"),
     path("messagerie/<int:pk>/", ThreadView.as_view(), name="thread"),
+    path("messagerie/referents/ecrire/", ReferentThreadView.as_view(), name="referent_new"),
 ]

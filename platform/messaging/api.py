@@ -56,6 +56,12 @@ class ThreadSerializer(serializers.Serializer):
     last_read_at = serializers.DateTimeField(read_only=True, allow_null=True)
     unread = serializers.BooleanField(read_only=True)
     left = serializers.SerializerMethodField(help_text="You no longer receive this conversation.")
+    staff_label = serializers.SerializerMethodField(
+        help_text=(
+            "For a conversation a partner town hall's staff member opened with a référent "
+            "(COM-2): their role (“Police – Saint-Malo”), else null."
+        )
+    )
 
     def get_commune(self, row: Participant) -> str | None:
         commune = row.thread.commune
@@ -63,6 +69,9 @@ class ThreadSerializer(serializers.Serializer):
 
     def get_left(self, row: Participant) -> bool:
         return row.left_at is not None
+
+    def get_staff_label(self, row: Participant) -> str | None:
+        return row.thread.staff_label or None
 
 
 class MessageSerializer(serializers.Serializer):
@@ -126,6 +135,21 @@ class MessageCreateSerializer(serializers.Serializer):
 class StaffThreadCreateSerializer(serializers.Serializer):
     resident = StrictIntegerField(
         min_value=1, max_value=LARGEST_ID, help_text="A validated resident."
+    )
+    subject = StrictCharField(
+        required=False, allow_blank=True, max_length=SUBJECT_MAX_LENGTH, trim_whitespace=False
+    )
+    body = StrictCharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
+
+
+class ReferentThreadCreateSerializer(serializers.Serializer):
+    commune = StrictCharField(
+        max_length=100, help_text="Slug of the partner commune whose référent you write to."
+    )
+    referent = StrictIntegerField(
+        min_value=1,
+        max_value=LARGEST_ID,
+        help_text="A référent of a community of the commune (see communes/{slug}/communities/).",
     )
     subject = StrictCharField(
         required=False, allow_blank=True, max_length=SUBJECT_MAX_LENGTH, trim_whitespace=False
@@ -432,6 +456,45 @@ class UnreadApi(MessagingApiMixin, APIView):
                 ],
             }
         )
+
+
+# --- a partner town hall's staff write to a référent (COM-2) --------------------------
+
+
+class ReferentThreadCreateApi(MessagingApiMixin, APIView):
+    @extend_schema(
+        tags=STAFF_TAGS,
+        operation_id="messages_referent_thread_create",
+        summary="Write to a référent of the commune's communities",
+        description=(
+            "For the police and the mayor of a partner commune (``contact_referents``), the "
+            "hosting partner's staff and superusers: opens a conversation with a référent of "
+            "one of its communities, in your name with your role (“Police – Saint-Malo”); "
+            "it is yours (threads/), not the town hall's shared inbox, and the référent "
+            "answers in it. 400 on `referent` when the person is not a référent there, on "
+            "`commune` for an unknown commune; 403 when you may not write to its référents "
+            "(or it is not a partner)."
+        ),
+        request=ReferentThreadCreateSerializer,
+        responses={201: ThreadSerializer},
+    )
+    def post(self, request):
+        serializer = ReferentThreadCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        commune = selectors.Commune.objects.filter(slug=data["commune"]).first()
+        if commune is None:
+            raise serializers.ValidationError({"commune": [services.unknown_commune()]})
+        referent = get_user_model().objects.filter(pk=data["referent"]).first()
+        thread = services.referent_thread_open(
+            by=request.user,
+            commune=commune,
+            referent=referent,
+            body=data["body"],
+            subject=data.get("subject", ""),
+        )
+        row = selectors.access_thread(request.user, thread.pk)
+        return self.thread_output(row, status.HTTP_201_CREATED)
 
 
 # --- the town hall's inbox -----------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("blocks/", api.BlockListCreateApi.as_view(), name="blocks"),
     path("blocks/<int:user_id>/", api.BlockDeleteApi.as_view(), name="block"),
     path("unread/", api.UnreadApi.as_view(), name="unread"),
+    path("referents/", api.ReferentThreadCreateApi.as_view(), name="referent_threads"),
     path(
         "town-halls/<slug:commune_slug>/threads/",
         api.TownHallThreadListCreateApi.as_view(),

@@ -1,7 +1,8 @@
 """Private messages (CNT-3) and the town hall's shared inbox (TWN-3).
 
 A :class:`Thread` is between people (``commune`` empty: members of a community and of
-its twinned communities) or between one resident and a town hall (``commune`` set: the
+its twinned communities, or a partner town hall's staff member and a référent,
+``referents_commune``) or between one resident and a town hall (``commune`` set: the
 town-hall side is one :class:`Participant` row without a user, the commune's shared
 inbox, read by any staff member allowed to answer). :class:`Participant` carries each
 side's read state and a copy of the thread's ``last_message_at`` so an inbox page is
@@ -38,6 +39,19 @@ class Thread(models.Model):
         related_name="+",
         verbose_name=_("started by"),
     )
+    # Set for a thread a partner town hall's staff member (police, mayor: holders of
+    # ``contact_referents``) opened with a référent of one of its communities (COM-2): a
+    # thread between people (``commune`` stays empty), its author being ``created_by``,
+    # shown with their name and ``staff_label`` ("Police – Saint-Malo").
+    referents_commune = models.ForeignKey(
+        "communes.Commune",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("référents of"),
+    )
+    staff_label = models.CharField(_("staff member's role"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     last_message_at = models.DateTimeField(_("last message at"), default=timezone.now)
 

@@ -41,6 +41,8 @@ def message_written(message: Message, *, recipient_ids: list[int], to_staff: boo
     with translation.override(settings.LANGUAGE_CODE):
         if message.as_town_hall and commune is not None:
             title = _("The town hall of %(commune)s wrote to you") % {"commune": commune.name}
+        elif message.signed_role:  # a partner town hall's staff member to a référent (COM-2)
+            title = _("%(role)s wrote to you") % {"role": message.signed_role}
         else:
             title = _("New private message")
         staff_title = (

@@ -8,6 +8,10 @@
   follow; the commune's staff who publish (``publish_content``) read its shared inbox,
   answer signed "Mairie de …" with their role, and open a thread with a validated
   resident of their commune.
+* With a référent (COM-2): the staff of a partner commune holding ``contact_referents``
+  (police, mayor; the hosting partner's staff and superusers) open a thread, in their own
+  name with their role, with a référent of a community of that commune; both write in it
+  while the person is still référent there and the staff member still holds the permission.
 * Reading a thread: its participants (even after they left their community: the past
   stays readable); a thread with a town hall, the staff in scope too. Anyone else gets
   Http404, exactly as for a thread that does not exist.
@@ -22,12 +26,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from communes.models import Commune, Follow
-from communes.roles import PUBLISH_CONTENT
+from communes.models import Commune, Follow, StaffRole
+from communes.roles import CONTACT_REFERENTS, PUBLISH_CONTENT
 from communes.selectors import commune_permission, communes_with_permission
 from communities.links import linked_communities
 from communities.models import Community, Membership
+from communities.selectors import referents_in_commune
 from conversations.selectors import staff_role_label, town_hall_name
 from core.access import is_open_account, open_accounts
 from core.admin_scope import CommuneScope
@@ -39,6 +45,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 __all__ = ["Commune", "is_open_account", "staff_role_label", "town_hall_name"]
+
+SIGNATURE_MAX_LENGTH = 80  # Message.signed_role
 
 
 # --- who reaches whom ----------------------------------------------------------------
@@ -174,6 +182,64 @@ def access_town_hall_thread(
     if side is None:
         raise Http404
     return side
+
+
+# --- the partner town hall's staff and the référents (COM-2) ---------------------------
+
+
+def can_contact_referents(user: User, commune: Commune | None) -> bool:
+    """Holders of ``contact_referents`` on a *partner* commune (police, mayor; the hosting
+    partner's staff and superusers hold every commune permission)."""
+    return (
+        commune is not None
+        and commune.is_partner
+        and commune_permission(user, commune, CONTACT_REFERENTS)
+    )
+
+
+def communes_contacting_referents(user: User) -> QuerySet[Commune]:
+    """The partner communes whose référents ``user`` may write to."""
+    return communes_with_permission(user, CONTACT_REFERENTS).filter(is_partner=True)
+
+
+def referents_of_commune(commune: Commune) -> QuerySet[User]:
+    """The référents of the communities of ``commune`` (open accounts), by name."""
+    return referents_in_commune(commune).order_by("last_name", "first_name", "pk")
+
+
+def referent_choices(commune: Commune) -> list[tuple[User, str]]:
+    """Each référent of ``commune``'s communities with "Name (Community, …)", by name: one
+    query (a partner town hall's staff see the référents' names, PRIV)."""
+    rows = (
+        Membership.objects.referents()
+        .filter(community__commune=commune, user__in=referents_in_commune(commune))
+        .select_related("user", "community")
+        .order_by("user__last_name", "user__first_name", "user_id", "community__name")
+    )
+    people: dict[int, tuple[User, list[str]]] = {}
+    for membership in rows:
+        people.setdefault(membership.user_id, (membership.user, []))[1].append(
+            membership.community.name
+        )
+    return [
+        (person, f"{person.get_full_name()} ({', '.join(names)})")
+        for person, names in people.values()
+    ]
+
+
+def is_referent_of_commune(user: User | None, commune: Commune) -> bool:
+    return user is not None and referents_in_commune(commune).filter(pk=user.pk).exists()
+
+
+def referent_contact_label(user: User, commune: Commune) -> str:
+    """How a staff member writing to a référent is shown: "Police – Saint-Malo" for the
+    police, "Mairie de Saint-Malo · Maire" for the town hall (their highest role)."""
+    roles = set(StaffRole.objects.filter(commune=commune, user=user).values_list("role", flat=True))
+    if roles == {StaffRole.Role.POLICE}:
+        label = _("Police – %(commune)s") % {"commune": commune.name}
+    else:
+        label = f"{town_hall_name(commune)} · {staff_role_label(user, commune)}"
+    return label[:SIGNATURE_MAX_LENGTH]
 
 
 # --- a person's inbox ----------------------------------------------------------------

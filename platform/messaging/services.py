@@ -10,6 +10,10 @@ Rules (docs/architecture.md, "Messages"):
 * a new message needs the relation to hold with every other participant still in the
   thread: once someone left the community (or the twinning ended), the past stays
   readable but the service refuses, naming who cannot be reached any more;
+* a partner town hall's staff member holding ``contact_referents`` (police, mayor) opens a
+  thread with a référent of a community of that commune (COM-2), in their own name with
+  their role (``Message.signed_role``, "Police – Saint-Malo"); later messages need the
+  référent to still be one there and the staff member to still hold the permission;
 * blocking: the blocked person cannot start a thread with the blocker nor write in a
   thread where the blocker is their only correspondent; in a group thread they still
   write to the others, and the blocker is neither notified nor shown the message
@@ -31,6 +35,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -48,12 +53,16 @@ from messaging.models import (
 from messaging.selectors import (
     answers_for_town_hall,
     blockers_of,
+    can_contact_referents,
     can_write_to_town_hall,
+    is_referent_of_commune,
     reachable_people,
+    referent_contact_label,
+    referents_of_commune,
     residents_of,
     staff_role_label,
 )
-from privacy.matrix import build_card, cards_by_id
+from privacy.matrix import build_card, cards_by_id, former_member_card
 from privacy.relations import Relation
 
 if TYPE_CHECKING:
@@ -329,14 +338,161 @@ def town_hall_thread_open(
     return thread
 
 
+def _referent_label(by: User, commune: Commune) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return referent_contact_label(by, commune)
+
+
+def _real_names(ids: Iterable[int]) -> str:
+    """People a staff member wrote to as référents: named as the staff saw them (their name)."""
+    people = get_user_model().objects.filter(pk__in=list(ids))
+    return ", ".join(
+        sorted(
+            str(build_card(person, frozenset({Relation.COMMUNE_STAFF})).display_name)
+            for person in people
+        )
+    )
+
+
+def cannot_contact_referents(commune: Commune) -> str:
+    return _(
+        "Only the partner town hall and the police of %(commune)s can write to the "
+        "référents of its communities."
+    ) % {"commune": commune.name}
+
+
+def not_a_referent(commune: Commune) -> str:
+    return _("Choose a référent of a community of %(commune)s.") % {"commune": commune.name}
+
+
+@transaction.atomic
+def referent_thread_open(
+    *, by: User, commune: Commune, referent: User | None, body: str, subject: str = ""
+) -> Thread:
+    """A partner town hall's staff member (``contact_referents``: police, mayor) writes to a
+    référent of a community of ``commune`` (COM-2), in their own name with their role.
+
+    The thread is between the two people (``commune`` empty: it is nobody's shared inbox);
+    ``referents_commune`` records why they reach each other, for the later messages."""
+    if not can_contact_referents(by, commune):
+        raise PermissionDenied(cannot_contact_referents(commune))
+    if (
+        referent is None
+        or referent.pk == by.pk
+        or not referents_of_commune(commune).filter(pk=referent.pk).exists()
+    ):
+        raise ValidationError({"referent": [not_a_referent(commune)]})
+    if Block.objects.filter(
+        Q(blocker=referent, blocked=by) | Q(blocker=by, blocked=referent)
+    ).exists():
+        raise ValidationError({"referent": [_("This person no longer receives your messages.")]})
+    subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH, required=False)
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
+    _check_rate(by, new_thread=True, trusted=True)
+    label = _referent_label(by, commune)
+    now = timezone.now()
+    thread = Thread.objects.create(
+        subject=subject,
+        referents_commune=commune,
+        staff_label=label,
+        created_by=by,
+        created_at=now,
+        last_message_at=now,
+    )
+    Participant.objects.bulk_create(
+        [
+            Participant(
+                thread=thread, user=by, joined_at=now, last_message_at=now, last_read_at=now
+            ),
+            Participant(thread=thread, user=referent, joined_at=now, last_message_at=now),
+        ]
+    )
+    message, notified = _post(thread, author=by, body=body, signed_role=label, now=now)
+    transaction.on_commit(
+        lambda: notify.message_written(message, recipient_ids=notified, to_staff=False)
+    )
+    return thread
+
+
+def _check_referent_pair(thread: Thread, author: User, others: set[int]) -> str:
+    """A thread of a partner town hall's staff member with a référent: the relation must
+    still hold for a new message. Returns the signature of the author ("" for the référent)."""
+    commune = thread.referents_commune
+    assert commune is not None
+    staff_id = thread.created_by_id
+    if author.pk == staff_id:
+        if not can_contact_referents(author, commune):
+            raise PermissionDenied(
+                _(
+                    "You can no longer write to the référents of %(commune)s: this "
+                    "conversation stays readable, but you cannot write in it any more."
+                )
+                % {"commune": commune.name}
+            )
+        still = set(
+            referents_of_commune(commune).filter(pk__in=others).values_list("pk", flat=True)
+        )
+        gone = others - still
+        if gone:
+            raise PermissionDenied(
+                _(
+                    "%(names)s is no longer a référent in %(commune)s: this conversation "
+                    "stays readable, but you cannot write in it any more."
+                )
+                % {"names": _real_names(gone), "commune": commune.name}
+            )
+        return _referent_label(author, commune)
+    if not is_referent_of_commune(author, commune):
+        raise PermissionDenied(
+            _(
+                "You are no longer a référent in %(commune)s: this conversation stays "
+                "readable, but you cannot write in it any more."
+            )
+            % {"commune": commune.name}
+        )
+    staff = get_user_model().objects.filter(pk=staff_id).first() if staff_id else None
+    if staff is None or staff_id not in others or not can_contact_referents(staff, commune):
+        name = (
+            build_card(staff, frozenset({Relation.COMMUNE_STAFF})).display_name
+            if staff is not None
+            else former_member_card().display_name
+        )
+        raise PermissionDenied(
+            _(
+                "%(names)s no longer speaks for %(commune)s: this conversation stays "
+                "readable, but you cannot write in it any more."
+            )
+            % {"names": name, "commune": commune.name}
+        )
+    return ""
+
+
 @transaction.atomic
 def message_send(*, thread: Thread, author: User, body: str) -> Message:
-    """A participant answers in ``thread`` (their own name, never as the town hall)."""
+    """A participant answers in ``thread`` (their own name, never as the town hall; a
+    staff member writing to a référent signs with their role)."""
     me = Participant.objects.filter(thread=thread, user=author, left_at__isnull=True).first()
     if me is None:
         raise PermissionDenied(_("You are not in this conversation."))
     body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH, required=True)
-    if thread.commune_id is not None:
+    signed_role = ""
+    if thread.referents_commune_id is not None:
+        others = set(
+            Participant.objects.filter(thread=thread, left_at__isnull=True, user__isnull=False)
+            .exclude(user=author)
+            .values_list("user_id", flat=True)
+        )
+        if not others:
+            raise PermissionDenied(_("Nobody else is left in this conversation."))
+        signed_role = _check_referent_pair(thread, author, others)
+        blockers = set(
+            Block.objects.filter(blocker_id__in=others, blocked=author).values_list(
+                "blocker_id", flat=True
+            )
+        )
+        if others <= blockers:
+            raise PermissionDenied(_("This person no longer receives your messages."))
+    elif thread.commune_id is not None:
         assert thread.commune is not None
         if not can_write_to_town_hall(author, thread.commune):
             raise PermissionDenied(
@@ -376,8 +532,11 @@ def message_send(*, thread: Thread, author: User, body: str) -> Message:
             raise PermissionDenied(_("This person no longer receives your messages."))
         if not others:
             raise PermissionDenied(_("Nobody else is left in this conversation."))
-    verdict = _check_rate(author, new_thread=False, body=body)
-    message, notified = _post(thread, author=author, body=body, verdict=verdict)
+    # The staff member's side of a thread with a référent is trusted, like the town hall's.
+    verdict = _check_rate(author, new_thread=False, body=body, trusted=bool(signed_role))
+    message, notified = _post(
+        thread, author=author, body=body, signed_role=signed_role, verdict=verdict
+    )
     if not verdict.held:
         transaction.on_commit(
             lambda: notify.message_written(

@@ -249,6 +249,10 @@ class Command(BaseCommand):
                 staff_role_grant(
                     commune=commune, user=technical, role=StaffRole.Role.TECHNICAL, by=admin
                 )
+            # The police of a partner town hall reads its communities' alerts (COM-2).
+            police = communes_demo.load_police(commune, self.person, admin)
+            if police is not None:
+                people.setdefault("police", []).append(police)
             residents = [
                 self.person(*resident[:3], **self.mobile(*resident[3:]))
                 for resident in spec["residents"]
@@ -284,6 +288,7 @@ class Command(BaseCommand):
             partner_staff,
             *(staff for _, staff, _ in people["communes"]),
             *people.get("technical", []),
+            *people.get("police", []),
         ]:
             self.demo_second_factor(user)
         return people
@@ -366,6 +371,12 @@ class Command(BaseCommand):
             ).first()
             if technical is not None:
                 write(f"  technical services:       {technical.user.email}")
+            police = StaffRole.objects.filter(commune=commune, role=StaffRole.Role.POLICE).first()
+            if police is not None:
+                write(
+                    f"  police (communities' alerts, read only): {police.user.email}"
+                    f"  (admin: http://{commune.hostname}:{port}/admin/alerts/)"
+                )
             for resident in residents:
                 sms = f" (alert SMS to {resident.mobile})" if resident.mobile else ""
                 write(f"  resident:                 {resident.email}{sms}")
@@ -385,7 +396,7 @@ class Command(BaseCommand):
                 write(f"  {note}")
         write(
             "\nTwo-factor authentication: staff accounts (admin, hosting partner, town-hall "
-            "staff) give a 6-digit code after their password."
+            "staff, police) give a 6-digit code after their password."
         )
         write(f"  demo TOTP secret (same for every demo staff account): {DEMO_TOTP_SECRET}")
         write("  add it to an authenticator app (time-based, 6 digits), or print the code with:")
