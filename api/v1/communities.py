@@ -733,33 +733,54 @@ class MergeProposalListCreateApi(generics.ListAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="community_merge_proposals_create",
-        summary="Propose to merge with another community",
+        summary="Propose to merge communities",
         description=(
-            "Référents only, for two communities of the same commune. `keep`: `this` or "
-            "`other`, the community that remains. Your side agrees at once; a référent of "
-            "the other agrees next, then the platform's staff merge."
+            "Référents only. `absorbed`: ids of the communities merged away (this one "
+            "included when another is kept); `kept`: the community that remains, this one "
+            "by default. 2 to 6 communities in all, of the same commune, none already in "
+            "an open or agreed proposal (400 on the field naming it). Your side agrees at "
+            "once; a référent of every other community agrees next, then the platform's "
+            "staff merge. Deprecated form, still read: `other` (one community) and `keep` "
+            "(`this` or `other`), errors on `other`."
         ),
         parameters=[COMMUNITY_ID],
         request=MergeProposeInputSerializer,
-        responses={201: MergeProposalSerializer},
+        responses={
+            201: MergeProposalSerializer,
+            400: INVALID,
+            403: OpenApiResponse(description="A member of the community who is not its référent."),
+            404: NOT_FOUND,
+        },
     )
     def post(self, request, community_id: int):
         community = selectors.access_community(request.user, community_id, as_=selectors.PUBLIC)
         data = MergeProposeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            other = selectors.access_community(
-                request.user, data.validated_data["other"], as_=selectors.PUBLIC
+        values = data.validated_data
+        if "other" in values:
+            other = _merge_community(request.user, values["other"], "other")
+            proposal = services.merge_propose(
+                by=request.user, community=community, other=other, keep=values["keep"]
             )
-        except Http404:
-            raise DjangoValidationError(
-                {"other": _("There is no community with this id.")}
-            ) from None
-        proposal = services.merge_propose(
-            by=request.user, community=community, other=other, keep=data.validated_data["keep"]
-        )
+        else:
+            kept = (
+                _merge_community(request.user, values["kept"], "kept")
+                if values.get("kept") is not None
+                else community
+            )
+            absorbed = [_merge_community(request.user, pk, "absorbed") for pk in values["absorbed"]]
+            proposal = services.merge_propose(
+                by=request.user, community=community, kept=kept, absorbed=absorbed
+            )
         proposal = selectors.merge_proposals().get(pk=proposal.pk)
         return Response(MergeProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+def _merge_community(user, pk: int, field: str) -> Community:
+    try:
+        return selectors.access_community(user, pk, as_=selectors.PUBLIC)
+    except Http404:
+        raise DjangoValidationError({field: _("There is no community with this id.")}) from None
 
 
 class MergeAgreeApi(APIView):
@@ -770,12 +791,18 @@ class MergeAgreeApi(APIView):
         operation_id="merge_proposals_agree",
         summary="Agree to a merge proposal",
         description=(
-            "A référent of the side that has not agreed yet. Once both sides agree, the "
-            "platform's staff merge the communities."
+            "A référent of a community of the proposal that has not agreed yet. Once every "
+            "community agreed, the platform's staff merge them. 403 for a référent whose "
+            "side already agreed, 404 for anyone who is no référent of its communities."
         ),
         parameters=[PROPOSAL_ID],
         request=None,
-        responses={200: MergeProposalSerializer},
+        responses={
+            200: MergeProposalSerializer,
+            400: INVALID,
+            403: OpenApiResponse(description="Your community already agreed."),
+            404: NOT_FOUND,
+        },
     )
     def post(self, request, proposal_id: int):
         proposal = services.merge_agree(
@@ -793,10 +820,13 @@ class MergeCancelApi(APIView):
         tags=TAGS,
         operation_id="merge_proposals_cancel",
         summary="Cancel a merge proposal",
-        description="A référent of either community, before the platform's staff merge.",
+        description=(
+            "A référent of any of its communities, before the platform's staff merge; 404 "
+            "for anyone else."
+        ),
         parameters=[PROPOSAL_ID],
         request=None,
-        responses={200: MergeProposalSerializer},
+        responses={200: MergeProposalSerializer, 400: INVALID, 404: NOT_FOUND},
     )
     def post(self, request, proposal_id: int):
         proposal = services.merge_cancel(

@@ -13,7 +13,7 @@ from django.contrib.gis.geos import GEOSException, LinearRing, Polygon
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from api.v1.follows import CommuneSlugField
@@ -419,31 +419,104 @@ class InvitationSerializer(serializers.Serializer):
 # --- merges ------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(deprecate_fields=["other", "keep"])
 class MergeProposeInputSerializer(serializers.Serializer):
-    other = StrictIntegerField(min_value=1, help_text=_("Id of the community to merge with."))
+    """``absorbed`` (and ``kept``, this community by default); the old two-community form
+    ``other`` + ``keep`` is still read, for the apps already in people's hands."""
+
+    absorbed = serializers.ListField(
+        child=StrictIntegerField(min_value=1),
+        required=False,
+        min_length=1,
+        max_length=5,
+        help_text=_(
+            "Ids of the communities merged away (1 to 5), this community included when "
+            "another one is kept. 2 to 6 communities in all, of the same commune."
+        ),
+    )
+    kept = StrictIntegerField(
+        min_value=1,
+        required=False,
+        help_text=_("Id of the community that remains (its name and page); this one by default."),
+    )
+    other = StrictIntegerField(
+        min_value=1,
+        required=False,
+        help_text=_("Deprecated: use absorbed and kept. Id of the one community to merge with."),
+    )
     keep = serializers.ChoiceField(
         choices=[("this", _("This community")), ("other", _("The other community"))],
-        help_text=_("The community that remains (its name and page); the other merges into it."),
+        required=False,
+        help_text=_("Deprecated: use kept. With other: the community that remains."),
     )
 
+    def validate(self, attrs):
+        if "absorbed" in attrs and "other" in attrs:
+            raise serializers.ValidationError(
+                {"other": [gettext("Send absorbed and kept, or other and keep, not both.")]}
+            )
+        if "other" in attrs and "keep" not in attrs:
+            raise serializers.ValidationError({"keep": [gettext("This field is required.")]})
+        if "absorbed" not in attrs and "other" not in attrs:
+            field = "other" if "keep" in attrs else "absorbed"  # the old form lacks other
+            raise serializers.ValidationError({field: [gettext("This field is required.")]})
+        return attrs
 
-class MergeProposalSerializer(serializers.Serializer):
+
+class MergeSideSerializer(serializers.Serializer):
+    community = serializers.SerializerMethodField(
+        help_text=_("The community (null once merged away: see name).")
+    )
+    name = serializers.CharField(read_only=True)
+    kept = serializers.BooleanField(source="is_kept", read_only=True)
+    agreed = serializers.BooleanField(read_only=True)
+    agreed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    @extend_schema_field(CommunityRefSerializer(allow_null=True))
+    def get_community(self, side):
+        return CommunityRefSerializer(side.community).data if side.community else None
+
+
+class MergeProposalBaseSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     status = serializers.ChoiceField(choices=MergeProposal.Status.choices, read_only=True)
     kept = CommunityRefSerializer(read_only=True)
-    absorbed = CommunityRefSerializer(
+    sides = MergeSideSerializer(
+        source="ordered_sides",
+        many=True,
         read_only=True,
-        allow_null=True,
-        help_text=_("The community merged away (null once merged)."),
+        help_text=_("Every community of the merge, the kept one first, and its agreement."),
     )
-    absorbed_name = serializers.CharField(read_only=True)
     proposed_at = serializers.DateTimeField(read_only=True)
-    kept_agreed = serializers.SerializerMethodField()
-    absorbed_agreed = serializers.SerializerMethodField()
     decided_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
+
+@extend_schema_serializer(deprecate_fields=["absorbed", "absorbed_name", "absorbed_agreed"])
+class MergeProposalSerializer(MergeProposalBaseSerializer):
+    """A proposal for its référents; the two-community fields stay for older apps."""
+
+    absorbed = serializers.SerializerMethodField(
+        help_text=_("Deprecated: see sides. The first community merged away (null once merged).")
+    )
+    absorbed_name = serializers.SerializerMethodField(
+        help_text=_("Deprecated: see sides. The names of the communities merged away.")
+    )
+    kept_agreed = serializers.SerializerMethodField()
+    absorbed_agreed = serializers.SerializerMethodField(
+        help_text=_("Deprecated: see sides. Whether every community merged away agreed.")
+    )
+
+    @extend_schema_field(CommunityRefSerializer(allow_null=True))
+    def get_absorbed(self, proposal):
+        sides = proposal.absorbed_sides
+        community = sides[0].community if sides else None
+        return CommunityRefSerializer(community).data if community else None
+
+    def get_absorbed_name(self, proposal) -> str:
+        return ", ".join(side.name for side in proposal.absorbed_sides)
+
     def get_kept_agreed(self, proposal) -> bool:
-        return proposal.kept_agreed_by_id is not None
+        return any(side.is_kept and side.agreed for side in proposal.ordered_sides)
 
     def get_absorbed_agreed(self, proposal) -> bool:
-        return proposal.absorbed_agreed_by_id is not None
+        return all(side.agreed for side in proposal.absorbed_sides)

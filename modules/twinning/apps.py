@@ -20,7 +20,10 @@ class TwinningConfig(PlatformModule):
     url_prefix = "jumelages"
     site_urls = "modules.twinning.urls"
     api_urls = "modules.twinning.api_urls"
-    admin_viewsets = ("modules.twinning.admin.TwinningViewSet",)
+    admin_viewsets = (
+        "modules.twinning.admin.TwinningViewSet",
+        "modules.twinning.admin_views.TownHallTwinningViewSet",
+    )
     notification_kinds = (
         NotificationKind(
             "twinning.proposed", "community", _("A community proposes to twin with yours")

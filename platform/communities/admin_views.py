@@ -13,8 +13,10 @@ Platform staff ("Communities" menu, ``accounts.staff.is_platform_staff``):
 
 Partner town halls (COM-2): the staff of a commune flagged ``is_partner`` (and
 its hosting partner's staff) see its communities on a map, with names,
-creation dates and member counts only; its mayor chooses the validation mode
-of every community of the commune and the police contact.
+creation dates and member counts; holders of ``contact_referents`` (the mayor,
+the police, who see this page read-only) also see each community's référents by
+name, with a link to write to them (``messaging``'s admin); its mayor chooses
+the validation mode of every community of the commune and the police contact.
 
 Every write goes through ``communities.services`` (or
 ``communes.services.partner_settings_update`` for the commune's
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, cast
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -44,8 +47,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from accounts.staff import is_platform_staff
 from communes.models import Commune
-from communes.roles import MANAGE_STAFF
-from communes.selectors import commune_permission, communes_of_staff
+from communes.roles import CONTACT_REFERENTS, MANAGE_STAFF
+from communes.selectors import commune_permission, communes_of_staff, communes_with_permission
 from communes.services import PARTNER_SETTINGS_FIELDS, partner_settings_update
 from communities import selectors, services
 from communities.admin_forms import (
@@ -58,7 +61,8 @@ from communities.admin_forms import (
 )
 from communities.models import Community, ValidationMode
 from core.forms import service_errors
-from privacy.matrix import attach_cards, cards_by_id, former_member_card
+from privacy.matrix import attach_cards, build_card, cards_by_id, former_member_card
+from privacy.relations import Relation
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -67,6 +71,7 @@ PAGE_SIZE = 30
 REQUESTED_LIMIT = 100
 TITLE = gettext_lazy("Communities")
 PARTNER_TITLE = gettext_lazy("Communities of the commune")
+STAFF_VIEW = frozenset({Relation.COMMUNE_STAFF})
 
 
 # --- shared pieces -------------------------------------------------------------------------
@@ -407,27 +412,40 @@ def exclusion_lift(request, pk: int):
 
 
 class MergesView(PlatformStaffMixin, WagtailAdminTemplateMixin, TemplateView):
+    """CTY-12: proposals every side agreed to (to execute) first, then those still waiting
+    for a side; each with all its communities and their agreement."""
+
     template_name = "communities/admin/merges.html"
     page_title = gettext_lazy("Merges")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(selectors.agreed_merges(), PAGE_SIZE).get_page(self.request.GET.get("p"))
+        proposals = selectors.merge_proposals_for_staff().filter(status__in=selectors.MERGE_ACTIVE)
+        page = Paginator(proposals, PAGE_SIZE).get_page(self.request.GET.get("p"))
         rows = list(page.object_list)
         cards = cards_by_id(
             self.request.user,
             [
                 pk
                 for row in rows
-                for pk in (row.proposed_by_id, row.absorbed_agreed_by_id, row.kept_agreed_by_id)
+                for pk in (
+                    row.proposed_by_id,
+                    *(side.agreed_by_id for side in row.ordered_sides),
+                )
             ],
         )
         for row in rows:
             row.proposed_by_card = cards.get(row.proposed_by_id) or former_member_card()
-            row.absorbed_agreed_by_card = (
-                cards.get(row.absorbed_agreed_by_id) or former_member_card()
-            )
-            row.kept_agreed_by_card = cards.get(row.kept_agreed_by_id) or former_member_card()
+            row.side_rows = [
+                {
+                    "side": side,
+                    "agreed_by_card": (cards.get(side.agreed_by_id) or former_member_card())
+                    if side.agreed
+                    else None,
+                }
+                for side in row.ordered_sides
+            ]
+            row.can_execute = row.status == row.Status.AGREED
         context.update(page_obj=page, merges=rows)
         return context
 
@@ -438,6 +456,7 @@ def merge_execute(request, pk: int):
     proposal = selectors.merge_proposals().filter(pk=pk).first()
     if proposal is None:
         raise Http404
+    absorbed = ", ".join(side.name for side in proposal.absorbed_sides)
     with service_errors() as call:
         kept = services.merge_execute(by=request.user, proposal=proposal)
     if not call.ok:
@@ -445,8 +464,7 @@ def merge_execute(request, pk: int):
     else:
         messages.success(
             request,
-            _("“%(absorbed)s” is merged into “%(kept)s”.")
-            % {"absorbed": proposal.absorbed_name, "kept": kept.name},
+            _("Merged into “%(kept)s”: %(absorbed)s.") % {"absorbed": absorbed, "kept": kept.name},
         )
     return redirect(back(request, "communities_admin_merges"))
 
@@ -470,11 +488,18 @@ def merge_cancel(request, pk: int):
 
 
 def partner_communes(request):
-    """Partner communes whose staff the user is; on a commune's host, that commune only."""
+    """Partner communes whose staff the user is, or whose référents they may write to
+    (``contact_referents``: the police, who are not the town hall's staff); on a commune's
+    host, that commune only."""
     current = getattr(request, "commune", None)
     if current is not None and not current.is_partner:
         return Commune.objects.none()  # no query: every admin page asks for the menu
-    communes = communes_of_staff(request.user).filter(is_partner=True)
+    user = request.user
+    communes = Commune.objects.filter(
+        Q(pk__in=communes_of_staff(user).values("pk"))
+        | Q(pk__in=communes_with_permission(user, CONTACT_REFERENTS).values("pk")),
+        is_partner=True,
+    )
     if current is not None:
         communes = communes.filter(pk=current.pk)
     return communes.order_by("name", "pk")
@@ -517,7 +542,9 @@ class PartnerCommuneMixin:
 
 
 class PartnerCommunitiesView(PartnerCommuneMixin, WagtailAdminTemplateMixin, TemplateView):
-    """The communities of a partner commune: names, creation dates, member counts; no person."""
+    """The communities of a partner commune: names, creation dates, member counts. Holders
+    of ``contact_referents`` (police, mayor) also see each community's référents by name,
+    with "Write" (a private message: e-mail addresses and phones stay private, PRIV)."""
 
     template_name = "communities/admin/partner.html"
     page_title = PARTNER_TITLE
@@ -529,7 +556,17 @@ class PartnerCommunitiesView(PartnerCommuneMixin, WagtailAdminTemplateMixin, Tem
         )
         rows = [annotate_row(community) for community in page.object_list]
         commune = self.commune
+        sees_referents = commune_permission(self.request.user, commune, CONTACT_REFERENTS)
+        if sees_referents:
+            referents = selectors.referents_by_community(rows)
+            for community in rows:
+                # The town hall's view of a person (PRIV): their name; the template shows
+                # nothing else (no e-mail, no phone).
+                community.referent_cards = [  # display attribute
+                    build_card(person, STAFF_VIEW) for person in referents[community.pk]
+                ]
         context.update(
+            sees_referents=sees_referents,
             commune=commune,
             page_obj=page,
             communities=rows,

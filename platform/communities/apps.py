@@ -27,6 +27,10 @@ class CommunitiesConfig(AppConfig):
         NotificationKind(
             "community.merge_agreed", "requests", _("Merge of communities to execute")
         ),
+        NotificationKind(
+            "community.merge_proposed", "requests", _("Merge of communities to agree to")
+        ),
+        NotificationKind("community.merge_ready", "community", _("Merge of communities agreed")),
         NotificationKind("community.decision", "community", _("Decision on your request")),
         NotificationKind("community.referent", "community", _("Your role of référent")),
         NotificationKind("community.excluded", "community", _("Your exclusion from a community")),

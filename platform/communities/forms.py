@@ -133,26 +133,46 @@ class SettingsForm(forms.Form):
 
 
 class MergeProposalForm(forms.Form):
-    """CTY-12: propose to merge with a neighbouring community of the same commune."""
+    """CTY-12: propose to merge with one or more neighbouring communities of the commune
+    (2 to 6 communities in all), and choose which one goes on."""
 
     KEEP_OURS = "ours"
-    KEEP_OTHER = "other"
 
-    other = forms.TypedChoiceField(label=_("Neighbouring community"), coerce=int, choices=())
-    keep = forms.ChoiceField(
+    # Named like the service's field so that its errors land here; the community that goes
+    # on may be one of the ticked ones.
+    absorbed = forms.TypedMultipleChoiceField(
+        label=_("Neighbouring communities"),
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick each community to merge with yours (at most 5)."),
+    )
+    kept = forms.ChoiceField(
         label=_("Which community goes on?"),
-        choices=[
-            (KEEP_OURS, _("Ours: the other community joins us")),
-            (KEEP_OTHER, _("The other one: our community joins it")),
-        ],
+        choices=(),
         initial=KEEP_OURS,
         widget=forms.RadioSelect,
         help_text=_(
             "The community that goes on keeps its name and public page; the members of "
-            "both become its members."
+            "all become its members."
         ),
     )
 
-    def __init__(self, *args, others=(), **kwargs):
+    def __init__(self, *args, community=None, others=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["other"].choices = [("", "—"), *((c.pk, c.name) for c in others)]
+        others = list(others)
+        self.fields["absorbed"].choices = [(c.pk, c.name) for c in others]
+        ours = (
+            _("Ours (%(name)s)") % {"name": community.name} if community is not None else _("Ours")
+        )
+        self.fields["kept"].choices = [
+            (self.KEEP_OURS, ours),
+            *((str(c.pk), c.name) for c in others),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        kept, ticked = cleaned.get("kept"), cleaned.get("absorbed") or []
+        if kept and kept != self.KEEP_OURS and int(kept) not in ticked:
+            self.add_error("kept", _("Tick the community that goes on among those that merge."))
+        return cleaned

@@ -19,10 +19,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
 from wagtail.models import Page
 from wagtail.search import index
 
 from accounts.selectors import open_account_q
+from communities import cms_api
 from core.forms import service_error_text
 from core.modules import registry
 from core.types import StrOrPromise
@@ -352,28 +354,21 @@ class Invitation(models.Model):
 
 
 class MergeProposal(models.Model):
-    """CTY-12: merge ``absorbed`` into ``kept`` once both sides' référents agreed."""
+    """CTY-12: merge one or more communities into ``kept`` once a référent of every
+    community of the proposal agreed (its ``sides``, the kept community's included)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Waiting for the other side")
+        OPEN = "open", _("Waiting for the other communities")
         AGREED = "agreed", _("Agreed, waiting for the platform's staff")
         EXECUTED = "executed", _("Merged")
         CANCELLED = "cancelled", _("Cancelled")
 
-    absorbed = models.ForeignKey(
-        Community,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="merge_proposals_absorbed",
-        verbose_name=_("community merged away"),
-    )
     kept = models.ForeignKey(
         Community,
         on_delete=models.CASCADE,
         related_name="merge_proposals_kept",
         verbose_name=_("community kept"),
     )
-    absorbed_name = models.CharField(_("name of the community merged away"), max_length=120)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -382,22 +377,6 @@ class MergeProposal(models.Model):
         verbose_name=_("proposed by"),
     )
     proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
-    absorbed_agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("agreed for the community merged away by"),
-    )
-    kept_agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("agreed for the community kept by"),
-    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -415,16 +394,83 @@ class MergeProposal(models.Model):
         verbose_name = _("merge proposal")
         verbose_name_plural = _("merge proposals")
         ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        names = [side.name for side in self.absorbed_sides]
+        return f"{', '.join(names)} → {self.kept}"
+
+    @property
+    def ordered_sides(self) -> list[MergeSide]:
+        """Every side, the kept community first, then the absorbed ones by name (reads
+        ``sides`` once: prefetch it for a list)."""
+        sides = list(self.sides.all())
+        return sorted(sides, key=lambda s: (not s.is_kept, s.name.casefold(), s.pk or 0))
+
+    @property
+    def absorbed_sides(self) -> list[MergeSide]:
+        return [side for side in self.ordered_sides if not side.is_kept]
+
+    @property
+    def all_agreed(self) -> bool:
+        sides = self.ordered_sides
+        return bool(sides) and all(side.agreed for side in sides)
+
+
+class MergeSide(models.Model):
+    """CTY-12: one community of a merge proposal, the kept one included, and whether a
+    référent of it agreed (``agreed_at``: the agreement stays if their account goes).
+
+    The kept side is the one whose community is ``proposal.kept``; an absorbed side's
+    community becomes null once merged away, its name stays in ``community_name``."""
+
+    proposal = models.ForeignKey(
+        MergeProposal,
+        on_delete=models.CASCADE,
+        related_name="sides",
+        verbose_name=_("merge proposal"),
+    )
+    community = models.ForeignKey(
+        Community,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="merge_sides",
+        verbose_name=_("community"),
+    )
+    community_name = models.CharField(_("name of the community"), max_length=120)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("agreed by"),
+    )
+    agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("side of a merge")
+        verbose_name_plural = _("sides of a merge")
+        ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["absorbed", "kept"],
-                condition=Q(status__in=["open", "agreed"]),
-                name="merge_one_open_proposal",
+                fields=["proposal", "community"], name="merge_side_community_once"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.absorbed_name} → {self.kept}"
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.community.name if self.community is not None else self.community_name
+
+    @property
+    def is_kept(self) -> bool:
+        return self.community_id is not None and self.community_id == self.proposal.kept_id
+
+    @property
+    def agreed(self) -> bool:
+        return self.agreed_at is not None
 
 
 class ReferentKitDocument(models.Model):
@@ -477,10 +523,35 @@ class CommunityPage(Page):
     parent_page_types = ["communes.CommunePage"]
     subpage_types: list[str] = []
     search_fields = [*Page.search_fields, index.SearchField("search_description")]
+    # API-2: what the page shows and nothing else (``communities.cms_api``): the
+    # community's public data and its référents as ``showcase_card`` shows them.
+    api_fields = [
+        APIField("name", serializer=cms_api.ShowcaseField("name")),
+        APIField("created_at", serializer=cms_api.ShowcaseField("created_at")),
+        APIField("member_count", serializer=cms_api.ShowcaseField("member_count")),
+        APIField("presentation", serializer=cms_api.ShowcaseField("presentation")),
+        APIField("referents", serializer=cms_api.ShowcaseReferentsField()),
+    ]
 
     class Meta:
         verbose_name = _("community page")
         verbose_name_plural = _("community pages")
+
+    def showcase_community(self) -> Community | None:
+        """The community with its member count (``None`` once it is gone)."""
+        if self.community_id is None:
+            return None
+        return Community.objects.with_member_count().filter(pk=self.community_id).first()
+
+    def showcase_referents(self, community: Community) -> list:
+        """The référents as any public page where a person chose to appear shows them."""
+        referents = (
+            Membership.objects.referents()
+            .filter(open_account_q("user__"), community=community)
+            .select_related("user")
+            .order_by("decided_at", "pk")
+        )
+        return [showcase_card(m.user, show_photo=m.show_photo_publicly) for m in referents]
 
     def serve(self, request, *args, **kwargs):
         if self.community_id is None:  # its community is gone: nothing to show
@@ -493,13 +564,7 @@ class CommunityPage(Page):
         (``privacy.matrix.showcase_card``: pseudonym or name, photo if opted in)."""
         context = super().get_context(request, *args, **kwargs)
         community = Community.objects.with_member_count().get(pk=self.community_id)
-        referents = (
-            Membership.objects.referents()
-            .filter(open_account_q("user__"), community=community)
-            .select_related("user")
-            .order_by("decided_at", "pk")
-        )
-        cards = [showcase_card(m.user, show_photo=m.show_photo_publicly) for m in referents]
+        cards = self.showcase_referents(community)
         photo = next((card.photo_url for card in cards if card.photo_url), None)
         join_offer = None
         if request.user.is_authenticated:

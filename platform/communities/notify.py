@@ -156,10 +156,43 @@ def request_decided(membership_pk: int) -> None:
         audience=_person(membership.user_id),
         title=title,
         body="" if accepted else membership.refusal_reason,
-        url=reverse("communities:detail", args=[community.pk]) if accepted else "",
+        # CTY-4: a refusal links to the support desk's form, to contest it.
+        url=reverse("communities:detail", args=[community.pk]) if accepted else appeal_path(),
         commune=community.commune,
         data={"community": community.name, "accepted": accepted},
         dedupe_key=f"community.decision:{membership.pk}:{decided}",
+    )
+
+
+def appeal_path() -> str:
+    """The support form with "I contest a refusal" chosen (CTY-4)."""
+    return reverse("moderation:support") + "?topic=appeal_refusal"
+
+
+def refusal_overturned(membership_pk: int) -> None:
+    """CTY-4: the platform's staff overturned a refusal; the community's référents learn
+    that a neighbour joined (the person is welcomed by :func:`request_decided`)."""
+    membership = (
+        Membership.objects.select_related("community", "community__commune")
+        .filter(pk=membership_pk, status=Membership.Status.MEMBER)
+        .first()
+    )
+    if membership is None:
+        return
+    community = membership.community
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("The platform's staff accepted a neighbour in %(community)s after an appeal") % {
+            "community": community.name
+        }
+    decided = membership.decided_at.isoformat() if membership.decided_at else ""
+    _publish(
+        "community.decision",
+        audience=_referents_of(community.pk).exclude(pk=membership.user_id),
+        title=title,
+        url=reverse("communities:detail", args=[community.pk]),
+        commune=community.commune,
+        data={"community": community.name, "accepted": True, "overturned": True},
+        dedupe_key=f"community.overturned:{membership.pk}:{decided}",
     )
 
 
@@ -235,20 +268,86 @@ def exclusion_decided(
         )
 
 
+def _referents_of(community_pk: int):
+    return get_user_model().objects.filter(
+        pk__in=Membership.objects.referents().filter(community=community_pk).values("user_id")
+    )
+
+
+def _merge_data(proposal: MergeProposal) -> dict:
+    absorbed = [side.name for side in proposal.absorbed_sides]
+    return {"absorbed": ", ".join(absorbed), "absorbed_names": absorbed, "kept": proposal.kept.name}
+
+
+def _merge_proposal(proposal_pk: int) -> MergeProposal | None:
+    return (
+        MergeProposal.objects.select_related("kept", "kept__commune")
+        .prefetch_related("sides__community")
+        .filter(pk=proposal_pk)
+        .first()
+    )
+
+
+def merge_proposed(proposal_pk: int) -> None:
+    """CTY-12: the référents of the other sides are asked to agree (the proposer's side
+    agreed by proposing)."""
+    proposal = _merge_proposal(proposal_pk)
+    if proposal is None or proposal.status != MergeProposal.Status.OPEN:
+        return
+    proposer_side = next((side for side in proposal.sides.all() if side.agreed), None)
+    kept = proposal.kept
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("A merge of communities into %(kept)s is proposed") % {"kept": kept.name}
+    for side in proposal.ordered_sides:
+        if side.agreed or side.community is None or side.community_id is None:
+            continue
+        _publish(
+            "community.merge_proposed",
+            audience=_referents_of(side.community_id),
+            title=title,
+            url=reverse("communities:merge", args=[side.community_id]),
+            commune=kept.commune,
+            data={
+                **_merge_data(proposal),
+                "community": side.community.name,
+                "proposer": proposer_side.name if proposer_side else "",
+            },
+            dedupe_key=f"community.merge_proposed:{proposal.pk}:{side.community_id}",
+        )
+
+
 def merge_agreed(proposal_pk: int) -> None:
-    proposal = MergeProposal.objects.select_related("kept").filter(pk=proposal_pk).first()
+    """CTY-12: every side agreed: the platform's staff are asked to execute the merge,
+    and every side's référents learn it is now in their hands."""
+    proposal = _merge_proposal(proposal_pk)
     if proposal is None:
         return
+    data = _merge_data(proposal)
     with translation.override(settings.LANGUAGE_CODE):
         title = _("A merge of communities waits for you")
+        ready_title = _("Every community agreed to merge into %(kept)s") % {
+            "kept": proposal.kept.name
+        }
     _publish(
         "community.merge_agreed",
         audience=_staff(),
         title=title,
         url=reverse("communities_admin_merges"),
-        data={"absorbed": proposal.absorbed_name, "kept": proposal.kept.name},
+        data=data,
         dedupe_key=f"community.merge_agreed:{proposal.pk}",
     )
+    for side in proposal.ordered_sides:
+        if side.community is None or side.community_id is None:
+            continue
+        _publish(
+            "community.merge_ready",
+            audience=_referents_of(side.community_id),
+            title=ready_title,
+            url=reverse("communities:merge", args=[side.community_id]),
+            commune=proposal.kept.commune,
+            data={**data, "community": side.community.name},
+            dedupe_key=f"community.merge_ready:{proposal.pk}:{side.community_id}",
+        )
 
 
 # --- the invitation: transactional ----------------------------------------------------------

@@ -23,7 +23,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.measure import D
 from django.core import signing
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.urls import reverse
 
@@ -41,6 +52,7 @@ from communities.models import (
     Invitation,
     Membership,
     MergeProposal,
+    MergeSide,
     ValidationMode,
 )
 
@@ -303,33 +315,87 @@ def access_community_as_member(user: User, pk: int) -> Community:
     return access_community(user, pk, as_=MEMBER)
 
 
+MERGE_ACTIVE = (MergeProposal.Status.OPEN, MergeProposal.Status.AGREED)
+
+
 def merge_proposals() -> QuerySet[MergeProposal]:
-    """Merge proposals with both communities and their communes."""
-    return MergeProposal.objects.select_related("kept__commune", "absorbed__commune")
+    """Merge proposals with the kept community, its commune and every side (one query
+    for the proposals, one for their sides)."""
+    return MergeProposal.objects.select_related("kept__commune").prefetch_related(
+        Prefetch("sides", queryset=MergeSide.objects.select_related("community__commune"))
+    )
 
 
 def open_merge_proposals(community: Community) -> QuerySet[MergeProposal]:
     """The proposals of ``community`` still waiting for a side or for the staff, newest first."""
     return (
         merge_proposals()
-        .filter(Q(absorbed=community) | Q(kept=community))
-        .filter(status__in=[MergeProposal.Status.OPEN, MergeProposal.Status.AGREED])
+        .filter(sides__community=community, status__in=MERGE_ACTIVE)
         .order_by("-proposed_at", "-pk")
     )
 
 
+def merge_proposals_for_staff(status: str = "") -> QuerySet[MergeProposal]:
+    """Every proposal for the platform's staff: agreed ones first (they wait for them),
+    then open, executed and cancelled ones, oldest first within each; ``status`` filters."""
+    order = Case(
+        *(
+            When(status=value, then=Value(rank))
+            for rank, value in enumerate(
+                [
+                    MergeProposal.Status.AGREED,
+                    MergeProposal.Status.OPEN,
+                    MergeProposal.Status.EXECUTED,
+                    MergeProposal.Status.CANCELLED,
+                ]
+            )
+        ),
+        output_field=IntegerField(),
+    )
+    proposals = merge_proposals()
+    if status:
+        proposals = proposals.filter(status=status)
+    return proposals.annotate(status_rank=order).order_by("status_rank", "proposed_at", "pk")
+
+
+def busy_in_merges(community_pks: Iterable[int], *, exclude: int | None = None) -> set[int]:
+    """Those of ``community_pks`` already part of an open or agreed proposal (CTY-12)."""
+    sides = MergeSide.objects.filter(
+        community__in=list(community_pks), proposal__status__in=MERGE_ACTIVE
+    )
+    if exclude is not None:
+        sides = sides.exclude(proposal=exclude)
+    return set(sides.values_list("community_id", flat=True))
+
+
 def merge_candidates(community: Community) -> QuerySet[Community]:
-    """Communities of the same commune close enough to ``community`` to merge with it."""
-    return (
+    """Communities of the same commune that can join ``community`` in a merge: those
+    within ``MERGE_NEIGHBOUR_METERS`` of it, and those as close to one of these (a merge of
+    several communities may go through a neighbour), nearest first. Two queries."""
+    first_ring = list(
         communities_near_community(community, MERGE_NEIGHBOUR_METERS)
         .filter(commune=community.commune_id)
+        .only("pk", "area")
+    )
+    reach: GEOSGeometry = community.area
+    for neighbour in first_ring:
+        reach = reach.union(neighbour.area)
+    reach.srid = community.area.srid
+    centroid = community.area.centroid
+    return (
+        Community.objects.filter(commune=community.commune_id)
+        .exclude(pk=community.pk)
+        .filter(area__dwithin=(reach, degrees_for(MERGE_NEIGHBOUR_METERS, centroid.y)))
+        .filter(area__distance_lte=(reach, D(m=MERGE_NEIGHBOUR_METERS)))
+        .annotate(distance=Distance("area", community.area))
+        .order_by("distance", "name", "pk")
         .only("pk", "name")
     )
 
 
 def access_merge_proposal(user: User, pk: int) -> MergeProposal:
-    """A proposal for the référents of either community and the platform's staff; Http404
-    for anyone else and for a missing proposal alike."""
+    """A proposal for the référents of any of its communities and the platform's staff;
+    Http404 for anyone else and for a missing proposal alike."""
     proposal = merge_proposals().filter(pk=pk).first()
     if proposal is None or not _merge_party(user, proposal):
         raise Http404
@@ -357,16 +423,13 @@ def can_decide(user: User, membership: Membership) -> bool:
     return can_act_as_referent(user, community)
 
 
-def merge_side_to_agree(user: User, proposal: MergeProposal) -> str | None:
-    """``"absorbed"`` or ``"kept"``: the side of an open proposal that ``user`` agrees for
-    as its référent (the absorbed side first), or None when they may not agree."""
+def merge_side_to_agree(user: User, proposal: MergeProposal) -> MergeSide | None:
+    """The side of an open proposal that ``user`` agrees for as its référent and that has
+    not agreed yet, or None when they may not agree."""
     if proposal.status != MergeProposal.Status.OPEN:
         return None
-    if proposal.absorbed_agreed_by_id is None and can_act_as_referent(user, proposal.absorbed):
-        return "absorbed"
-    if proposal.kept_agreed_by_id is None and can_act_as_referent(user, proposal.kept):
-        return "kept"
-    return None
+    side = merge_side_of(user, proposal)
+    return side if side is not None and not side.agreed else None
 
 
 def can_agree_merge(user: User, proposal: MergeProposal) -> bool:
@@ -374,20 +437,28 @@ def can_agree_merge(user: User, proposal: MergeProposal) -> bool:
     return merge_side_to_agree(user, proposal) is not None
 
 
-def _merge_party(user: User, proposal: MergeProposal) -> bool:
-    return (
-        is_platform_staff(user)
-        or can_act_as_referent(user, proposal.absorbed)
-        or can_act_as_referent(user, proposal.kept)
+def merge_side_of(user: User, proposal: MergeProposal) -> MergeSide | None:
+    """The side ``user`` is a référent of (a person belongs to one community), if any.
+    One query, whatever the number of sides."""
+    if not is_open_account(user):
+        return None
+    ids = {side.community_id for side in proposal.ordered_sides if side.community_id}
+    mine = set(
+        Membership.objects.referents()
+        .filter(user=user, community__in=ids)
+        .values_list("community_id", flat=True)
     )
+    return next((side for side in proposal.ordered_sides if side.community_id in mine), None)
+
+
+def _merge_party(user: User, proposal: MergeProposal) -> bool:
+    return is_platform_staff(user) or merge_side_of(user, proposal) is not None
 
 
 def can_cancel_merge(user: User, proposal: MergeProposal) -> bool:
-    """CTY-12: a référent of either community or the platform's staff, until it is merged."""
-    return proposal.status in (
-        MergeProposal.Status.OPEN,
-        MergeProposal.Status.AGREED,
-    ) and _merge_party(user, proposal)
+    """CTY-12: a référent of any of its communities or the platform's staff, until it is
+    merged."""
+    return proposal.status in MERGE_ACTIVE and _merge_party(user, proposal)
 
 
 # --- the platform staff's queues (admin) --------------------------------------------------
@@ -452,10 +523,9 @@ def executed_exclusions() -> QuerySet[Exclusion]:
 
 
 def agreed_merges() -> QuerySet[MergeProposal]:
+    """Proposals every side agreed to, waiting for the platform's staff, oldest first."""
     return (
-        MergeProposal.objects.filter(status=MergeProposal.Status.AGREED, absorbed__isnull=False)
-        .select_related("kept", "kept__commune", "absorbed")
-        .order_by("proposed_at", "pk")
+        merge_proposals().filter(status=MergeProposal.Status.AGREED).order_by("proposed_at", "pk")
     )
 
 
@@ -482,3 +552,34 @@ def invitation_url(invitation: Invitation) -> str:
         invitation.community.commune,
         reverse("communities:invitation", args=[invitation_token(invitation)]),
     )
+
+
+# --- the partner town hall and its police reach the référents (COM-2) ---------------------
+
+
+def referents_in_commune(commune: Commune) -> QuerySet:
+    """Open accounts who are référents of a community of ``commune`` (the people its town
+    hall and police may write to, seed 003: "l'interlocuteur privilégié de la Mairie et des
+    forces de l'ordre")."""
+    memberships = Membership.objects.referents().filter(community__commune=commune)
+    return open_accounts(get_user_model().objects.filter(pk__in=memberships.values("user_id")))
+
+
+def referents_by_community(communities: Iterable[Community | int]) -> dict[int, list]:
+    """The référents (open accounts) of each community, by name: one query for the page.
+
+    ``{community_id: [user, …]}``, every community given present (an empty list when it has
+    no référent with an open account)."""
+    ids = [c.pk if isinstance(c, Community) else int(c) for c in communities]
+    found: dict[int, list] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    rows = (
+        Membership.objects.referents()
+        .filter(open_account_q("user__"), community_id__in=ids)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")
+    )
+    for membership in rows:
+        found[membership.community_id].append(membership.user)
+    return found

@@ -41,6 +41,7 @@ from communities.services.membership import (
     join_refusal,
     membership_decide,
     membership_leave,
+    membership_overturn,
     membership_request,
     membership_withdraw,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "join_refusal",
     "membership_decide",
     "membership_leave",
+    "membership_overturn",
     "membership_request",
     "membership_withdraw",
     "merge_agree",

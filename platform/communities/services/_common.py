@@ -146,6 +146,11 @@ def community_delete(community: Community) -> None:
     for page in CommunityPage.objects.filter(community=community):
         page.delete()
     MergeProposal.objects.filter(kept=community).delete()
+    # A proposal that would have absorbed it cannot go on without it.
+    MergeProposal.objects.filter(
+        status__in=[MergeProposal.Status.OPEN, MergeProposal.Status.AGREED],
+        sides__community=community,
+    ).update(status=MergeProposal.Status.CANCELLED)
     community.delete()
 
 

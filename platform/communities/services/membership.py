@@ -20,6 +20,7 @@ from communities.services._common import (
     lock_community,
     membership_row,
     record_history,
+    require_staff,
     resident_refusal,
 )
 
@@ -175,3 +176,63 @@ def membership_leave(*, user: User) -> bool:
         actor=user,
         kind=HistoryEntry.Kind.LEFT,
     )
+
+
+@transaction.atomic
+def membership_overturn(*, by: User, user: User) -> Membership:
+    """CTY-4: the platform's staff overturn ``user``'s last refusal (an appeal to the desk).
+
+    Platform staff only. The person's last request must be a refusal and they must have
+    no community now (CTY-6: one per account); their home must still lie inside the
+    community. The refused request becomes a membership, as if accepted by ``by``: a
+    history entry, the person's welcome, and a word to the community's référents.
+    """
+    require_staff(by)
+    if not is_open_account(user):
+        raise ValidationError(_("This account is closed."))
+    current = (
+        Membership.objects.filter(user=user, status__in=Membership.CURRENT)
+        .select_related("community")
+        .first()
+    )
+    if current is not None:
+        text = (
+            _("This person already asked to join “%(name)s”: nothing to overturn.")
+            if current.status == Membership.Status.PENDING
+            else _("This person is already a member of “%(name)s”: nothing to overturn.")
+        )
+        raise ValidationError(text % {"name": current.community.name})
+    last = Membership.objects.filter(user=user).order_by("-requested_at", "-pk").first()
+    if last is None or last.status != Membership.Status.REFUSED:
+        raise ValidationError(_("This person's last request to join a community was not refused."))
+    community = lock_community(last.community)
+    locked = Membership.objects.select_for_update(of=("self",)).get(pk=last.pk)
+    if locked.status != Membership.Status.REFUSED:  # changed meanwhile
+        raise ValidationError(_("This person's last request to join a community was not refused."))
+    if user.location is None or not community.area.contains(user.location):
+        raise ValidationError(
+            _("This person's home is no longer inside “%(name)s”.") % {"name": community.name}
+        )
+    now = timezone.now()
+    locked.status = Membership.Status.MEMBER
+    locked.decided_at = now
+    locked.decided_by = by
+    locked.refusal_reason = ""
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["status", "decided_at", "decided_by", "refusal_reason"])
+    except IntegrityError as exc:  # another request or membership raced this one
+        raise ValidationError(
+            _("This person already belongs to a community (or asked to join one).")
+        ) from exc
+    record_history(
+        community,
+        HistoryEntry.Kind.JOINED,
+        person=user,
+        actor=by,
+        overturned=True,
+    )
+    transaction.on_commit(lambda: notify.request_decided(locked.pk), robust=True)
+    transaction.on_commit(lambda: notify.refusal_overturned(locked.pk), robust=True)
+    locked.community = community
+    return locked

@@ -19,32 +19,38 @@ from core.forms import service_errors
 @require_http_methods(GET_POST)
 @community_view(selectors.REFERENT)
 def merge(request, community: Community):
-    """CTY-12: référents of both sides agree, then the platform's staff merge."""
+    """CTY-12: a référent proposes to merge with neighbouring communities; a référent of
+    every community agrees, then the platform's staff merge."""
     user = request.user
     proposals = selectors.open_merge_proposals(community)
-    others = selectors.merge_candidates(community)
+    others = list(selectors.merge_candidates(community))
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    form = MergeProposalForm(request.POST if action == "propose" else None, others=others)
+    form = MergeProposalForm(
+        request.POST if action == "propose" else None, community=community, others=others
+    )
     if action == "propose":
         if form.is_valid():
-            other = others.filter(pk=form.cleaned_data["other"]).first()
+            by_pk = {c.pk: c for c in others}
+            chosen = [by_pk[pk] for pk in form.cleaned_data["absorbed"] if pk in by_pk]
+            keep = form.cleaned_data["kept"]
+            kept = community if keep == form.KEEP_OURS else by_pk.get(int(keep))
             with service_errors(form) as call:
-                if other is None:  # no longer a candidate since the form was shown
-                    raise ValidationError({"other": _("Choose another community.")})
+                if kept is None or len(chosen) != len(form.cleaned_data["absorbed"]):
+                    # no longer a candidate since the form was shown
+                    raise ValidationError({"absorbed": _("Choose another community.")})
                 services.merge_propose(
                     by=user,
                     community=community,
-                    other=other,
-                    keep="self" if form.cleaned_data["keep"] == form.KEEP_OURS else "other",
+                    kept=kept,
+                    absorbed=[c for c in [community, *chosen] if c.pk != kept.pk],
                 )
             if call.ok:
                 messages.success(
                     request,
                     _(
-                        "Your proposal is sent. Once a référent of “%(name)s” agrees, the "
-                        "platform's staff will merge the communities."
-                    )
-                    % {"name": other.name},
+                        "Your proposal is sent. Once a référent of each community agrees, "
+                        "the platform's staff will merge them."
+                    ),
                 )
                 return redirect("communities:merge", pk=community.pk)
     elif action in ("agree", "cancel"):
@@ -54,8 +60,14 @@ def merge(request, community: Community):
             raise Http404
         with service_errors() as call:
             if action == "agree":
-                services.merge_agree(by=user, proposal=proposal)
-                text = _("You agreed to the merge. The platform's staff will carry it out.")
+                proposal = services.merge_agree(by=user, proposal=proposal)
+                text = (
+                    _("Every community agreed. The platform's staff will carry out the merge.")
+                    if proposal.status == proposal.Status.AGREED
+                    else _(
+                        "You agreed to the merge. The other communities' référents must agree too."
+                    )
+                )
             else:
                 services.merge_cancel(by=user, proposal=proposal)
                 text = _("The merge proposal is cancelled.")
@@ -69,12 +81,14 @@ def merge(request, community: Community):
         return redirect("communities:merge", pk=community.pk)
     items = []
     for proposal in proposals:
-        ours_absorbed = proposal.absorbed_id == community.pk
+        sides = proposal.ordered_sides
         items.append(
             {
                 "proposal": proposal,
-                "other_name": proposal.kept.name if ours_absorbed else proposal.absorbed_name,
-                "ours_goes_on": not ours_absorbed,
+                "kept_name": sides[0].name if sides else proposal.kept.name,
+                "absorbed_names": [side.name for side in sides[1:]],
+                "ours_goes_on": proposal.kept_id == community.pk,
+                "sides": sides,
                 "can_agree": selectors.can_agree_merge(user, proposal),
             }
         )

@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "modules.alerts.models.Alert.Category",
         "GazetteCategoryEnum": "gazette.models.Category",
         "SupportStatusEnum": "moderation.models.SupportRequest.Status",
+        # Issue 20: the platform staff's and the merges' outputs reuse these statuses.
+        "MergeProposalStatusEnum": "communities.models.MergeProposal.Status",
+        "MembershipStatusEnum": "communities.models.Membership.Status",
         # Moderation (issue 17): its reasons, actions, kinds and statuses. Its "kind" made
         # the classifieds' one collide: it keeps the name it always had.
         "KindEnum": "modules.classifieds.models.Classified.Kind",

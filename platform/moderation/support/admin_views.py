@@ -103,11 +103,15 @@ class DeskDetailView(_DeskOnly, WagtailAdminTemplateMixin, TemplateView):
             status_form=kwargs.get("status_form")
             or StatusForm(prefix="status", initial={"status": support_request.status}),
             action_url=reverse("support_admin:detail", args=[support_request.pk]),
+            overturn_offer=services.overturn_offer(support_request),
+            overturn_error=kwargs.get("overturn_error", ""),
         )
         return context
 
     def post(self, request, *args, **kwargs):
         support_request = self.support_request
+        if "overturn" in request.POST:
+            return self._overturn(request, support_request)
         if "status-status" in request.POST:
             status_form = StatusForm(request.POST, prefix="status")
             if status_form.is_valid() and self._call(
@@ -139,6 +143,21 @@ class DeskDetailView(_DeskOnly, WagtailAdminTemplateMixin, TemplateView):
             messages.success(request, text)
             return redirect("support_admin:detail", pk=support_request.pk)
         return self.render_to_response(self.get_context_data(answer_form=answer_form), status=400)
+
+    def _overturn(self, request, support_request):
+        """CTY-4: "Accept the membership" on an appeal against a refusal."""
+        try:
+            membership = services.overturn(by=request.user, request=support_request)
+        except (ValidationError, PermissionDenied) as error:
+            return self.render_to_response(
+                self.get_context_data(overturn_error=service_error_text(error)), status=400
+            )
+        messages.success(
+            request,
+            _("The refusal is overturned: the person is now a member of %(community)s.")
+            % {"community": membership.community.name},
+        )
+        return redirect("support_admin:detail", pk=support_request.pk)
 
     @staticmethod
     def _call(form, write) -> bool:

@@ -5,7 +5,10 @@
 * ``requests/{id}/``: one of your requests with its messages (404 for anyone else's);
 * ``requests/{id}/messages/``: ``POST`` a reply (the request goes back to the team);
 * ``desk/``, ``desk/{id}/`` (``GET``, ``PATCH`` the status), ``desk/{id}/answer/``: the
-  platform's staff only – 404 for anyone else, town-hall staff included.
+  platform's staff only – 404 for anyone else, town-hall staff included;
+* ``desk/{id}/overturn/``: the staff overturn the refusal an appeal contests (CTY-4);
+  the person who sent the request gets 403 (it is theirs, the action is not), anyone
+  else 404.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import TYPE_CHECKING
 
 from axes.helpers import get_client_ip_address
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -336,3 +341,49 @@ class DeskAnswerApi(DeskMixin, APIView):
             by=request.user, request=found, body=serializer.validated_data["body"]
         )
         return Response(SupportMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class OverturnCommunitySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class DeskOverturnResultSerializer(serializers.Serializer):
+    community = OverturnCommunitySerializer(read_only=True, help_text="Where they now belong.")
+    request = DeskRequestDetailSerializer(read_only=True, help_text="The request, answered.")
+
+
+class DeskOverturnApi(SupportApiMixin, APIView):
+    """CTY-4: the desk overturns the refusal an appeal contests."""
+
+    @extend_schema(
+        tags=STAFF_TAGS,
+        operation_id="support_desk_overturn",
+        summary="Overturn the refusal an appeal contests",
+        description=(
+            "On a request of topic `appeal_refusal` from a person whose last request to "
+            "join was refused and who has no community now: the person becomes a member of "
+            "that community (their home must still be inside), is welcomed, the "
+            "community's référents are told, and the request gets the team's answer "
+            "(status `answered`). The platform's staff only: 403 for the person who sent "
+            "the request, 404 for anyone else (as for a missing request). 400 with "
+            "`topic` for another topic, `non_field_errors` when the person already "
+            "belongs to (or asked to join) a community, named, when their last request "
+            "was not refused or their home is no longer inside."
+        ),
+        parameters=[REQUEST_ID],
+        request=None,
+        responses={200: DeskOverturnResultSerializer},
+    )
+    def post(self, request, request_id: int):
+        if not selectors.is_desk_staff(request.user):
+            selectors.access_own(request.user, request_id)  # 404 unless it is theirs
+            raise PermissionDenied(_("Only the platform's team can overturn a refusal."))
+        found = selectors.access_for_desk(request.user, request_id)
+        membership = services.overturn(by=request.user, request=found)
+        found.refresh_from_db()
+        return Response(
+            DeskOverturnResultSerializer(
+                {"community": membership.community, "request": _with_thread(found)}
+            ).data
+        )

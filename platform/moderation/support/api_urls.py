@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("desk/", api.DeskListApi.as_view(), name="desk"),
     path("desk/<int:request_id>/", api.DeskDetailApi.as_view(), name="desk_request"),
     path("desk/<int:request_id>/answer/", api.DeskAnswerApi.as_view(), name="desk_answer"),
+    path("desk/<int:request_id>/overturn/", api.DeskOverturnApi.as_view(), name="desk_overturn"),
 ]

@@ -40,6 +40,7 @@ from communes.services import commune_url
 from communities import selectors as communities
 from communities.geo import max_area_m2
 from communities.models import Membership
+from communities.services import membership_overturn
 from core.abuse import RateLimited
 from core.access import is_open_account, open_account_q
 from moderation.models import SupportMessage, SupportRequest
@@ -509,3 +510,37 @@ def set_status(
         fields.append("assigned_to")
     request.save(update_fields=fields)
     return request
+
+
+def overturn_offer(request: SupportRequest) -> bool:
+    """Whether the desk may offer "Accept the membership" on ``request`` (CTY-4): an appeal
+    against a refusal, from an account whose last request was refused and who has no
+    community now. :func:`overturn` checks it all again, under locks."""
+    requester = request.requester
+    if request.topic != Topic.APPEAL_REFUSAL or requester is None:
+        return False
+    if not is_open_account(requester) or communities.current_membership(requester) is not None:
+        return False
+    last = communities.last_membership(requester)
+    return last is not None and last.status == Membership.Status.REFUSED
+
+
+@transaction.atomic
+def overturn(*, by: User, request: SupportRequest, now: datetime | None = None) -> Membership:
+    """CTY-4: the team overturns the refusal the person contests: they become a member
+    (``communities.services.membership_overturn``), and the request is answered."""
+    _require_staff(by)
+    if request.topic != Topic.APPEAL_REFUSAL:
+        raise ValidationError(
+            {"topic": [_("Only a request contesting a refusal can overturn a refusal.")]}
+        )
+    if request.requester is None:
+        raise ValidationError(_("This request was sent without an account: nobody to accept."))
+    membership = membership_overturn(by=by, user=request.requester)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "We checked your request: your home is inside %(community)s. The refusal is "
+            "overturned and you are now a member of the community. Welcome!"
+        ) % {"community": membership.community.name}
+    answer(by=by, request=request, body=body, now=now)
+    return membership

@@ -114,3 +114,26 @@ def test_a_merge_without_twinnings_changes_nothing(commune):
     own.refresh_from_db()
     assert own.status == Twinning.Status.ACTIVE
     assert (own.community_a_id, own.community_b_id) == (w.kept.pk, w.c.pk)
+
+
+def test_a_merge_of_three_hands_both_absorbed_communities_twinnings_over(commune):
+    """The module's ``community_merge`` runs once per absorbed community (CTY-12)."""
+    from tests.merges import strip
+
+    kept, middle, end = strip(commune, ["Alpha", "Bravo", "Charlie"], members=0)
+    (d,) = strip(commune, ["Delta"], north_m=1200, members=0)
+    (e,) = strip(commune, ["Echo"], north_m=-1200, members=0)
+    with_d = accept(propose(middle, d), d)
+    with_e = accept(propose(end, e), e)
+    between = accept(propose(middle, end), end)  # inside the merge: dropped
+
+    proposal = communities.merge_propose(
+        by=referent_of(kept), community=kept, absorbed=[middle, end]
+    )
+    communities.merge_agree(by=referent_of(middle), proposal=proposal)
+    proposal = communities.merge_agree(by=referent_of(end), proposal=proposal)
+    assert communities.merge_execute(by=root(), proposal=proposal) == kept
+
+    assert is_twinned(kept, d) and is_twinned(kept, e)
+    assert set(Twinning.objects.values_list("pk", flat=True)) == {with_d.pk, with_e.pk}
+    assert not Twinning.objects.filter(pk=between.pk).exists()

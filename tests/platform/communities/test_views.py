@@ -985,11 +985,15 @@ def test_merge_is_proposed_then_agreed_by_both_sides(client_for, community, refe
     assert page.status_code == 200
     assert "Saint-Vincent" in page.text
     response = client_for(referent).post(
-        url, {"action": "propose", "other": next_door.pk, "keep": "ours"}
+        url, {"action": "propose", "absorbed": [next_door.pk], "kept": "ours"}
     )
     assert response.status_code == 302
     proposal = MergeProposal.objects.get()
-    assert proposal.kept == community and proposal.absorbed == next_door
+    assert proposal.kept == community
+    assert [(s.community, s.agreed_by) for s in proposal.ordered_sides] == [
+        (community, referent),
+        (next_door, None),
+    ]
     assert proposal.status == MergeProposal.Status.OPEN
 
     other_referent = referent_of(next_door)
@@ -1014,10 +1018,10 @@ def test_merge_refuses_far_communities_and_bad_input(client_for, commune, commun
     far = make_community(commune, offset(SAINT_MALO, 3000, 0), name="Lointaine")
     url = f"/communautes/{community.pk}/fusion/"
     client = client_for(referent)
-    response = client.post(url, {"action": "propose", "other": far.pk, "keep": "ours"})
+    response = client.post(url, {"action": "propose", "absorbed": [far.pk], "kept": "ours"})
     assert response.status_code == 200
     assert "errorlist" in response.text
-    assert client.post(url, {"action": "propose", "other": "x"}).status_code == 200
+    assert client.post(url, {"action": "propose", "absorbed": ["x"]}).status_code == 200
     assert client.post(url, {"action": "agree", "proposal": "999"}).status_code == 404
     assert client.post(url, {"action": "explode"}).status_code == 302
     assert not MergeProposal.objects.exists()
