@@ -567,6 +567,9 @@ class PartnerCommunitiesView(PartnerCommuneMixin, WagtailAdminTemplateMixin, Tem
                 ]
         context.update(
             sees_referents=sees_referents,
+            # The police sees the communities and their référents, not the town hall's
+            # settings (COM-2).
+            is_town_hall=communes_of_staff(self.request.user).filter(pk=commune.pk).exists(),
             commune=commune,
             page_obj=page,
             communities=rows,
