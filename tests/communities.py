@@ -47,6 +47,27 @@ def person_at(commune, where, **fields):
     return validated(user, commune)
 
 
+# A pending applicant's private details: the tests check who may (not) see them.
+APPLICANT_EMAIL = "anne.secret@example.org"
+
+
+def pending_applicant(commune, community):
+    """A neighbour inside ``community`` (50 m from its centre) whose request is pending,
+    with an e-mail, a mobile, an address and a presentation; ``.membership`` is the request."""
+    person = person_at(
+        commune,
+        offset(SAINT_MALO, -50, 20),
+        first_name="Anne",
+        last_name="Postulante",
+        email=APPLICANT_EMAIL,
+        mobile="+33611223344",
+        address="3 Rue du Puits 35400 Saint-Malo",
+        presentation="Infirmière de nuit.",
+    )
+    person.membership = services.membership_request(user=person, community=community)
+    return person
+
+
 def make_community(
     commune,
     center=SAINT_MALO,

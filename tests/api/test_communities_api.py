@@ -20,10 +20,12 @@ from communities.models import (
 )
 from tests.api.conftest import token_client
 from tests.communities import (
+    APPLICANT_EMAIL,
     SAINT_MALO,
     join,
     make_community,
     offset,
+    pending_applicant,
     person_at,
     referent_of,
     square,
@@ -34,7 +36,7 @@ from tests.follows import grant, root
 LIST = "/api/v1/communities/"
 MINE = "/api/v1/me/community/"
 PUBLIC_FIELDS = {"id", "name", "created_at", "member_count", "commune", "showcase_url"}
-SECRET_EMAIL = "anne.secret@example.org"
+SECRET_EMAIL = APPLICANT_EMAIL
 
 
 def url(community, suffix: str = "") -> str:
@@ -84,18 +86,7 @@ def member_api(member):
 @pytest.fixture
 def applicant(commune, community):
     """A neighbour inside the community whose request is pending."""
-    person = person_at(
-        commune,
-        offset(SAINT_MALO, -50, 20),
-        first_name="Anne",
-        last_name="Postulante",
-        email=SECRET_EMAIL,
-        mobile="+33611223344",
-        address="3 Rue du Puits 35400 Saint-Malo",
-        presentation="Infirmière de nuit.",
-    )
-    person.membership = services.membership_request(user=person, community=community)
-    return person
+    return pending_applicant(commune, community)
 
 
 @pytest.fixture

@@ -13,7 +13,16 @@ from communes.models import StaffRole
 from communities import services
 from communities.models import Exclusion, HistoryEntry, Membership, ValidationMode
 from tests.api.conftest import token_client
-from tests.communities import SAINT_MALO, make_community, offset, person_at, referent_of, square
+from tests.communities import (
+    APPLICANT_EMAIL,
+    SAINT_MALO,
+    make_community,
+    offset,
+    pending_applicant,
+    person_at,
+    referent_of,
+    square,
+)
 from tests.factories import UserFactory
 from tests.follows import grant
 
@@ -21,7 +30,7 @@ BASE = "/api/v1/platform/"
 COMMUNITIES = f"{BASE}communities/"
 REQUESTS = f"{BASE}membership-requests/"
 EXCLUSIONS = f"{BASE}exclusions/"
-SECRET_EMAIL = "anne.secret@example.org"
+SECRET_EMAIL = APPLICANT_EMAIL
 COMMUNITY_FIELDS = {
     "id",
     "name",
@@ -81,18 +90,7 @@ def staff_api(staff):
 @pytest.fixture
 def applicant(commune, community):
     """A neighbour inside the community whose request is pending."""
-    person = person_at(
-        commune,
-        offset(SAINT_MALO, -50, 20),
-        first_name="Anne",
-        last_name="Postulante",
-        email=SECRET_EMAIL,
-        mobile="+33611223344",
-        address="3 Rue du Puits 35400 Saint-Malo",
-        presentation="Infirmière de nuit.",
-    )
-    person.membership = services.membership_request(user=person, community=community)
-    return person
+    return pending_applicant(commune, community)
 
 
 @pytest.fixture

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
-from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from accounts.staff import platform_staff_group
 from communes.models import StaffRole
-from communities.kit import kit_collection
 from communities.models import Membership, ReferentKitDocument
 from tests.api.conftest import token_client
 from tests.communities import make_community, referent_of
 from tests.factories import UserFactory
 from tests.follows import grant
+from tests.kit import CONTENT, document
 
 LIST = "/api/v1/referent-kit/"
-CONTENT = b"%PDF-1.4\n% Guide du referent\n"
-Document = get_document_model()
 
 
 def download_url(pk) -> str:
     return f"{LIST}{pk}/download/"
-
-
-def document(collection=None, name="guide-referent.pdf", content=CONTENT):
-    return Document.objects.create(
-        title="Guide du référent",
-        file=ContentFile(content, name=name),
-        collection=collection or kit_collection(),
-    )
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
-from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction
 
 from accounts.staff import platform_staff_group
@@ -17,19 +15,10 @@ from communities.models import Membership, ReferentKitDocument
 from tests.communities import make_community, referent_of
 from tests.factories import UserFactory
 from tests.follows import grant
+from tests.kit import CONTENT, document
 from tests.two_factor import verified_login
 
 HOST = "saint-malo.localhost"
-CONTENT = b"%PDF-1.4\n% Guide du referent\n"
-Document = get_document_model()
-
-
-def document(collection=None, name="guide-referent.pdf"):
-    return Document.objects.create(
-        title="Guide du référent",
-        file=ContentFile(CONTENT, name=name),
-        collection=collection or kit_collection(),
-    )
 
 
 @pytest.fixture
