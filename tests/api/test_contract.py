@@ -35,7 +35,8 @@ from schemathesis.specs.openapi.checks import (
 from accounts.models import DeviceToken
 from accounts.staff import platform_staff_group
 from communes.models import NewsPage, StaffRole
-from communities.models import Membership
+from communities.models import Membership, ReferentKitDocument
+from communities.services import exclusion_request
 from conversations.services import comment_create
 from gazette.services import comment_create as gazette_comment
 from gazette.services import post_create as gazette_post
@@ -47,9 +48,10 @@ from modules.classifieds.models import Classified
 from modules.groups.models import Group
 from modules.groups.services import group_create, group_join
 from modules.groups.services import post_create as group_post_create
-from tests.communities import SAINT_MALO, join, make_community
+from tests.communities import SAINT_MALO, join, make_community, referent_of
 from tests.factories import PlanFactory, UserFactory
 from tests.follows import grant, validated
+from tests.kit import document
 from tests.participation import answered_poll, followed_problem, published_suggestion
 from tests.platform.gazette.conftest import jpeg, pdf
 
@@ -144,6 +146,12 @@ def world(commune, partner, resident, fake_geocoder):
     # Issue 19: the resident's report of a problem (with a photo), which the neighbour
     # follows; the hosting partner's staff handle it (the town hall's rights).
     problem = followed_problem(commune, author=resident, by=mayor, follower=neighbour, photo=jpeg())
+    # Issue 20: the référent asked for the fellow member's exclusion (the platform's staff
+    # decide it), the référent kit holds a guide, the mayor's role is listed by the town hall.
+    exclusion = exclusion_request(
+        by=referent_of(community), community=community, member=fellow, reason="Insultes."
+    )
+    kit_item = ReferentKitDocument.objects.create(title="Guide du référent", document=document())
     return {
         "resident": resident,
         "partner": staff,
@@ -170,6 +178,9 @@ def world(commune, partner, resident, fake_geocoder):
             "suggestion_id": idea.pk,
             "category_id": category.pk,
             "problem_id": problem.pk,
+            "exclusion_id": exclusion.pk,
+            "document_id": kit_item.pk,
+            "role_id": StaffRole.objects.get(user=mayor).pk,
             # A name several apps use: the value for the app named in the path.
             "post_id": {"/gazette/": post.pk, "/groups/": group_post.pk},
         },
@@ -272,7 +283,17 @@ def test_operation_matches_the_schema(world, wsgi_app, api_schema, role, method,
 MODERATION = [
     (method, path)
     for method, path in OPERATIONS
-    if path.startswith(("/api/v1/reports/", "/api/v1/moderation/"))
+    if path.startswith(
+        (
+            "/api/v1/reports/",
+            "/api/v1/moderation/",
+            # The platform's staff (issue 20): communities, requests, exclusions, merges,
+            # the référent kit and the support desk, walked as the same staff member.
+            "/api/v1/platform/",
+            "/api/v1/referent-kit/",
+            "/api/v1/support/desk/",
+        )
+    )
 ]
 
 
@@ -280,7 +301,8 @@ MODERATION = [
 def test_moderation_operation_matches_the_schema_for_a_moderator(
     world, wsgi_app, api_schema, method, path
 ):
-    """The queue, a case, decisions and suspensions answer 200 only to a moderator."""
+    """The queue, a case, decisions, suspensions and the platform staff's operations
+    (issue 20) answer 200 only to the platform's staff."""
     operation = api_schema[path][method]
     operation = operation.ok() if hasattr(operation, "ok") else operation
     token, key = DeviceToken.issue(user=world["moderator"], name="contract")

@@ -25,8 +25,14 @@ from accounts.models import DeviceToken
 from accounts.staff import platform_staff_group
 from communes.models import Follow, NewsPage, StaffRole
 from communes.services import staff_role_grant
-from communities.models import Community, Membership, MergeProposal
-from communities.services import membership_request
+from communities.models import (
+    Community,
+    Exclusion,
+    Membership,
+    MergeProposal,
+    ReferentKitDocument,
+)
+from communities.services import exclusion_request, membership_request
 from conversations.models import Comment
 from conversations.services import comment_create
 from gazette.models import Post, PostFile, PostPhoto
@@ -79,6 +85,8 @@ FORBIDDEN = {
     "other_commune_staff": {"email", "phones", "address", "birth_date"},
     "commune_staff": {"email", "phones", "birth_date"},
     "platform_staff": {"email", "phones", "address", "birth_date"},
+    # The police of the partner town hall (COM-2): the référents' names, the alerts' authors.
+    "police": {"email", "phones", "address", "birth_date"},
     # A fellow member of the subject's community (CTY-13): phones (not hidden) and address.
     "same_community": {"email", "birth_date"},
     # Its référent, who also reads the pending requests (CTY-4): as a fellow member.
@@ -112,6 +120,9 @@ PARAMETER_MODELS = {
     "suggestion_id": (Suggestion,),
     "category_id": (Category,),
     "problem_id": (Problem,),
+    "exclusion_id": (Exclusion,),
+    "document_id": (ReferentKitDocument,),
+    "role_id": (StaffRole,),
 }
 # The person who reports the subject (issue 17): named to the platform's moderators only.
 REPORTER = ("Vigie", "Discrète")
@@ -180,6 +191,11 @@ def world(commune, other_commune):
     staff_role_grant(commune=commune, user=mayor, role=StaffRole.Role.MAYOR, by=root)
     other_mayor = UserFactory(first_name="Maire", last_name="Ailleurs")
     staff_role_grant(commune=other_commune, user=other_mayor, role=StaffRole.Role.MAYOR, by=root)
+    # Issue 20: the commune is a partner town hall with a police account (COM-2).
+    commune.is_partner = True
+    commune.save(update_fields=["is_partner"])
+    police = UserFactory(first_name="Police", last_name="Municipale")
+    staff_role_grant(commune=commune, user=police, role=StaffRole.Role.POLICE, by=root)
     # Discussion groups (CNT-4): the subject posts in an open group, a neighbour and the
     # town hall answer; the subject is an accepted member of a group on request, where the
     # neighbour's request is pending.
@@ -247,6 +263,10 @@ def world(commune, other_commune):
     # Reports of problems (issue 19): the subject reports a pothole (named to the staff
     # who handle it only: "un habitant" to everyone else), which a neighbour follows.
     followed_problem(commune, author=subject, by=mayor, follower=fellow, photo=jpeg())
+    # Issue 20: the référent asks for the subject's exclusion (the platform's staff decide).
+    exclusion_request(
+        by=referent_of(community), community=community, member=subject, reason="Conflit."
+    )
     DeviceToken.issue(user=subject, name="Téléphone du sujet")
     return {
         "anonymous": AnonymousUser(),
@@ -254,6 +274,7 @@ def world(commune, other_commune):
         "other_commune_staff": other_mayor,
         "commune_staff": mayor,
         "platform_staff": moderator,
+        "police": police,
         "same_community": same_community,
         "referent": referent_of(community),
         "pending_member": pending_member,
@@ -381,7 +402,11 @@ def test_no_page_leaks_forbidden_fields(client, world, relation):
     start += [reverse(f"communities:{n}", args=[pk]) for n in ("directory", "history", "requests")]
     start.append(reverse("twinning:community", args=[pk]))
     if viewer.is_authenticated:
-        if relation in {"commune_staff", "other_commune_staff", "platform_staff"}:
+        if relation == "police":
+            verified_login(client, viewer)
+            start += ["/admin/", "/admin/alerts/", reverse("communities_partner_home")]
+            start += ["/admin/messagerie/"]
+        elif relation in {"commune_staff", "other_commune_staff", "platform_staff"}:
             verified_login(client, viewer)
             start += ["/admin/", reverse("residents_to_validate"), "/admin/classifieds/"]
             start += ["/admin/comments/", "/admin/messagerie/", "/admin/groups/"]
