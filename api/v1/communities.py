@@ -34,7 +34,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -61,6 +60,7 @@ from api.v1.community_serializers import (
 )
 from communities import selectors, services
 from communities.models import Community, Membership, MergeProposal
+from core.api_parsers import JSONParser
 from core.openapi import path_id
 from core.types import StrOrPromise
 from privacy.matrix import (

@@ -18,13 +18,13 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import sms_consent_set
 from communes.services import commune_url
+from core.api_pagination import CursorPagination
 from notifications import selectors, services
 from notifications.kinds import RUBRICS, Frequency, kinds
 from notifications.models import Notification, PushDevice

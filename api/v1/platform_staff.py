@@ -33,7 +33,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, permissions, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -53,6 +52,7 @@ from api.v1.follows import CommuneSlugField
 from communities import selectors, services
 from communities.models import REASON_MAX_LENGTH, Community, Exclusion, Membership, ValidationMode
 from core.api_fields import StrictBooleanField, StrictCharField
+from core.api_parsers import JSONParser
 from core.ids import positive_id
 from core.openapi import path_id
 from privacy.matrix import applicant_card, cards_by_id, former_member_card

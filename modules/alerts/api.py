@@ -30,7 +30,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +40,7 @@ from api.v1.community_serializers import CommunityRefSerializer
 from communes.roles import SEND_ALERTS
 from communes.selectors import commune_permission
 from communities.selectors import community_of
+from core.api_parsers import JSONParser
 from core.openapi import COMMUNE_SLUG
 from modules.alerts import selectors, services
 from modules.alerts.forms import CONFIRM_REQUIRED

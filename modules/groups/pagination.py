@@ -6,7 +6,7 @@ of groups a town hall opens (DRF caps it at 1,000). Posts use conversations'
 ``CommentCursorPagination`` on the comment index.
 """
 
-from rest_framework.pagination import CursorPagination
+from core.api_pagination import CursorPagination
 
 
 class GroupCursorPagination(CursorPagination):

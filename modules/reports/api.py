@@ -27,7 +27,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +38,7 @@ from api.schema import DETAIL, ERRORS
 from communes.permissions import ValidatedResident
 from communes.services import commune_url
 from core.api_fields import StrictBooleanField, StrictCharField
+from core.api_parsers import JSONParser
 from core.openapi import COMMUNE_SLUG, path_id
 from modules.reports.models import (
     ADDRESS_MAX_LENGTH,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +34,7 @@ from conversations.selectors import mark_new, previous_visit
 from conversations.services import mark_seen
 from conversations.threads import attach_replies, attach_thread
 from core.api_fields import StrictBooleanField, StrictCharField
+from core.api_parsers import JSONParser
 from core.openapi import COMMUNE_SLUG, path_id
 from modules.suggestions.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Suggestion
 from modules.suggestions.selectors import (

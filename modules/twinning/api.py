@@ -29,7 +29,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +37,7 @@ from api.permissions import ModuleEnabled
 from api.v1.community_serializers import CommunityRefSerializer
 from communities.models import Community
 from communities.selectors import access_community_as_member, is_referent
+from core.api_parsers import JSONParser
 from core.openapi import COMMUNE_SLUG
 from modules.twinning import services
 from modules.twinning.models import Twinning

@@ -14,6 +14,8 @@ from core import consent_views
 from core import views as core_views
 from core.modules import module_urls, registry
 
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
 

@@ -1,6 +1,6 @@
 """One cursor pagination of top comments for the site and the API (newest first)."""
 
-from rest_framework.pagination import CursorPagination
+from core.api_pagination import CursorPagination
 
 
 class CommentCursorPagination(CursorPagination):

@@ -2,10 +2,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
+from django.views import csrf, defaults
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -68,6 +69,43 @@ def page_not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": str(_("Not found."))}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """400 (Django's SuspiciousOperation and the like): JSON under /api/.
+
+    A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``RequestDataTooBig``) is a 413 there,
+    saying the limit, instead of Django's HTML page."""
+    if _wants_json(request):
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+            detail = _("The request body is too large (at most %(size)s kB).") % {
+                "size": limit // 1024
+            }
+            return JsonResponse({"detail": str(detail)}, status=413)
+        return JsonResponse({"detail": str(_("Bad request."))}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """403 raised outside DRF (a plain Django view, a middleware): JSON under /api/."""
+    if _wants_json(request):
+        message = str(exception) if exception is not None and str(exception) else ""
+        detail = message or str(_("You do not have permission to perform this action."))
+        return JsonResponse({"detail": detail}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF refused: JSON under /api/ (DRF's own views answer JSON already), Django's
+    page elsewhere."""
+    if _wants_json(request):
+        detail = _(
+            "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie, or "
+            "authenticate with Authorization: Token."
+        )
+        return JsonResponse({"detail": str(detail)}, status=403)
+    return csrf.csrf_failure(request, reason)
 
 
 def server_error(request):

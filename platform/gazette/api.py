@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,6 +35,7 @@ from conversations.pagination import CommentCursorPagination
 from conversations.selectors import mark_new, previous_visit
 from conversations.threads import attach_replies, attach_thread
 from core.api_fields import StrictCharField
+from core.api_parsers import JSONParser
 from core.files import DOCUMENT_CONTENT_TYPES
 from core.openapi import path_id
 from gazette import selectors, services

@@ -1,6 +1,6 @@
 """One cursor pagination of posts for the site and the API (newest first)."""
 
-from rest_framework.pagination import CursorPagination
+from core.api_pagination import CursorPagination
 
 
 class PostCursorPagination(CursorPagination):

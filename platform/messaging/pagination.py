@@ -1,6 +1,6 @@
 """Cursor paginations of the inbox (latest activity first) and of a thread (newest first)."""
 
-from rest_framework.pagination import CursorPagination
+from core.api_pagination import CursorPagination
 
 
 class InboxCursorPagination(CursorPagination):

@@ -29,7 +29,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,6 +36,7 @@ from rest_framework.views import APIView
 from accounts.staff import is_platform_staff
 from api.schema import ERRORS
 from core.api_fields import StrictCharField, StrictIntegerField
+from core.api_pagination import CursorPagination
 from core.ids import MAX_ID, positive_id
 from core.modules import registry
 from core.openapi import path_id

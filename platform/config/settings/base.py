@@ -191,6 +191,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.password_rules.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -224,6 +225,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"  # no email in axes' logs
 AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address"]
+# The client's address: the connection's, or what the project's own reverse proxies saw
+# (core/client.py; docs/deploy.md, "Client addresses"). 0: no proxy, X-Forwarded-For ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "core.client.client_address"
 AXES_ENABLE_ADMIN = False  # django.contrib.admin is not mounted
 
 # Staff two factors (accounts.mfa): TOTP apps, 10 single-use recovery codes.
@@ -312,6 +317,9 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- REST API ---------------------------------------------------------------
 
+# JSON under /api/, Django's page elsewhere (core.views).
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.DeviceTokenAuthentication",
@@ -322,10 +330,19 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 20,
+    # DRF's three, the JSON one answering 400 to a document nested too deeply (core/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Versions /api/v1/ by its URL namespace and leaves other DRF views (Wagtail's admin
     # and headless APIs) unversioned: api/versioning.py.
     "DEFAULT_VERSIONING_CLASS": "api.versioning.ApiNamespaceVersioning",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # Throttles key on the client's address by the same rule as core.client (0: the
+    # connection's; DRF's default, None, took a made-up X-Forwarded-For as the client).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "token_create": "10/minute",
         "register": "20/hour",

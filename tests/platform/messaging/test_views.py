@@ -158,3 +158,12 @@ def test_the_header_counts_notifications_and_messages_in_one_query(
     with django_assert_num_queries(1):
         assert selectors.header_counts(alice) == (0, 1)
     assert selectors.header_counts(None) == (0, 0)
+
+
+def test_an_edited_cursor_shows_the_first_page_of_the_inbox(world, alice):
+    """A stale or hand-edited link (cD1hYmM= is p=abc) used to raise while building the
+    query: the first page instead (issue 21, item 7; the API answers 400)."""
+    start(world.here_member, alice, subject="Fête des voisins")
+    page = logged(alice).get("/messages/?cursor=cD1hYmM%3D")
+    assert page.status_code == 200
+    assert "Fête des voisins" in page.content.decode()
