@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connections
 from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
@@ -13,6 +14,14 @@ pytest_plugins = [
     "tests.twinning",
     "tests.alerts",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the limits counted there (DRF throttles,
+    ``core.abuse.tally``: password resets, e-mail changes) must not carry from one test to
+    the next, whatever the order."""
+    cache.clear()
 
 
 def _is_transactional(item) -> bool:

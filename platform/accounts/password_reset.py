@@ -27,7 +27,6 @@ from axes.utils import reset as axes_reset
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -65,16 +64,6 @@ class OpenAccountPasswordResetForm(PasswordResetForm):
         return (user for user in super().get_users(email) if is_open_account(user))
 
 
-def _count(key: str) -> int:
-    """One more request under ``key`` in the current window: the count so far."""
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        return 1
-
-
 def _client(request: HttpRequest) -> str:
     """The client's address as axes reads it (the proxies it trusts); "" when unknown."""
     try:
@@ -85,8 +74,10 @@ def _client(request: HttpRequest) -> str:
 
 def _within_limits(email: str, request: HttpRequest) -> bool:
     per_address, per_client = abuse.limits(ACTION)
-    by_address = _count(f"accounts:password_reset:address:{keyed_hash(email)}")
-    by_client = _count(f"accounts:password_reset:client:{keyed_hash(_client(request))}")
+    by_address = abuse.tally(f"password_reset:address:{keyed_hash(email)}", window=WINDOW_SECONDS)
+    by_client = abuse.tally(
+        f"password_reset:client:{keyed_hash(_client(request))}", window=WINDOW_SECONDS
+    )
     return not (
         (per_address and by_address > per_address) or (per_client and by_client > per_client)
     )

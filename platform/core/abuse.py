@@ -37,6 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -194,6 +195,20 @@ def wait_words(seconds: int) -> str:
     return ngettext(
         "Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", minutes
     ) % {"minutes": minutes}
+
+
+def tally(key: str, *, window: int = 3600) -> int:
+    """One more request under ``key`` in a fixed window of ``window`` seconds, counted in the
+    shared cache: the count so far. For requests that write no row of their own to count
+    (a password reset, an e-mail change); ``key`` must hold no personal value in clear
+    (hash it with a key first)."""
+    key = f"abuse:tally:{key}"
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=window)
+        return 1
 
 
 def register_action(action: str, *, per_hour: tuple[int, int], refusal: StrOrPromise) -> None:
