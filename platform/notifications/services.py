@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +26,8 @@ from notifications.selectors import notifications_of, preferences_of
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def mark_read(user: User, event_id: int, *, now: datetime | None = None) -> bool:
@@ -102,11 +106,47 @@ def unsubscribe(user: User, key: str) -> int:
     return 1
 
 
+@transaction.atomic
 def register_device(
     user: User, *, platform: str, token: str, p256dh: str = "", auth: str = "", name: str = ""
 ) -> PushDevice:
-    """Add or refresh a device; a token moves to whoever registers it last (shared phone)."""
+    """Add or refresh a device of ``user``.
+
+    A token has one owner, and knowing it is not owning it: another account's active
+    token is refused (``ValidationError`` on ``token``; until issue 21 it silently moved to
+    whoever posted it, who then took that person's notifications). It moves only
+
+    * from a device marked dead (``active`` false: the push service said it is gone), or
+    * for a browser subscription whose keys match (``p256dh`` and ``auth`` never leave the
+      browser): someone else signed in on the same browser. Logged.
+
+    A phone app removes its device (``DELETE /api/v1/me/devices/{id}/``) when its person
+    signs out, so the next person's registration of the same token is accepted.
+    """
     now = timezone.now()
+    existing = PushDevice.objects.select_for_update().filter(token=token).first()
+    if existing is not None and existing.user_id != user.pk and existing.active:
+        same_browser = (
+            platform == PushDevice.Platform.WEB
+            and bool(p256dh and auth)
+            and constant_time_compare(existing.p256dh, p256dh)
+            and constant_time_compare(existing.auth, auth)
+        )
+        if not same_browser:
+            raise ValidationError(
+                {
+                    "token": [
+                        _(
+                            "This device already receives another account's notifications: "
+                            "sign out of that account on it first."
+                        )
+                    ]
+                }
+            )
+        logger.info(
+            "push device moved",
+            extra={"event": "push_device_moved", "device": existing.pk, "to_user": user.pk},
+        )
     device, _created = PushDevice.objects.update_or_create(
         token=token,
         defaults={

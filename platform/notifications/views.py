@@ -202,14 +202,17 @@ def push_subscription(request):
 
     if web_subscription_problem(endpoint, p256dh, auth):
         return JsonResponse({"keys": [_("This browser subscription cannot be used.")]}, status=400)
-    services.register_device(
-        request.user,
-        platform=PushDevice.Platform.WEB,
-        token=endpoint[:1000],
-        p256dh=p256dh[:200],
-        auth=auth[:100],
-        name=request.headers.get("User-Agent", "")[:100],
-    )
+    try:
+        services.register_device(
+            request.user,
+            platform=PushDevice.Platform.WEB,
+            token=endpoint[:1000],
+            p256dh=p256dh[:200],
+            auth=auth[:100],
+            name=request.headers.get("User-Agent", "")[:100],
+        )
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
     return JsonResponse({"subscribed": True}, status=201)
 
 
