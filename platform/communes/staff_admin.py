@@ -55,7 +55,8 @@ class StaffRoleGrantForm(forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("Email address of the account"),
         help_text=gettext_lazy(
-            "The person registers on the site first; give the exact address of their account."
+            "The exact address of the person's account; if they have none yet, you can send "
+            "them an invitation to register."
         ),
     )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=StaffRole.Role.choices)
