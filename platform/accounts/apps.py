@@ -20,8 +20,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # Lazy: these modules import models, which apps.py may not.
-        from accounts import audit, privacy, sessions
+        from axes.signals import user_locked_out
+
+        from accounts import audit, password_reset, privacy, sessions
 
         audit.connect()
+        user_locked_out.connect(
+            password_reset.on_locked_out, dispatch_uid="voisinage.auth.lockout_notice"
+        )
         sessions.connect()
         privacy.register()

@@ -52,7 +52,7 @@ def log_event(event: str, outcome: str, *, email=None, request=None, level=loggi
     return record
 
 
-def _refused_by_lockout(request) -> bool:
+def refused_by_lockout(request) -> bool:
     """axes flags a refused attempt before the signals run and counts no failure for it."""
     return bool(
         request is not None
@@ -66,14 +66,14 @@ def on_logged_in(sender, request, user, **kwargs):
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    if _refused_by_lockout(request):
+    if refused_by_lockout(request):
         return  # on_locked_out records it as "access_refused"
     email = credentials.get(settings.AXES_USERNAME_FORM_FIELD) if credentials else None
     log_event("login_failed", "failure", email=email, request=request, level=logging.WARNING)
 
 
 def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
-    if _refused_by_lockout(request):
+    if refused_by_lockout(request):
         log_event(
             "access_refused", "locked", email=username, request=request, level=logging.WARNING
         )

@@ -24,16 +24,18 @@ from typing import TYPE_CHECKING
 
 from axes.helpers import get_client_ip_address
 from axes.utils import reset as axes_reset
-from django.contrib.auth import password_validation
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import audit, services
-from accounts.links import user_from_uid
+from accounts.links import uid_for, user_from_uid
 from accounts.security import keyed_hash
 from core import abuse
 from core.access import is_open_account
@@ -104,6 +106,43 @@ def password_reset_request(*, email: str, request: HttpRequest) -> None:
             email_template_name=EMAIL_TEMPLATE,
             subject_template_name=SUBJECT_TEMPLATE,
         )
+
+
+def lockout_notice(*, email: str, request: HttpRequest | None) -> bool:
+    """The owner of an account just locked by wrong passwords gets a reset link at once
+    (issue 21): anyone can lock any account (ACC-3 wants the lock), so its owner must not
+    find out only at their next login. Within the reset limits (an attacker who locks the
+    account again and again sends at most 3 of these an hour); True when sent."""
+    email = (email or "").strip().lower()
+    user = get_user_model().objects.filter(email__iexact=email).first() if email else None
+    if user is None or not is_open_account(user) or not user.has_usable_password():
+        return False
+    if request is not None and not _within_limits(email, request):
+        audit.log_event(
+            "lockout_notice", "rate_limited", email=email, request=request, level=logging.WARNING
+        )
+        return False
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={"uidb64": uid_for(user), "token": default_token_generator.make_token(user)},
+    )
+    services.send_account_email(
+        to=user.email,
+        template="account_locked",
+        context={
+            "user": user,
+            "link": services.absolute_url(request, path),
+            "limit": settings.AXES_FAILURE_LIMIT,
+        },
+    )
+    return True
+
+
+def on_locked_out(sender, request=None, username=None, **kwargs) -> None:
+    """axes' ``user_locked_out``: only when the lock happens, not for each refused try."""
+    if audit.refused_by_lockout(request):
+        return
+    lockout_notice(email=username or "", request=request)
 
 
 def invalid_link() -> ValidationError:

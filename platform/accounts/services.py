@@ -60,7 +60,8 @@ PROFILE_FIELDS = (
 )
 
 
-def _absolute(request: HttpRequest | None, path: str) -> str:
+def absolute_url(request: HttpRequest | None, path: str) -> str:
+    """``path`` on the request's host, or on the admin's base URL outside a request."""
     if request is not None:
         return request.build_absolute_uri(path)
     from django.conf import settings
@@ -190,7 +191,7 @@ def send_verification_email(*, user: User, request: HttpRequest | None = None) -
     send_account_email(
         to=user.email,
         template="verify_email",
-        context={"user": user, "link": _absolute(request, path)},
+        context={"user": user, "link": absolute_url(request, path)},
     )
 
 
@@ -288,7 +289,7 @@ def _send_neighbour_invitation(*, user: User, by: User, request: HttpRequest | N
     send_account_email(
         to=user.email,
         template="neighbour_registered",
-        context={"user": user, "by": by, "link": _absolute(request, path)},
+        context={"user": user, "by": by, "link": absolute_url(request, path)},
     )
 
 
@@ -442,7 +443,7 @@ def email_change_request(
         send_account_email(
             to=new_email,
             template="email_change_confirm",
-            context={"user": user, "link": _absolute(request, path), "new_email": new_email},
+            context={"user": user, "link": absolute_url(request, path), "new_email": new_email},
         )
         send_account_email(
             to=user.email,

@@ -242,3 +242,35 @@ def test_wagtail_admin_shows_no_password_hash(client):
     *_, digest = person.password.split("$")
     assert person.password not in html
     assert digest not in html  # nor the digest alone
+
+
+def test_the_owner_is_mailed_the_reset_link_when_the_account_locks(
+    django_capture_on_commit_callbacks,
+):
+    """Issue 21: anyone can lock anyone (ACC-3 wants the lock); the owner hears of it at once,
+    with the link that unlocks, once per lock (not for each refused try)."""
+    user = UserFactory(email="locked@example.org", first_name="Marie")
+    with django_capture_on_commit_callbacks(execute=True):
+        lock(user)
+        attempt(site_client("10.0.0.9"), user.email, "encore faux")  # refused: no second mail
+    assert [message.to for message in mail.outbox] == [["locked@example.org"]]
+    notice = mail.outbox[0]
+    assert notice.subject == "Votre compte est verrouillé : choisissez un nouveau mot de passe"
+    assert "5 mots de passe erronés d’affilée" in notice.body
+    assert len(mail.outbox) == 1
+    client = site_client()
+    page = client.get(reset_link_path(notice), follow=True)
+    assert page.status_code == 200
+    done = client.post(
+        page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+    assert not AccessAttempt.objects.filter(username="locked@example.org").exists()
+    assert attempt(site_client(), user.email, NEW_PASSWORD).status_code == 302
+
+
+def test_no_notice_for_an_address_without_an_account(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            attempt(site_client(f"10.0.1.{n + 1}"), "personne@example.org", "pas le bon")
+    assert mail.outbox == []
