@@ -28,6 +28,10 @@ def test_lockout_then_unlock_with_the_reset_link(page, site_url, live_server, co
     alert = page.get_by_role("alert").filter(has_text="Votre compte est verrouillé")
     assert alert.is_visible()
     assert "après 5 mots de passe erronés" in alert.inner_text()
+    # The owner is told at once, with the link that unlocks (issue 21).
+    assert [message.subject for message in mail.outbox] == [
+        "Votre compte est verrouillé : choisissez un nouveau mot de passe"
+    ]
 
     # Even the right password is refused now.
     log_in(page, site_url, HOST, resident.email, PASSWORD)
@@ -39,9 +43,9 @@ def test_lockout_then_unlock_with_the_reset_link(page, site_url, live_server, co
     page.get_by_role("button", name="Envoyer le lien").click()
     page.wait_for_url(re.compile(r"/compte/mot-de-passe/oublie/envoye/$"))
 
-    assert len(mail.outbox) == 1
-    link = re.search(r"https?://\S+/compte/mot-de-passe/nouveau/\S+", mail.outbox[0].body)
-    assert link, mail.outbox[0].body
+    assert len(mail.outbox) == 2  # the lock's notice, then the link asked for
+    link = re.search(r"https?://\S+/compte/mot-de-passe/nouveau/\S+", mail.outbox[1].body)
+    assert link, mail.outbox[1].body
     assert link.group(0).startswith(site_url(HOST, "/"))
     page.goto(link.group(0))
     page.wait_for_url(re.compile(r"/compte/mot-de-passe/nouveau/[^/]+/set-password/$"))
