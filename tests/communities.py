@@ -102,3 +102,19 @@ def join(community, user):
 
 def referent_of(community):
     return Membership.objects.referents().filter(community=community).first().user
+
+
+def ordinary_member(community):
+    """The first member of ``community`` who is not a référent."""
+    return (
+        Membership.objects.members()
+        .filter(community=community, is_referent=False)
+        .order_by("pk")
+        .first()
+        .user
+    )
+
+
+def geojson(polygon) -> dict:
+    """``polygon`` as a GeoJSON Polygon, as the API takes it."""
+    return {"type": "Polygon", "coordinates": [[list(xy) for xy in polygon.coords[0]]]}

@@ -22,9 +22,11 @@ from tests.api.conftest import token_client
 from tests.communities import (
     APPLICANT_EMAIL,
     SAINT_MALO,
+    geojson,
     join,
     make_community,
     offset,
+    ordinary_member,
     pending_applicant,
     person_at,
     referent_of,
@@ -42,20 +44,6 @@ SECRET_EMAIL = APPLICANT_EMAIL
 def url(community, suffix: str = "") -> str:
     pk = community.pk if isinstance(community, Community) else community
     return f"{LIST}{pk}/{suffix}"
-
-
-def geojson(polygon) -> dict:
-    return {"type": "Polygon", "coordinates": [[list(xy) for xy in polygon.coords[0]]]}
-
-
-def ordinary_member(community):
-    return (
-        Membership.objects.members()
-        .filter(community=community, is_referent=False)
-        .order_by("pk")
-        .first()
-        .user
-    )
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ from tests.api.conftest import token_client
 from tests.communities import (
     APPLICANT_EMAIL,
     SAINT_MALO,
+    geojson,
     make_community,
     offset,
+    ordinary_member,
     pending_applicant,
     person_at,
     referent_of,
@@ -43,20 +45,6 @@ COMMUNITY_FIELDS = {
     "validation_mode",
     "effective_validation_mode",
 }
-
-
-def geojson(polygon) -> dict:
-    return {"type": "Polygon", "coordinates": [[list(xy) for xy in polygon.coords[0]]]}
-
-
-def ordinary_member(community):
-    return (
-        Membership.objects.members()
-        .filter(community=community, is_referent=False)
-        .order_by("pk")
-        .first()
-        .user
-    )
 
 
 @pytest.fixture
